@@ -1,0 +1,179 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { PothosValidationError } from '@pothos/core';
+import { type ExecutionArgs, GraphQLError } from 'graphql';
+import type { OperationResult } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { WebSocketServer } from 'ws';
+import { createPrincipalResolver } from './auth/api-keys.ts';
+import type { Context } from './context.ts';
+import type { Db } from './db/client.ts';
+import type { Env } from './env.ts';
+import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
+import type { Logger } from './observability/logger.ts';
+import { schema } from './schema/index.ts';
+import { EngramError } from './services/errors.ts';
+
+/** Everything {@link buildApp} needs; tests pass their own database and logger. */
+export interface AppOptions {
+  env: Env;
+  db: Db;
+  logger: Logger;
+  /** @default a new in-process event bus */
+  events?: EngramPubSub;
+}
+
+export interface App {
+  server: Server;
+  yoga: YogaServerInstance<Record<string, unknown>, Context>;
+  events: EngramPubSub;
+  /** Listens on the port (0 picks a free one) and resolves with the bound port. */
+  start(port?: number, host?: string): Promise<number>;
+  /** Stops accepting work, lets open requests finish (up to SHUTDOWN_TIMEOUT_MS), closes sockets. */
+  stop(): Promise<void>;
+}
+
+/** The enveloped execute/subscribe of one request, carried to graphql-ws through rootValue. */
+interface EnvelopedRoot {
+  execute: (args: ExecutionArgs) => OperationResult;
+  subscribe: (args: ExecutionArgs) => OperationResult;
+}
+
+/** Errors a caller caused keep their message and code; everything else is masked. */
+function maskError(error: unknown, message: string, isDev?: boolean): Error {
+  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  if (original instanceof EngramError) {
+    return new GraphQLError(original.message, {
+      extensions: { code: original.code },
+      ...(error instanceof GraphQLError ? { path: error.path, nodes: error.nodes } : {}),
+    });
+  }
+  // Pothos rejects malformed cursors and global ids with a validation error: the caller's fault.
+  if (original instanceof PothosValidationError) {
+    return new GraphQLError(original.message, {
+      extensions: { code: 'BAD_USER_INPUT' },
+      ...(error instanceof GraphQLError ? { path: error.path, nodes: error.nodes } : {}),
+    });
+  }
+  if (original instanceof GraphQLError) return original;
+  return new GraphQLError(message, {
+    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(isDev ? { originalMessage: String(original) } : {}) },
+    ...(error instanceof GraphQLError ? { path: error.path } : {}),
+  });
+}
+
+export function buildApp(options: AppOptions): App {
+  const { env, db, logger } = options;
+  const events = options.events ?? createEventBus();
+  const resolvePrincipal = createPrincipalResolver({ apiKeys: env.API_KEYS });
+  const base = {
+    db,
+    events,
+    limits: { maxContentLength: env.MAX_CONTENT_LENGTH, maxItemsPerCall: env.MAX_ITEMS_PER_CALL },
+    maxPageSize: env.MAX_PAGE_SIZE,
+  };
+
+  const yoga = createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: env.GRAPHIQL ? { title: 'Engram', subscriptionsProtocol: 'WS' } : false,
+    logging: logger.child({ component: 'graphql' }),
+    maskedErrors: { maskError },
+    healthCheckEndpoint: '/health',
+    plugins: [
+      maxDepthPlugin({ n: env.MAX_QUERY_DEPTH, exposeLimits: true }),
+      maxAliasesPlugin({ n: env.MAX_ALIASES, exposeLimits: true }),
+    ],
+    context: ({
+      request,
+      connectionParams,
+    }: {
+      request?: Request;
+      connectionParams?: Record<string, unknown>;
+    }) => {
+      const header =
+        (connectionParams?.authorization as string | undefined) ??
+        (connectionParams?.Authorization as string | undefined) ??
+        request?.headers.get('authorization');
+      return { ...base, principal: resolvePrincipal(header) };
+    },
+  });
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/ready') {
+      db.$queryRawUnsafe('SELECT 1')
+        .then(() => {
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true}');
+        })
+        .catch((error: unknown) => {
+          logger.warn({ err: error }, 'readiness check failed');
+          res.writeHead(503, { 'content-type': 'application/json' }).end('{"ready":false}');
+        });
+      return;
+    }
+    yoga.requestListener(req, res);
+  });
+
+  // graphql-ws on the same path; every plugin (limits, masking, context) applies through getEnveloped.
+  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  const wsServer = useServer(
+    {
+      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
+      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      onSubscribe: async (ctx, _id, params) => {
+        const {
+          schema: enveloped,
+          execute,
+          subscribe,
+          contextFactory,
+          parse,
+          validate,
+        } = yoga.getEnveloped({
+          ...ctx,
+          req: ctx.extra.request,
+          socket: ctx.extra.socket,
+          params,
+        });
+        const args = {
+          schema: enveloped,
+          operationName: params.operationName,
+          document: parse(params.query),
+          variableValues: params.variables,
+          contextValue: await contextFactory({ connectionParams: ctx.connectionParams }),
+          rootValue: { execute, subscribe },
+        };
+        const errors = validate(args.schema, args.document);
+        if (errors.length) return errors;
+        return args;
+      },
+    },
+    wss,
+  );
+
+  return {
+    server,
+    yoga,
+    events,
+    start: (port = env.PORT, host = env.HOST) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await wsServer.dispose();
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_TIMEOUT_MS);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

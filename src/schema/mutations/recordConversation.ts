@@ -1,0 +1,65 @@
+import { recordConversation } from '../../services/conversations.ts';
+import { builder } from '../builder.ts';
+import { decodeId, MUTATION_ERRORS } from '../errors.ts';
+import { MessageRoleEnum } from '../types/enums.ts';
+
+const MessageInput = builder.inputType('MessageInput', {
+  description: 'One message to record.',
+  fields: (t) => ({
+    role: t.field({ type: MessageRoleEnum, required: true, description: 'Who said it.' }),
+    content: t.string({
+      required: true,
+      description: 'What was said (not empty; at most MAX_CONTENT_LENGTH).',
+    }),
+    type: t.string({ required: false, description: 'Content type. @default "text"' }),
+  }),
+});
+
+const RecordConversationInput = builder.inputType('RecordConversationInput', {
+  description: 'Messages to store, with who said them to whom.',
+  fields: (t) => ({
+    entity: t.string({ required: true, description: 'External id of the entity (created on first use).' }),
+    process: t.string({ required: true, description: 'External id of the process (created on first use).' }),
+    session: t.string({
+      required: false,
+      description: 'Session uuid to continue (or create with this uuid). A new session when absent.',
+    }),
+    conversation: t.id({
+      required: false,
+      description: 'Conversation global id to append to. A new conversation when absent.',
+    }),
+    summary: t.string({ required: false, description: 'A summary to store on the conversation.' }),
+    messages: t.field({ type: [MessageInput], required: true, description: 'The messages, in order.' }),
+  }),
+});
+
+const RecordConversationSuccess = builder
+  .objectRef<{ conversationId: number }>('RecordConversationSuccess')
+  .implement({
+    description: 'The messages were stored.',
+    fields: (t) => ({
+      conversation: t.prismaField({
+        type: 'Conversation',
+        description: 'The conversation the messages were added to.',
+        resolve: (query, parent, _args, ctx) =>
+          ctx.db.conversation.findUniqueOrThrow({ ...query, where: { id: parent.conversationId } }),
+      }),
+    }),
+  });
+
+builder.mutationField('recordConversation', (t) =>
+  t.field({
+    type: RecordConversationSuccess,
+    description:
+      'Stores messages, creating the entity, process, session and conversation as needed (idempotent on external ids).',
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'RecordConversationResult' } },
+    args: { input: t.arg({ type: RecordConversationInput, required: true, description: 'What to record.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      const conversationId = input.conversation
+        ? decodeId(String(input.conversation), 'Conversation', 'conversation')
+        : null;
+      const result = await recordConversation(ctx, ctx.principal, { ...input, conversationId });
+      return { conversationId: result.conversation.id };
+    },
+  }),
+);

@@ -1,0 +1,64 @@
+import { addTriples, forgetTriple } from '../../services/triples.ts';
+import { builder } from '../builder.ts';
+import { decodeId, MUTATION_ERRORS } from '../errors.ts';
+import { ForgetSuccess } from './facts.ts';
+
+const TripleInput = builder.inputType('TripleInput', {
+  description: 'One subject–predicate–object statement.',
+  fields: (t) => ({
+    subject: t.string({ required: true, description: 'Subject name (whitespace is collapsed).' }),
+    predicate: t.string({ required: true, description: 'Predicate; normalized to lower snake case.' }),
+    object: t.string({ required: true, description: 'Object name (whitespace is collapsed).' }),
+    subjectType: t.string({ required: false, description: 'Type of the subject (person, place...).' }),
+    objectType: t.string({ required: false, description: 'Type of the object (person, place...).' }),
+  }),
+});
+
+const AddTriplesInput = builder.inputType('AddTriplesInput', {
+  description: 'Statements to add to an entity’s knowledge graph.',
+  fields: (t) => ({
+    entity: t.string({ required: true, description: 'External id of the entity (created on first use).' }),
+    triples: t.field({ type: [TripleInput], required: true, description: 'The statements; no repeats.' }),
+    source: t.id({ required: false, description: 'Global id of the message they came from (provenance).' }),
+  }),
+});
+
+const AddTriplesSuccess = builder.objectRef<{ tripleIds: number[] }>('AddTriplesSuccess').implement({
+  description: 'The triples were added or mentioned again.',
+  fields: (t) => ({
+    triples: t.prismaField({
+      type: ['Triple'],
+      description: 'The triples, in input order, with their mention counts.',
+      resolve: async (query, parent, _args, ctx) => {
+        const rows = await ctx.db.triple.findMany({ ...query, where: { id: { in: parent.tripleIds } } });
+        const byId = new Map(rows.map((row) => [row.id, row]));
+        return parent.tripleIds.flatMap((id) => byId.get(id) ?? []);
+      },
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  addTriples: t.field({
+    type: AddTriplesSuccess,
+    description: 'Adds subject–predicate–object statements; names and repeated triples are deduplicated.',
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'AddTriplesResult' } },
+    args: { input: t.arg({ type: AddTriplesInput, required: true, description: 'The statements.' }) },
+    resolve: async (_root, { input }, ctx) => {
+      const sourceMessageId = input.source ? decodeId(String(input.source), 'Message', 'source') : null;
+      const changes = await addTriples(ctx, ctx.principal, { ...input, sourceMessageId });
+      return { tripleIds: changes.map((change) => change.triple.id) };
+    },
+  }),
+  forgetTriple: t.field({
+    type: ForgetSuccess,
+    description: 'Deletes one triple of an entity (the shared names stay).',
+    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'ForgetTripleResult' } },
+    args: { id: t.arg.id({ required: true, description: 'Global id of the triple.' }) },
+    resolve: async (_root, args, ctx) => {
+      const id = String(args.id);
+      const change = await forgetTriple(ctx, ctx.principal, decodeId(id, 'Triple', 'id'));
+      return { id, entity: change.entity };
+    },
+  }),
+}));

@@ -1,0 +1,103 @@
+import { decodeGlobalID } from '@pothos/plugin-relay';
+import { GraphQLError } from 'graphql';
+import { assertAdmin, assertEntityAccess } from '../auth/principal.ts';
+import { builder } from './builder.ts';
+
+builder.queryFields((t) => ({
+  entity: t.prismaField({
+    type: 'Entity',
+    nullable: true,
+    description: 'One entity by the caller’s external id; null when Engram has no memory of it.',
+    args: { externalId: t.arg.string({ required: true, description: 'The caller’s id for the entity.' }) },
+    resolve: (query, _root, args, ctx) => {
+      assertEntityAccess(ctx.principal, args.externalId);
+      return ctx.db.entity.findUnique({ ...query, where: { externalId: args.externalId } });
+    },
+  }),
+  entities: t.prismaConnection({
+    type: 'Entity',
+    cursor: 'id',
+    totalCount: (_connection, args, ctx) => ctx.db.entity.count({ where: entitiesWhere(args) }),
+    description: 'All entities, newest first (administrators only).',
+    args: {
+      externalIdPrefix: t.arg.string({
+        required: false,
+        description: 'Only external ids starting with this.',
+      }),
+      createdAfter: t.arg({
+        type: 'DateTime',
+        required: false,
+        description: 'Only entities created after this.',
+      }),
+      createdBefore: t.arg({
+        type: 'DateTime',
+        required: false,
+        description: 'Only entities created before this.',
+      }),
+    },
+    resolve: (query, _root, args, ctx) => {
+      assertAdmin(ctx.principal);
+      return ctx.db.entity.findMany({ ...query, where: entitiesWhere(args), orderBy: { id: 'desc' } });
+    },
+  }),
+  process: t.prismaField({
+    type: 'Process',
+    nullable: true,
+    description: 'One process (agent or application) by its external id (administrators only).',
+    args: { externalId: t.arg.string({ required: true, description: 'The caller’s id for the process.' }) },
+    resolve: (query, _root, args, ctx) => {
+      assertAdmin(ctx.principal);
+      return ctx.db.process.findUnique({ ...query, where: { externalId: args.externalId } });
+    },
+  }),
+  session: t.prismaField({
+    type: 'Session',
+    nullable: true,
+    description: 'One session by its global id or its uuid.',
+    args: { id: t.arg.id({ required: true, description: 'A Session global id, or the session uuid.' }) },
+    resolve: async (query, _root, args, ctx) => {
+      const where = sessionWhere(String(args.id));
+      if (ctx.principal.kind !== 'admin') {
+        const owner = await ctx.db.session.findUnique({
+          where,
+          select: { entity: { select: { externalId: true } } },
+        });
+        if (owner) assertEntityAccess(ctx.principal, owner.entity.externalId);
+      }
+      return ctx.db.session.findUnique({ ...query, where });
+    },
+  }),
+}));
+
+function entitiesWhere(args: {
+  externalIdPrefix?: string | null;
+  createdAfter?: Date | null;
+  createdBefore?: Date | null;
+}) {
+  return {
+    ...(args.externalIdPrefix ? { externalId: { startsWith: args.externalIdPrefix } } : {}),
+    ...(args.createdAfter || args.createdBefore
+      ? {
+          createdAt: {
+            ...(args.createdAfter ? { gt: args.createdAfter } : {}),
+            ...(args.createdBefore ? { lt: args.createdBefore } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/** A session is addressed by its global id or by its uuid. */
+export function sessionWhere(ref: string): { id: number } | { uuid: string } {
+  try {
+    const decoded = decodeGlobalID(ref);
+    const id = Number(decoded.id);
+    if (decoded.typename === 'Session' && Number.isSafeInteger(id)) return { id };
+  } catch {
+    // not a global id: treat it as a uuid
+  }
+  if (ref.length === 0 || ref.length > 128) {
+    throw new GraphQLError('session id is empty or too long', { extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  return { uuid: ref };
+}

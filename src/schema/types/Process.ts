@@ -1,0 +1,32 @@
+import { builder } from '../builder.ts';
+
+export const ProcessNode = builder.prismaNode('Process', {
+  description: 'An agent or application that talks with entities (an assistant, a bot).',
+  id: { field: 'id', description: 'Global id.' },
+  fields: (t) => ({
+    externalId: t.exposeString('externalId', {
+      description: 'The caller’s own id for this process (unique).',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When Engram first heard of it.' }),
+    attributes: t.relation('attributes', {
+      description: 'Attributes learned about the process, most mentioned first.',
+      query: { orderBy: [{ mentionCount: 'desc' }, { id: 'asc' }], take: 100 },
+    }),
+    sessions: t.relatedConnection('sessions', {
+      cursor: 'id',
+      description: 'Sessions with this process, newest first.',
+      totalCount: true,
+      query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    }),
+  }),
+});
+
+builder.prismaObject('ProcessAttribute', {
+  description: 'Something learned about a process, counted each time it is seen again.',
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'Attribute name.' }),
+    value: t.exposeString('value', { description: 'Attribute value.' }),
+    mentionCount: t.exposeInt('mentionCount', { description: 'How many times it was seen.' }),
+    lastMentionedAt: t.expose('lastMentionedAt', { type: 'DateTime', description: 'When it was last seen.' }),
+  }),
+});

@@ -1,0 +1,20 @@
+import { builder } from '../builder.ts';
+
+export const SessionNode = builder.prismaNode('Session', {
+  description: 'One entity talking with one process; holds conversations.',
+  id: { field: 'id', description: 'Global id.' },
+  fields: (t) => ({
+    uuid: t.exposeString('uuid', {
+      description: 'The session’s uuid, usable as `session` in recordConversation.',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the session started.' }),
+    entity: t.relation('entity', { description: 'Who the session is with.' }),
+    process: t.relation('process', { description: 'Which agent or application.' }),
+    conversations: t.relatedConnection('conversations', {
+      cursor: 'id',
+      description: 'Conversations of the session, newest first.',
+      totalCount: true,
+      query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+    }),
+  }),
+});

@@ -1,0 +1,50 @@
+import { builder } from '../builder.ts';
+
+export const TripleNode = builder.prismaNode('Triple', {
+  description: 'A subject–predicate–object statement about an entity, counted per mention.',
+  id: { field: 'id', description: 'Global id.' },
+  fields: (t) => ({
+    subject: t.relation('subject', { description: 'What the statement is about.' }),
+    predicate: t.relation('predicate', { description: 'The relation (lives_in, works_at, likes...).' }),
+    object: t.relation('object', { description: 'The other end of the relation.' }),
+    mentionCount: t.exposeInt('mentionCount', { description: 'How many times it was stated.' }),
+    lastMentionedAt: t.expose('lastMentionedAt', {
+      type: 'DateTime',
+      description: 'When it was last stated.',
+    }),
+    validFrom: t.expose('validFrom', { type: 'DateTime', description: 'Since when it holds.' }),
+    validTo: t.expose('validTo', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'Until when it held; null while it still holds.',
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was first stated.' }),
+    entity: t.relation('entity', { description: 'Whose memory it belongs to.' }),
+  }),
+});
+
+export const SubjectNode = builder.prismaNode('TripleSubject', {
+  description: 'A subject name of the knowledge graph, shared by every triple that uses it.',
+  id: { field: 'id', description: 'Global id.' },
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The name.' }),
+    type: t.exposeString('type', { nullable: true, description: 'Its type (person, place...), when known.' }),
+  }),
+});
+
+export const PredicateNode = builder.prismaNode('TriplePredicate', {
+  description: 'A predicate name of the knowledge graph (lower snake case).',
+  id: { field: 'id', description: 'Global id.' },
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The name.' }),
+  }),
+});
+
+export const ObjectNode = builder.prismaNode('TripleObject', {
+  description: 'An object name of the knowledge graph, shared by every triple that uses it.',
+  id: { field: 'id', description: 'Global id.' },
+  fields: (t) => ({
+    name: t.exposeString('name', { description: 'The name.' }),
+    type: t.exposeString('type', { nullable: true, description: 'Its type (person, place...), when known.' }),
+  }),
+});

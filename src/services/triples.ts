@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { assertEntityAccess, type Principal } from '../auth/principal.ts';
+import type { Triple } from '../db/generated/client.ts';
+import type { ChangeKind } from '../events/pubsub.ts';
+import { type ServiceDeps, upsertEntity } from './context.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
+import { externalIdSchema, graphNameSchema, parseInput } from './validation.ts';
+
+export interface TripleInput {
+  subject: string;
+  predicate: string;
+  object: string;
+  subjectType?: string | null;
+  objectType?: string | null;
+}
+
+export interface AddTriplesInput {
+  entity: string;
+  triples: TripleInput[];
+  /** Database id of the message the triples came from (provenance). */
+  sourceMessageId?: number | null;
+}
+
+export interface TripleChange {
+  kind: ChangeKind;
+  triple: Triple;
+  /** External id of the entity the triple belongs to. */
+  entity: string;
+}
+
+/** Predicates are identifiers: "Lives In" and "lives_in" are one predicate. */
+export function normalizePredicate(name: string): string {
+  return name
+    .normalize('NFKC')
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
+}
+
+const typeSchema = z.string().trim().min(1).max(64).nullish();
+
+function inputSchema(deps: ServiceDeps) {
+  const max = deps.limits.maxItemsPerCall;
+  return z.object({
+    entity: externalIdSchema,
+    sourceMessageId: z.number().int().positive().nullish(),
+    triples: z
+      .array(
+        z.object({
+          subject: graphNameSchema,
+          predicate: graphNameSchema.transform(normalizePredicate),
+          object: graphNameSchema,
+          subjectType: typeSchema,
+          objectType: typeSchema,
+        }),
+      )
+      .min(1, 'must contain at least one triple')
+      .max(max, `must contain at most ${max} triples`),
+  });
+}
+
+/**
+ * Adds subject–predicate–object statements about an entity. Names are shared across entities and
+ * deduplicated; a triple said again counts one more mention.
+ */
+export async function addTriples(
+  deps: ServiceDeps,
+  principal: Principal,
+  raw: AddTriplesInput,
+): Promise<TripleChange[]> {
+  const input = parseInput(inputSchema(deps), raw);
+  assertEntityAccess(principal, input.entity);
+
+  const seen = new Map<string, number>();
+  const duplicates = input.triples.flatMap((triple, index) => {
+    const key = JSON.stringify([triple.subject, triple.predicate, triple.object]);
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, index);
+      return [];
+    }
+    return [{ path: `triples.${index}`, message: `repeats triples.${first}` }];
+  });
+  if (duplicates.length > 0) {
+    throw new ValidationError(
+      'the same triple appears more than once in one call',
+      duplicates,
+      'DUPLICATE_INPUT',
+    );
+  }
+
+  const changes = await deps.db.$transaction(async (tx) => {
+    const entity = await upsertEntity(tx, input.entity);
+    if (input.sourceMessageId) {
+      const message = await tx.conversationMessage.findUnique({
+        where: { id: input.sourceMessageId },
+        select: { conversation: { select: { session: { select: { entityId: true } } } } },
+      });
+      if (!message) throw new NotFoundError('Message', String(input.sourceMessageId));
+      if (message.conversation.session.entityId !== entity.id) {
+        throw new ValidationError(
+          'the source message belongs to another entity',
+          [{ path: 'source', message: 'belongs to another entity' }],
+          'SOURCE_MISMATCH',
+        );
+      }
+    }
+    const now = new Date();
+    const result: TripleChange[] = [];
+    for (const item of input.triples) {
+      const subject = await tx.tripleSubject.upsert({
+        where: { name: item.subject },
+        create: { name: item.subject, type: item.subjectType ?? null },
+        update: item.subjectType ? { type: item.subjectType } : {},
+      });
+      const predicate = await tx.triplePredicate.upsert({
+        where: { name: item.predicate },
+        create: { name: item.predicate },
+        update: {},
+      });
+      const object = await tx.tripleObject.upsert({
+        where: { name: item.object },
+        create: { name: item.object, type: item.objectType ?? null },
+        update: item.objectType ? { type: item.objectType } : {},
+      });
+      const key = {
+        entityId: entity.id,
+        subjectId: subject.id,
+        predicateId: predicate.id,
+        objectId: object.id,
+      };
+      const triple = await tx.triple.upsert({
+        where: { entityId_subjectId_predicateId_objectId: key },
+        create: { ...key, lastMentionedAt: now, validFrom: now, createdAt: now },
+        update: { mentionCount: { increment: 1 }, lastMentionedAt: now },
+      });
+      if (input.sourceMessageId) {
+        await tx.tripleMention.create({ data: { tripleId: triple.id, messageId: input.sourceMessageId } });
+      }
+      result.push({
+        kind: triple.mentionCount === 1 ? 'CREATED' : 'MENTIONED',
+        triple,
+        entity: input.entity,
+      });
+    }
+    return result;
+  });
+
+  for (const change of changes) deps.events.publish('triple-changed', input.entity, change);
+  return changes;
+}
+
+/** Deletes one triple of an entity (the shared names stay). */
+export async function forgetTriple(
+  deps: ServiceDeps,
+  principal: Principal,
+  tripleId: number,
+): Promise<TripleChange> {
+  const forgotten = await deps.db.$transaction(async (tx) => {
+    const found = await tx.triple.findUnique({
+      where: { id: tripleId },
+      include: { entity: { select: { externalId: true } } },
+    });
+    if (!found) throw new NotFoundError('Triple', String(tripleId));
+    assertEntityAccess(principal, found.entity.externalId);
+    await tx.triple.delete({ where: { id: tripleId } });
+    const { entity, ...triple } = found;
+    return { triple, entityExternalId: entity.externalId };
+  });
+  const change: TripleChange = {
+    kind: 'FORGOTTEN',
+    triple: forgotten.triple,
+    entity: forgotten.entityExternalId,
+  };
+  deps.events.publish('triple-changed', forgotten.entityExternalId, change);
+  return change;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+
+/** Limits every write path enforces; all come from configuration. */
+export interface Limits {
+  /** Longest message or fact content, in characters. */
+  maxContentLength: number;
+  /** Most messages or triples in one call. */
+  maxItemsPerCall: number;
+}
+
+/** Parses input with a zod schema, turning every problem into one ValidationError. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  const tooLong = result.error.issues.some((issue) => issue.code === 'too_big');
+  throw new ValidationError(
+    issues.map((issue) => `${issue.path || 'input'}: ${issue.message}`).join('; '),
+    issues,
+    tooLong ? 'INPUT_TOO_LARGE' : 'VALIDATION_FAILED',
+  );
+}
+
+/** An external id: the caller's own stable name for an entity or process. */
+export const externalIdSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters');
+
+/** Free text (a message, a fact), trimmed, non-empty, at most `limit` characters. */
+export function contentSchema(limit: number) {
+  return z.string().trim().min(1, 'must not be empty').max(limit, `must be at most ${limit} characters`);
+}
+
+/** A name in the knowledge graph, whitespace collapsed. */
+export const graphNameSchema = z
+  .string()
+  .transform((value) => value.replace(/\s+/g, ' ').trim())
+  .pipe(z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters'));
