@@ -42,26 +42,37 @@ interface EnvelopedRoot {
   subscribe: (args: ExecutionArgs) => OperationResult;
 }
 
-/** Errors a caller caused keep their message and code; everything else is masked. */
+/**
+ * A GraphQLError from any copy of graphql-js: the armor plugins load the CommonJS build,
+ * whose GraphQLError is another class than the ESM one yoga uses.
+ */
+function isGraphQLError(error: unknown): error is GraphQLError {
+  return error instanceof Error && error.name === 'GraphQLError';
+}
+
+/** Errors a caller caused keep their message and get a code; everything else is masked. */
 function maskError(error: unknown, message: string, isDev?: boolean): Error {
-  const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+  const wrapper = isGraphQLError(error) ? error : undefined;
+  const original = wrapper?.originalError ?? error;
+  const at = wrapper ? { path: wrapper.path, nodes: wrapper.nodes } : {};
   if (original instanceof EngramError) {
-    return new GraphQLError(original.message, {
-      extensions: { code: original.code },
-      ...(error instanceof GraphQLError ? { path: error.path, nodes: error.nodes } : {}),
-    });
+    return new GraphQLError(original.message, { ...at, extensions: { code: original.code } });
   }
   // Pothos rejects malformed cursors and global ids with a validation error: the caller's fault.
   if (original instanceof PothosValidationError) {
+    return new GraphQLError(original.message, { ...at, extensions: { code: 'BAD_USER_INPUT' } });
+  }
+  if (isGraphQLError(original)) {
+    if (original.extensions?.code) return original;
+    // Raised by validation rules (depth and alias limits): the document was refused.
     return new GraphQLError(original.message, {
-      extensions: { code: 'BAD_USER_INPUT' },
-      ...(error instanceof GraphQLError ? { path: error.path, nodes: error.nodes } : {}),
+      ...at,
+      extensions: { ...original.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
     });
   }
-  if (original instanceof GraphQLError) return original;
   return new GraphQLError(message, {
+    ...at,
     extensions: { code: 'INTERNAL_SERVER_ERROR', ...(isDev ? { originalMessage: String(original) } : {}) },
-    ...(error instanceof GraphQLError ? { path: error.path } : {}),
   });
 }
 

@@ -41,8 +41,8 @@ const EnvSchema = z
     MAX_ITEMS_PER_CALL: positiveInt(500),
     /** Largest `first`/`last` of a connection. @default 100 */
     MAX_PAGE_SIZE: positiveInt(100),
-    /** Deepest GraphQL selection accepted. @default 12 */
-    MAX_QUERY_DEPTH: positiveInt(12),
+    /** Deepest GraphQL selection accepted (a Relay connection level counts 3: field, edges, node). @default 20 */
+    MAX_QUERY_DEPTH: positiveInt(20),
     /** Most aliases in one GraphQL document. @default 30 */
     MAX_ALIASES: positiveInt(30),
     /** Time given to open requests and sockets on shutdown. @default 10000 */

@@ -1,0 +1,109 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeepMemoryDocument } from '../client-codegen/generated/graphql.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+/**
+ * Seeds `entities` entities under a prefix, each with facts (with provenance), triples,
+ * and sessions holding conversations holding messages. Rows scale linearly with `scale`.
+ */
+async function seed(server: TestServer, prefix: string, entities: number, scale: number) {
+  const process = await server.db.process.upsert({
+    where: { externalId: 'bot' },
+    create: { externalId: 'bot' },
+    update: {},
+  });
+  for (let e = 0; e < entities; e++) {
+    const entity = await server.db.entity.create({ data: { externalId: `${prefix}-${e}` } });
+    for (let s = 0; s < scale; s++) {
+      const session = await server.db.session.create({
+        data: { uuid: `${prefix}-${e}-${s}`, entityId: entity.id, processId: process.id },
+      });
+      const conversation = await server.db.conversation.create({
+        data: { sessionId: session.id, summary: 'hi' },
+      });
+      const message = await server.db.conversationMessage.create({
+        data: { conversationId: conversation.id, role: 'USER', content: `message ${s}` },
+      });
+      await server.db.conversationMessage.create({
+        data: { conversationId: conversation.id, role: 'ASSISTANT', content: `reply ${s}` },
+      });
+      const fact = await server.db.entityFact.create({
+        data: { entityId: entity.id, content: `fact ${s}`, contentHash: `${prefix}-${e}-${s}` },
+      });
+      await server.db.factMention.create({
+        data: { factId: fact.id, messageId: message.id, conversationId: conversation.id },
+      });
+      const subject = await server.db.tripleSubject.upsert({
+        where: { name: `${prefix}-${e}` },
+        create: { name: `${prefix}-${e}` },
+        update: {},
+      });
+      const predicate = await server.db.triplePredicate.upsert({
+        where: { name: `p${s}` },
+        create: { name: `p${s}` },
+        update: {},
+      });
+      const object = await server.db.tripleObject.upsert({
+        where: { name: `o${s}` },
+        create: { name: `o${s}` },
+        update: {},
+      });
+      await server.db.triple.create({
+        data: { entityId: entity.id, subjectId: subject.id, predicateId: predicate.id, objectId: object.id },
+      });
+    }
+  }
+}
+
+describe('batching: a deep query costs a bounded number of SQL statements', () => {
+  const statements: string[] = [];
+  let recording = false;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    server = await startTestServer({
+      env: { LOG_LEVEL: 'error' },
+      onQuery: (sql) => {
+        if (recording) statements.push(sql);
+      },
+    });
+    await seed(server, 'small', 2, 1);
+    await seed(server, 'large', 20, 10);
+  });
+  afterAll(() => server.close());
+
+  async function measure(prefix: string) {
+    statements.length = 0;
+    recording = true;
+    const data = await server.gql(DeepMemoryDocument, { prefix });
+    recording = false;
+    return { data, statements: [...statements] };
+  }
+
+  it('does not grow when the data grows tenfold (entities → facts → triples → sessions → conversations → messages)', async () => {
+    const small = await measure('small-');
+    const large = await measure('large-');
+
+    // The query really walked the data at both sizes.
+    expect(small.data.entities.totalCount).toBe(2);
+    expect(large.data.entities.totalCount).toBe(20);
+    const first = large.data.entities.edges[0]?.node;
+    expect(first?.facts.totalCount).toBe(10);
+    expect(first?.sessions.edges[0]?.node.conversations.edges[0]?.node.messages.totalCount).toBe(2);
+    expect(first?.facts.edges[0]?.node.mentions.edges[0]?.node.message?.content).toMatch(/^message /);
+    // Every entity gets its own page of each nested list (not one page shared by all parents).
+    for (const edge of large.data.entities.edges) {
+      expect(edge.node.facts.edges).toHaveLength(10);
+      expect(edge.node.triples.edges).toHaveLength(10);
+      expect(edge.node.sessions.edges).toHaveLength(5);
+      for (const session of edge.node.sessions.edges) {
+        expect(session.node.conversations.edges[0]?.node.messages.edges).toHaveLength(2);
+      }
+    }
+
+    expect(small.statements.length).toBeGreaterThan(0);
+    expect(large.statements.length).toBe(small.statements.length);
+    // A regression to one query per row would need hundreds here.
+    expect(large.statements.length).toBeLessThanOrEqual(20);
+  });
+});

@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { type ExecutionResult, print } from 'graphql';
+import { type Client, createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { type App, buildApp } from '../../src/app.ts';
+import { type Db, openDatabase } from '../../src/db/client.ts';
+import { migrateSqlite } from '../../src/db/migrate.ts';
+import { type Env, parseEnv } from '../../src/env.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+
+export interface TestServer {
+  app: App;
+  db: Db;
+  env: Env;
+  /** http://127.0.0.1:<port>/graphql */
+  url: string;
+  /** ws://127.0.0.1:<port>/graphql */
+  wsUrl: string;
+  /** The SQLite file's `file:` URL. */
+  databaseUrl: string;
+  /** Runs a typed document over HTTP and returns the raw result (data and errors). */
+  request<R, V>(
+    document: TypedDocumentNode<R, V>,
+    variables?: V,
+    headers?: Record<string, string>,
+  ): Promise<ExecutionResult<R>>;
+  /** Like `request`, but fails on any GraphQL error and returns the data. */
+  gql<R, V>(document: TypedDocumentNode<R, V>, variables?: V): Promise<R>;
+  /** A graphql-ws client connected to this server. */
+  wsClient(connectionParams?: Record<string, unknown>): Client;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** Extra environment (string values, as the real environment would give). */
+  env?: Record<string, string>;
+  /** Sees every SQL statement the server sends. */
+  onQuery?: (sql: string) => void;
+}
+
+/** A real Engram on a free port, on its own SQLite file in a temporary folder. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'engram-test-'));
+  const databaseUrl = `file:${join(dir, 'engram.db')}`;
+  const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...options.env });
+  migrateSqlite(databaseUrl);
+  const db = await openDatabase({ url: databaseUrl, onQuery: options.onQuery });
+  const app = buildApp({ env, db, logger: createLogger(env) });
+  const port = await app.start(0, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const wsUrl = `ws://127.0.0.1:${port}/graphql`;
+  const clients: Client[] = [];
+
+  const request: TestServer['request'] = async (document, variables, headers = {}) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...headers },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    return (await response.json()) as ExecutionResult<never>;
+  };
+
+  return {
+    app,
+    db,
+    env,
+    url,
+    wsUrl,
+    databaseUrl,
+    request,
+    gql: async (document, variables) => {
+      const result = await request(document, variables);
+      if (result.errors?.length) throw new Error(`GraphQL errors: ${JSON.stringify(result.errors)}`);
+      if (!result.data) throw new Error('no data');
+      return result.data;
+    },
+    wsClient: (connectionParams) => {
+      const client = createClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams,
+        retryAttempts: 0,
+      });
+      clients.push(client);
+      return client;
+    },
+    close: async () => {
+      await Promise.all(clients.map((client) => client.dispose()));
+      await app.stop();
+      await db.$disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Collects the next `count` results of a graphql-ws subscription. */
+export function collect<R>(
+  client: Client,
+  document: TypedDocumentNode<R, Record<string, unknown>> | TypedDocumentNode<R, never>,
+  variables: Record<string, unknown>,
+  count: number,
+): { ready: Promise<void>; results: Promise<ExecutionResult<R>[]> } {
+  const received: ExecutionResult<R>[] = [];
+  let markReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  const results = new Promise<ExecutionResult<R>[]>((resolve, reject) => {
+    const unsubscribe = client.subscribe<R>(
+      { query: print(document), variables },
+      {
+        next: (value) => {
+          received.push(value as ExecutionResult<R>);
+          if (received.length === count) {
+            unsubscribe();
+            resolve(received);
+          }
+        },
+        error: reject,
+        complete: () => resolve(received),
+      },
+    );
+  });
+  // graphql-ws sends `subscribe` once connected; give the server a beat to register the listener.
+  client.on('connected', () => setTimeout(markReady, 150));
+  return { ready, results };
+}
