@@ -43,8 +43,8 @@ interface EnvelopedRoot {
 }
 
 /**
- * A GraphQLError from any copy of graphql-js: the armor plugins load the CommonJS build,
- * whose GraphQLError is another class than the ESM one yoga uses.
+ * A GraphQLError from any copy of graphql-js (its CommonJS and ESM builds are different classes,
+ * and bundlers or test runners can load both).
  */
 function isGraphQLError(error: unknown): error is GraphQLError {
   return error instanceof Error && error.name === 'GraphQLError';

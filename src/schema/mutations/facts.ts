@@ -59,7 +59,11 @@ builder.mutationFields((t) => ({
     type: RememberFactSuccess,
     description:
       'Remembers a fact. The same content again for the same entity adds a mention instead of a new fact.',
-    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'RememberFactResult' } },
+    errors: {
+      types: MUTATION_ERRORS,
+      directResult: true,
+      union: { name: 'RememberFactResult', description: 'The result, or the error the caller can fix.' },
+    },
     args: { input: t.arg({ type: RememberFactInput, required: true, description: 'The fact.' }) },
     resolve: async (_root, { input }, ctx) => {
       const sourceMessageId = input.source ? decodeId(String(input.source), 'Message', 'source') : null;
@@ -70,7 +74,11 @@ builder.mutationFields((t) => ({
   forgetFact: t.field({
     type: ForgetSuccess,
     description: 'Deletes a fact and its provenance.',
-    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'ForgetFactResult' } },
+    errors: {
+      types: MUTATION_ERRORS,
+      directResult: true,
+      union: { name: 'ForgetFactResult', description: 'The result, or the error the caller can fix.' },
+    },
     args: { id: t.arg.id({ required: true, description: 'Global id of the fact.' }) },
     resolve: async (_root, args, ctx) => {
       const id = String(args.id);

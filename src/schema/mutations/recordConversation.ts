@@ -52,7 +52,14 @@ builder.mutationField('recordConversation', (t) =>
     type: RecordConversationSuccess,
     description:
       'Stores messages, creating the entity, process, session and conversation as needed (idempotent on external ids).',
-    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'RecordConversationResult' } },
+    errors: {
+      types: MUTATION_ERRORS,
+      directResult: true,
+      union: {
+        name: 'RecordConversationResult',
+        description: 'The result, or the error the caller can fix.',
+      },
+    },
     args: { input: t.arg({ type: RecordConversationInput, required: true, description: 'What to record.' }) },
     resolve: async (_root, { input }, ctx) => {
       const conversationId = input.conversation

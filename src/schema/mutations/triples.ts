@@ -42,7 +42,11 @@ builder.mutationFields((t) => ({
   addTriples: t.field({
     type: AddTriplesSuccess,
     description: 'Adds subject–predicate–object statements; names and repeated triples are deduplicated.',
-    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'AddTriplesResult' } },
+    errors: {
+      types: MUTATION_ERRORS,
+      directResult: true,
+      union: { name: 'AddTriplesResult', description: 'The result, or the error the caller can fix.' },
+    },
     args: { input: t.arg({ type: AddTriplesInput, required: true, description: 'The statements.' }) },
     resolve: async (_root, { input }, ctx) => {
       const sourceMessageId = input.source ? decodeId(String(input.source), 'Message', 'source') : null;
@@ -53,7 +57,11 @@ builder.mutationFields((t) => ({
   forgetTriple: t.field({
     type: ForgetSuccess,
     description: 'Deletes one triple of an entity (the shared names stay).',
-    errors: { types: MUTATION_ERRORS, directResult: true, union: { name: 'ForgetTripleResult' } },
+    errors: {
+      types: MUTATION_ERRORS,
+      directResult: true,
+      union: { name: 'ForgetTripleResult', description: 'The result, or the error the caller can fix.' },
+    },
     args: { id: t.arg.id({ required: true, description: 'Global id of the triple.' }) },
     resolve: async (_root, args, ctx) => {
       const id = String(args.id);
