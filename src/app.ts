@@ -64,11 +64,10 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
   }
   if (isGraphQLError(original)) {
     if (original.extensions?.code) return original;
-    // Raised by validation rules (depth and alias limits): the document was refused.
-    return new GraphQLError(original.message, {
-      ...at,
-      extensions: { ...original.extensions, code: 'GRAPHQL_VALIDATION_FAILED' },
-    });
+    // Uncoded GraphQL errors come from variable coercion (a bad enum value, a missing field)
+    // or from validation rules such as the depth and alias limits.
+    const code = original.message.startsWith('Variable "$') ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED';
+    return new GraphQLError(original.message, { ...at, extensions: { ...original.extensions, code } });
   }
   return new GraphQLError(message, {
     ...at,

@@ -1,0 +1,367 @@
+/**
+ * Read benchmark: how much does the "entity memory page" cost compared with a trivial query?
+ *
+ *   npm run bench:read -- [--entities 10000] [--facts-per-entity 20] [--concurrency 16]
+ *                         [--seconds 10] [--warmup 2] [--fresh] [--show-sql]
+ *
+ * Seeds a SQLite database under bench/.data/ (reused while its sizes match), runs the real
+ * server in a child process, loads it over keep-alive HTTP from this process, and prints a
+ * table followed by one JSON line (always the last line of stdout).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { Agent } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { type PhaseResult, percentile, postGraphql, runPhase, type Scenario } from './lib/load.ts';
+import { parseOptions } from './lib/options.ts';
+import { entityExternalId, prepareDatabase } from './lib/seed.ts';
+import type { ServerReply, ServerRequest } from './lib/server.ts';
+import { countStatements } from './lib/statements.ts';
+
+const PAGE_QUERY = /* GraphQL */ `
+  query Page($id: String!) {
+    entity(externalId: $id) {
+      id
+      externalId
+      createdAt
+      facts(first: 20, orderBy: RECENT) {
+        totalCount
+        edges { node { id content category mentionCount lastMentionedAt } }
+      }
+      triples(first: 20) {
+        totalCount
+        edges { node { id subject { name } predicate { name } object { name } mentionCount } }
+      }
+      sessions(first: 5) {
+        totalCount
+        edges {
+          node {
+            id
+            createdAt
+            conversations(first: 3) {
+              totalCount
+              edges { node { id messages(first: 1) { totalCount } } }
+            }
+          }
+        }
+      }
+    }
+  }
+`;
+
+interface Connection<T = unknown> {
+  totalCount: number;
+  edges: { node: T }[];
+}
+
+interface PageData {
+  entity: {
+    externalId: string;
+    facts: Connection;
+    triples: Connection;
+    sessions: Connection<{ conversations: Connection<{ messages: { totalCount: number } }> }>;
+  } | null;
+}
+
+interface Measurement {
+  requests: number;
+  rps: number;
+  p50_ms: number;
+  p99_ms: number;
+  cpu_us_per_req: number;
+  /** Server CPU time over wall time: 1.0 is one core busy the whole window. */
+  serverCores: number;
+  /** The same for this process, the load generator, which competes for the same cores. */
+  clientCores: number;
+}
+
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/** A GraphQL response body, or a description of why it is not one. */
+function parseResponse<T>(status: number, text: string): { data: T } | string {
+  if (status !== 200) return `HTTP ${status}: ${text.slice(0, 300)}`;
+  let payload: { data?: T; errors?: unknown[] };
+  try {
+    payload = JSON.parse(text);
+  } catch {
+    return `not JSON: ${text.slice(0, 300)}`;
+  }
+  if (payload.errors?.length) return `errors: ${JSON.stringify(payload.errors).slice(0, 500)}`;
+  if (!payload.data) return 'no data';
+  return { data: payload.data };
+}
+
+function scenarios(options: ReturnType<typeof parseOptions>): Scenario[] {
+  const baseline: Scenario = {
+    name: 'baseline',
+    body: () => '{"query":"{ __typename }"}',
+    check: (status, text) => {
+      const parsed = parseResponse<{ __typename: string }>(status, text);
+      if (typeof parsed === 'string') return parsed;
+      return parsed.data.__typename === 'Query' ? null : `unexpected data: ${text.slice(0, 200)}`;
+    },
+  };
+
+  // The seed gives every entity exactly these counts, so each page can be checked in full.
+  const expected = {
+    facts: options.factsPerEntity,
+    triples: options.triplesPerEntity,
+    sessions: options.sessionsPerEntity,
+  };
+  const page: Scenario = {
+    name: 'page',
+    body: () =>
+      JSON.stringify({
+        query: PAGE_QUERY,
+        variables: { id: entityExternalId(1 + Math.floor(Math.random() * options.entities)) },
+      }),
+    check: (status, text, body) => {
+      const parsed = parseResponse<PageData>(status, text);
+      if (typeof parsed === 'string') return parsed;
+      const id = (JSON.parse(body) as { variables: { id: string } }).variables.id;
+      const entity = parsed.data.entity;
+      if (!entity) return `entity ${id} is null`;
+      if (entity.externalId !== id) return `asked for ${id}, got ${entity.externalId}`;
+      for (const [field, first] of [
+        ['facts', 20],
+        ['triples', 20],
+        ['sessions', 5],
+      ] as const) {
+        const connection = entity[field];
+        const want = Math.min(first, expected[field]);
+        if (connection.totalCount !== expected[field] || connection.edges.length !== want) {
+          return `${id}.${field}: totalCount ${connection.totalCount}, ${connection.edges.length} edges; expected ${expected[field]} and ${want}`;
+        }
+      }
+      for (const { node } of entity.sessions.edges) {
+        const conversations = node.conversations;
+        if (conversations.totalCount < 1 || conversations.edges.length < 1) return `${id}: a session has no conversations`;
+        if (conversations.edges.some((edge) => edge.node.messages.totalCount < 1)) {
+          return `${id}: a conversation has no messages`;
+        }
+      }
+      return null;
+    },
+  };
+  return [baseline, page];
+}
+
+/** The server child and a one-at-a-time request/reply channel to it. */
+class ServerProcess {
+  private readonly exited: Promise<number | null>;
+  private waiting: ((reply: ServerReply) => void) | null = null;
+
+  private constructor(private readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    child.on('message', (reply: ServerReply) => {
+      const waiting = this.waiting;
+      this.waiting = null;
+      waiting?.(reply);
+    });
+  }
+
+  static async start(databaseUrl: string): Promise<{ server: ServerProcess; port: number }> {
+    // Only tsx's loader, not the execArgv of this process: tsx's CLI preflight would tie the
+    // child to the CLI's own relay channel.
+    const child = fork(fileURLToPath(new URL('./lib/server.ts', import.meta.url)), [], {
+      execArgv: ['--import', import.meta.resolve('tsx')],
+      env: { ...process.env, BENCH_DATABASE_URL: databaseUrl },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const server = new ServerProcess(child);
+    const ready = await Promise.race([
+      server.next(),
+      server.exited.then((code) => {
+        throw new Error(`server exited with ${code} before it was ready`);
+      }),
+    ]);
+    if (ready.type !== 'ready') throw new Error(`server said ${ready.type} before ready`);
+    return { server, port: ready.port };
+  }
+
+  private next(): Promise<ServerReply> {
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  private async ask(message: ServerRequest): Promise<ServerReply> {
+    const reply = this.next();
+    this.child.send(message);
+    return reply;
+  }
+
+  /** User + system CPU time of the server process, in microseconds. */
+  async cpuMicros(): Promise<number> {
+    const reply = await this.ask({ type: 'cpu' });
+    if (reply.type !== 'cpu') throw new Error(`server said ${reply.type} instead of cpu`);
+    return reply.usage.user + reply.usage.system;
+  }
+
+  /** Graceful stop; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null || !this.child.connected) return this.exited;
+    const stopped = await this.ask({ type: 'stop' });
+    if (stopped.type !== 'stopped') throw new Error(`server said ${stopped.type} instead of stopped`);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+async function measure(
+  server: ServerProcess,
+  target: { agent: Agent; port: number },
+  scenario: Scenario,
+  options: { concurrency: number; seconds: number; warmup: number },
+): Promise<Measurement> {
+  const fail = (phase: string, result: PhaseResult) =>
+    new Error(`${scenario.name} ${phase}: ${result.failures} failed request(s); first: ${result.firstFailure}`);
+
+  // One request first, so a broken query fails with its own error rather than 16 at once.
+  const body = scenario.body();
+  const first = await postGraphql(target, body);
+  const problem = scenario.check(first.status, first.text, body);
+  if (problem) throw new Error(`${scenario.name}: ${problem}`);
+
+  if (options.warmup > 0) {
+    log(`${scenario.name}: warming up for ${options.warmup} s`);
+    const warm = await runPhase(target, scenario, {
+      concurrency: options.concurrency,
+      durationMs: options.warmup * 1000,
+    });
+    if (warm.failures) throw fail('warmup', warm);
+  }
+
+  // Phases start and end with nothing in flight, so the CPU delta belongs to exactly these requests.
+  log(`${scenario.name}: measuring for ${options.seconds} s at concurrency ${options.concurrency}`);
+  const serverBefore = await server.cpuMicros();
+  const clientBefore = process.cpuUsage();
+  const result = await runPhase(target, scenario, {
+    concurrency: options.concurrency,
+    durationMs: options.seconds * 1000,
+  });
+  const client = process.cpuUsage(clientBefore);
+  const serverMicros = (await server.cpuMicros()) - serverBefore;
+  if (result.failures) throw fail('run', result);
+
+  const wallMicros = result.elapsedMs * 1000;
+  return {
+    requests: result.requests,
+    rps: result.requests / (result.elapsedMs / 1000),
+    p50_ms: percentile(result.latenciesMs, 0.5),
+    p99_ms: percentile(result.latenciesMs, 0.99),
+    cpu_us_per_req: serverMicros / result.requests,
+    serverCores: serverMicros / wallMicros,
+    clientCores: (client.user + client.system) / wallMicros,
+  };
+}
+
+function printTable(rows: [string, Measurement][]): void {
+  const header = ['scenario', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server cores', 'client cores'];
+  const lines = rows.map(([name, m]) => [
+    name,
+    m.requests.toLocaleString('en-US'),
+    m.rps.toFixed(1),
+    m.p50_ms.toFixed(2),
+    m.p99_ms.toFixed(2),
+    m.cpu_us_per_req.toFixed(0),
+    m.serverCores.toFixed(2),
+    m.clientCores.toFixed(2),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
+  const format = (cells: string[]) =>
+    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+  log('');
+  log(format(header));
+  log(widths.map((width) => '-'.repeat(width)).join('  '));
+  for (const line of lines) log(format(line));
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const database = prepareDatabase({
+    dataDir: fileURLToPath(new URL('./.data/', import.meta.url)),
+    sizes: options,
+    fresh: options.fresh,
+    log,
+  });
+  const counts = Object.entries(database.counts)
+    .map(([table, rows]) => `${table}=${rows.toLocaleString('en-US')}`)
+    .join(' ');
+  log(`rows: ${counts}`);
+
+  const [baseline, page] = scenarios(options) as [Scenario, Scenario];
+
+  // Counted in this process on a separate connection, so the measured server runs without query events.
+  const statements = await countStatements(
+    database.url,
+    Array.from({ length: 5 }, () => page.body()),
+    page.check,
+  );
+  const statementsPerPage = Math.max(...statements.perRequest);
+  log(`SQL statements per page request: ${statements.perRequest.join(', ')} (5 random entities)`);
+  if (options.showSql) for (const sql of statements.sample) log(`  ${sql}`);
+
+  const { server, port } = await ServerProcess.start(database.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const target = { agent, port };
+  log(`server listening on 127.0.0.1:${port} (child process)`);
+
+  let results: [string, Measurement][];
+  try {
+    results = [];
+    for (const scenario of [baseline, page]) results.push([scenario.name, await measure(server, target, scenario, options)]);
+  } catch (error) {
+    agent.destroy();
+    server.kill();
+    throw error;
+  }
+  agent.destroy();
+  const exitCode = await server.stop();
+  if (exitCode !== 0) throw new Error(`server exited with ${exitCode} on stop`);
+
+  printTable(results);
+  const [, b] = results[0]!;
+  const [, p] = results[1]!;
+  const ratioRps = p.rps / b.rps;
+  const ratioCpu = p.cpu_us_per_req / b.cpu_us_per_req;
+  log('');
+  log(`page / baseline: ${ratioRps.toFixed(3)}x the throughput, ${ratioCpu.toFixed(1)}x the server CPU per request`);
+  if (database.seedSeconds !== null) log(`seeding took ${database.seedSeconds.toFixed(1)} s`);
+
+  const summary = (m: Measurement) => ({
+    requests: m.requests,
+    rps: round(m.rps, 1),
+    p50_ms: round(m.p50_ms, 2),
+    p99_ms: round(m.p99_ms, 2),
+    cpu_us_per_req: round(m.cpu_us_per_req, 0),
+  });
+  log(
+    JSON.stringify({
+      bench: 'read',
+      db: 'sqlite',
+      entities: database.counts.entity,
+      facts: database.counts.entity_fact,
+      triples: database.counts.knowledge_graph,
+      sessions: database.counts.session,
+      concurrency: options.concurrency,
+      seconds: options.seconds,
+      statements_per_page: statementsPerPage,
+      baseline: summary(b),
+      page: summary(p),
+      ratio_rps: round(ratioRps, 4),
+      ratio_cpu: round(ratioCpu, 2),
+    }),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:read failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
