@@ -135,7 +135,8 @@ function scenarios(options: ReturnType<typeof parseOptions>): Scenario[] {
       }
       for (const { node } of entity.sessions.edges) {
         const conversations = node.conversations;
-        if (conversations.totalCount < 1 || conversations.edges.length < 1) return `${id}: a session has no conversations`;
+        if (conversations.totalCount < 1 || conversations.edges.length < 1)
+          return `${id}: a session has no conversations`;
         if (conversations.edges.some((edge) => edge.node.messages.totalCount < 1)) {
           return `${id}: a conversation has no messages`;
         }
@@ -221,7 +222,9 @@ async function measure(
   options: { concurrency: number; seconds: number; warmup: number },
 ): Promise<Measurement> {
   const fail = (phase: string, result: PhaseResult) =>
-    new Error(`${scenario.name} ${phase}: ${result.failures} failed request(s); first: ${result.firstFailure}`);
+    new Error(
+      `${scenario.name} ${phase}: ${result.failures} failed request(s); first: ${result.firstFailure}`,
+    );
 
   // One request first, so a broken query fails with its own error rather than 16 at once.
   const body = scenario.body();
@@ -263,7 +266,16 @@ async function measure(
 }
 
 function printTable(rows: [string, Measurement][]): void {
-  const header = ['scenario', 'requests', 'req/s', 'p50 ms', 'p99 ms', 'server CPU µs/req', 'server cores', 'client cores'];
+  const header = [
+    'scenario',
+    'requests',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'server CPU µs/req',
+    'server cores',
+    'client cores',
+  ];
   const lines = rows.map(([name, m]) => [
     name,
     m.requests.toLocaleString('en-US'),
@@ -274,9 +286,13 @@ function printTable(rows: [string, Measurement][]): void {
     m.serverCores.toFixed(2),
     m.clientCores.toFixed(2),
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column]!.length)));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...lines.map((line) => line[column]!.length)),
+  );
   const format = (cells: string[]) =>
-    cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!)))
+      .join('  ');
   log('');
   log(format(header));
   log(widths.map((width) => '-'.repeat(width)).join('  '));
@@ -316,7 +332,8 @@ async function main(): Promise<void> {
   let results: [string, Measurement][];
   try {
     results = [];
-    for (const scenario of [baseline, page]) results.push([scenario.name, await measure(server, target, scenario, options)]);
+    for (const scenario of [baseline, page])
+      results.push([scenario.name, await measure(server, target, scenario, options)]);
   } catch (error) {
     agent.destroy();
     server.kill();
@@ -332,7 +349,9 @@ async function main(): Promise<void> {
   const ratioRps = p.rps / b.rps;
   const ratioCpu = p.cpu_us_per_req / b.cpu_us_per_req;
   log('');
-  log(`page / baseline: ${ratioRps.toFixed(3)}x the throughput, ${ratioCpu.toFixed(1)}x the server CPU per request`);
+  log(
+    `page / baseline: ${ratioRps.toFixed(3)}x the throughput, ${ratioCpu.toFixed(1)}x the server CPU per request`,
+  );
   if (database.seedSeconds !== null) log(`seeding took ${database.seedSeconds.toFixed(1)} s`);
 
   const summary = (m: Measurement) => ({

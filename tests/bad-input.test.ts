@@ -49,7 +49,9 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
     await expectNoWrites(async () => {
       const empty = await server.gql(RememberWithSourceDocument, { input: { entity: 'a', content: '   ' } });
       expect(empty.rememberFact).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED' });
-      const long = await server.gql(RememberWithSourceDocument, { input: { entity: 'a', content: 'x'.repeat(41) } });
+      const long = await server.gql(RememberWithSourceDocument, {
+        input: { entity: 'a', content: 'x'.repeat(41) },
+      });
       expect(long.rememberFact).toMatchObject({
         __typename: 'ValidationError',
         code: 'INPUT_TOO_LARGE',
@@ -77,7 +79,10 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
       const none = await server.gql(RecordMessagesDocument, {
         input: { entity: 'new-entity', process: 'new-process', messages: [] },
       });
-      expect(none.recordConversation).toMatchObject({ __typename: 'ValidationError', code: 'VALIDATION_FAILED' });
+      expect(none.recordConversation).toMatchObject({
+        __typename: 'ValidationError',
+        code: 'VALIDATION_FAILED',
+      });
       const many = await server.gql(RecordMessagesDocument, {
         input: {
           entity: 'new-entity',
@@ -85,21 +90,37 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
           messages: Array.from({ length: 4 }, () => ({ role: 'USER' as const, content: 'hi' })),
         },
       });
-      expect(many.recordConversation).toMatchObject({ __typename: 'ValidationError', code: 'INPUT_TOO_LARGE' });
+      expect(many.recordConversation).toMatchObject({
+        __typename: 'ValidationError',
+        code: 'INPUT_TOO_LARGE',
+      });
     });
   });
 
   it('rolls back a conversation whose session belongs to someone else', async () => {
     const first = await server.gql(RecordMessagesDocument, {
-      input: { entity: 'owner', process: 'bot', session: 'shared-session', messages: [{ role: 'USER', content: 'a' }] },
+      input: {
+        entity: 'owner',
+        process: 'bot',
+        session: 'shared-session',
+        messages: [{ role: 'USER', content: 'a' }],
+      },
     });
     expect(first.recordConversation.__typename).toBe('RecordConversationSuccess');
     await expectNoWrites(async () => {
       const stolen = await server.gql(RecordMessagesDocument, {
-        input: { entity: 'owner', process: 'other-bot', session: 'shared-session', messages: [{ role: 'USER', content: 'b' }] },
+        input: {
+          entity: 'owner',
+          process: 'other-bot',
+          session: 'shared-session',
+          messages: [{ role: 'USER', content: 'b' }],
+        },
       });
       // The process is created inside the transaction and rolled back with it.
-      expect(stolen.recordConversation).toMatchObject({ __typename: 'ValidationError', code: 'SESSION_MISMATCH' });
+      expect(stolen.recordConversation).toMatchObject({
+        __typename: 'ValidationError',
+        code: 'SESSION_MISMATCH',
+      });
     });
   });
 
@@ -143,14 +164,22 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
 
   it('answers unknown and malformed ids with NOT_FOUND and INVALID_ID', async () => {
     await expectNoWrites(async () => {
-      const missing = await server.gql(ForgetFactDocument, { id: Buffer.from('Fact:999999').toString('base64') });
+      const missing = await server.gql(ForgetFactDocument, {
+        id: Buffer.from('Fact:999999').toString('base64'),
+      });
       expect(missing.forgetFact).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
-      const wrongType = await server.gql(ForgetTripleDocument, { id: Buffer.from('Fact:1').toString('base64') });
+      const wrongType = await server.gql(ForgetTripleDocument, {
+        id: Buffer.from('Fact:1').toString('base64'),
+      });
       expect(wrongType.forgetTriple).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ID' });
       const garbage = await server.gql(ForgetFactDocument, { id: '%%%not-an-id' });
       expect(garbage.forgetFact).toMatchObject({ __typename: 'ValidationError', code: 'INVALID_ID' });
       const source = await server.gql(RememberWithSourceDocument, {
-        input: { entity: 'a', content: 'from nowhere', source: Buffer.from('Message:424242').toString('base64') },
+        input: {
+          entity: 'a',
+          content: 'from nowhere',
+          source: Buffer.from('Message:424242').toString('base64'),
+        },
       });
       expect(source.rememberFact).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
     });
@@ -164,14 +193,17 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
   it('refuses documents deeper than MAX_QUERY_DEPTH', async () => {
     // Each round adds 4 levels: sessions, edges, node, entity.
     let depth = 'externalId';
-    for (let round = 0; round < 6; round++) depth = `sessions(first: 1) { edges { node { entity { ${depth} } } } }`;
+    for (let round = 0; round < 6; round++)
+      depth = `sessions(first: 1) { edges { node { entity { ${depth} } } } }`;
     depth = `entity(externalId: "seed") { ${depth} }`;
     const response = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: `{ ${depth} }` }),
     });
-    const body = (await response.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+    const body = (await response.json()) as {
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
     expect(body.errors?.[0]).toMatchObject({
       message: expect.stringContaining('depth limit of 20'),
       extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
@@ -179,7 +211,9 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
   });
 
   it('keeps serving after all of that', async () => {
-    const ok = await server.gql(RememberWithSourceDocument, { input: { entity: 'seed', content: 'still fine' } });
+    const ok = await server.gql(RememberWithSourceDocument, {
+      input: { entity: 'seed', content: 'still fine' },
+    });
     expect(ok.rememberFact.__typename).toBe('RememberFactSuccess');
   });
 });
