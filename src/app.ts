@@ -75,6 +75,12 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
   });
 }
 
+/** graphql-ws clients send the API key as an `authorization` connection param. */
+function connectionAuthorization(params: Record<string, unknown> | undefined): string | undefined {
+  const value = params?.authorization ?? params?.Authorization;
+  return typeof value === 'string' ? value : undefined;
+}
+
 export function buildApp(options: AppOptions): App {
   const { env, db, logger } = options;
   const events = options.events ?? createEventBus();
@@ -105,10 +111,9 @@ export function buildApp(options: AppOptions): App {
       request?: Request;
       connectionParams?: Record<string, unknown>;
     }) => {
-      const header =
-        (connectionParams?.authorization as string | undefined) ??
-        (connectionParams?.Authorization as string | undefined) ??
-        request?.headers.get('authorization');
+      const header = connectionParams
+        ? connectionAuthorization(connectionParams)
+        : request?.headers.get('authorization');
       return { ...base, principal: resolvePrincipal(header) };
     },
   });
@@ -134,6 +139,15 @@ export function buildApp(options: AppOptions): App {
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // Refuse the socket itself when API keys are required and the key is wrong (closes with 4403).
+      onConnect: (ctx) => {
+        try {
+          resolvePrincipal(connectionAuthorization(ctx.connectionParams));
+          return true;
+        } catch {
+          return false;
+        }
+      },
       onSubscribe: async (ctx, _id, params) => {
         const {
           schema: enveloped,
