@@ -11,6 +11,7 @@ export default defineConfig({
   },
   test: {
     include: ['tests/**/*.test.ts'],
+    reporters: ['default', './tests/helpers/summary-reporter.ts'],
     // Native drivers (better-sqlite3) are safest in child processes; each file gets its own database.
     pool: 'forks',
     testTimeout: 30_000,

@@ -150,14 +150,20 @@ function scenarios(options: ReturnType<typeof parseOptions>): Scenario[] {
 /** The server child and a one-at-a-time request/reply channel to it. */
 class ServerProcess {
   private readonly exited: Promise<number | null>;
-  private waiting: ((reply: ServerReply) => void) | null = null;
+  private waiting: { resolve: (reply: ServerReply) => void; reject: (error: Error) => void } | null = null;
+  /** Set once the child is gone, so no wait can hang on a reply that will never come. */
+  private gone: Error | null = null;
 
   private constructor(private readonly child: ChildProcess) {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    child.once('exit', (code, signal) =>
+      this.fail(new Error(`server exited (code ${code}, signal ${signal})`)),
+    );
+    child.on('error', (error) => this.fail(error));
     child.on('message', (reply: ServerReply) => {
       const waiting = this.waiting;
       this.waiting = null;
-      waiting?.(reply);
+      waiting?.resolve(reply);
     });
   }
 
@@ -170,25 +176,32 @@ class ServerProcess {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const server = new ServerProcess(child);
-    const ready = await Promise.race([
-      server.next(),
-      server.exited.then((code) => {
-        throw new Error(`server exited with ${code} before it was ready`);
-      }),
-    ]);
+    const ready = await server.next();
     if (ready.type !== 'ready') throw new Error(`server said ${ready.type} before ready`);
     return { server, port: ready.port };
   }
 
+  private fail(error: Error): void {
+    this.gone ??= error;
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.reject(error);
+  }
+
   private next(): Promise<ServerReply> {
-    return new Promise((resolve) => {
-      this.waiting = resolve;
+    return new Promise((resolve, reject) => {
+      if (this.gone) reject(this.gone);
+      else this.waiting = { resolve, reject };
     });
   }
 
-  private async ask(message: ServerRequest): Promise<ServerReply> {
+  private ask(message: ServerRequest): Promise<ServerReply> {
     const reply = this.next();
-    this.child.send(message);
+    if (!this.gone) {
+      this.child.send(message, (error) => {
+        if (error) this.fail(error);
+      });
+    }
     return reply;
   }
 
@@ -201,7 +214,6 @@ class ServerProcess {
 
   /** Graceful stop; resolves with the exit code. */
   async stop(): Promise<number | null> {
-    if (this.child.exitCode !== null || !this.child.connected) return this.exited;
     const stopped = await this.ask({ type: 'stop' });
     if (stopped.type !== 'stopped') throw new Error(`server said ${stopped.type} instead of stopped`);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
@@ -211,7 +223,7 @@ class ServerProcess {
   }
 
   kill(): void {
-    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
   }
 }
 
@@ -329,11 +341,11 @@ async function main(): Promise<void> {
   const target = { agent, port };
   log(`server listening on 127.0.0.1:${port} (child process)`);
 
-  let results: [string, Measurement][];
+  let b: Measurement;
+  let p: Measurement;
   try {
-    results = [];
-    for (const scenario of [baseline, page])
-      results.push([scenario.name, await measure(server, target, scenario, options)]);
+    b = await measure(server, target, baseline, options);
+    p = await measure(server, target, page, options);
   } catch (error) {
     agent.destroy();
     server.kill();
@@ -343,9 +355,10 @@ async function main(): Promise<void> {
   const exitCode = await server.stop();
   if (exitCode !== 0) throw new Error(`server exited with ${exitCode} on stop`);
 
-  printTable(results);
-  const [, b] = results[0]!;
-  const [, p] = results[1]!;
+  printTable([
+    ['baseline', b],
+    ['page', p],
+  ]);
   const ratioRps = p.rps / b.rps;
   const ratioCpu = p.cpu_us_per_req / b.cpu_us_per_req;
   log('');
