@@ -262,8 +262,8 @@ async function measure(
     durationMs: options.seconds * 1000,
   });
   const client = process.cpuUsage(clientBefore);
-  const serverMicros = (await server.cpuMicros()) - serverBefore;
   if (result.failures) throw fail('run', result);
+  const serverMicros = (await server.cpuMicros()) - serverBefore;
 
   const wallMicros = result.elapsedMs * 1000;
   return {
