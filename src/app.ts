@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import { createPrincipalResolver } from './auth/api-keys.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db/client.ts';
+import { RelationCounter } from './db/relation-counts.ts';
 import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
 import type { Logger } from './observability/logger.ts';
@@ -114,7 +115,7 @@ export function buildApp(options: AppOptions): App {
       const header = connectionParams
         ? connectionAuthorization(connectionParams)
         : request?.headers.get('authorization');
-      return { ...base, principal: resolvePrincipal(header) };
+      return { ...base, principal: resolvePrincipal(header), counts: new RelationCounter(db) };
     },
   });
 

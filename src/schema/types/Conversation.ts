@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { totalCountField } from '../total-count.ts';
 import { MessageRoleEnum } from './enums.ts';
 
 export const ConversationNode = builder.prismaNode('Conversation', {
@@ -8,12 +9,15 @@ export const ConversationNode = builder.prismaNode('Conversation', {
     summary: t.exposeString('summary', { nullable: true, description: 'A short summary, when one exists.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the conversation started.' }),
     session: t.relation('session', { description: 'The session it belongs to.' }),
-    messages: t.relatedConnection('messages', {
-      cursor: 'id',
-      description: 'Messages in the order they were said.',
-      totalCount: true,
-      query: () => ({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
-    }),
+    messages: t.relatedConnection(
+      'messages',
+      {
+        cursor: 'id',
+        description: 'Messages in the order they were said.',
+        query: () => ({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
+      },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'conversationMessage', 'conversationId') }) },
+    ),
   }),
 });
 

@@ -1,6 +1,7 @@
 import type { Prisma } from '../../db/generated/client.ts';
 import { normalizePredicate } from '../../services/triples.ts';
 import { builder } from '../builder.ts';
+import { totalCountField } from '../total-count.ts';
 import { FactCategoryEnum, FactOrderEnum } from './enums.ts';
 
 const factOrder: Record<'RECENT' | 'MENTIONS' | 'CREATED', Prisma.EntityFactOrderByWithRelationInput[]> = {
@@ -8,6 +9,28 @@ const factOrder: Record<'RECENT' | 'MENTIONS' | 'CREATED', Prisma.EntityFactOrde
   MENTIONS: [{ mentionCount: 'desc' }, { lastMentionedAt: 'desc' }, { id: 'desc' }],
   CREATED: [{ createdAt: 'desc' }, { id: 'desc' }],
 };
+
+function factsWhere(args: {
+  category?: string | null;
+  contains?: string | null;
+}): Prisma.EntityFactWhereInput {
+  return {
+    ...(args.category ? { category: args.category as Prisma.EntityFactWhereInput['category'] } : {}),
+    ...(args.contains ? { content: { contains: args.contains } } : {}),
+  };
+}
+
+function triplesWhere(args: {
+  subject?: string | null;
+  predicate?: string | null;
+  object?: string | null;
+}): Prisma.TripleWhereInput {
+  return {
+    ...(args.subject ? { subject: { name: args.subject } } : {}),
+    ...(args.predicate ? { predicate: { name: normalizePredicate(args.predicate) } } : {}),
+    ...(args.object ? { object: { name: args.object } } : {}),
+  };
+}
 
 export const EntityNode = builder.prismaNode('Entity', {
   description: 'A person or thing memories are about, usually an end user of the assistant.',
@@ -17,58 +40,57 @@ export const EntityNode = builder.prismaNode('Entity', {
       description: 'The caller’s own id for this entity (unique).',
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When Engram first heard of it.' }),
-    facts: t.relatedConnection('facts', {
-      cursor: 'id',
-      description: 'What Engram remembers about the entity.',
-      totalCount: true,
-      args: {
-        category: t.arg({
-          type: FactCategoryEnum,
-          required: false,
-          description: 'Only facts of this category.',
-        }),
-        contains: t.arg.string({
-          required: false,
-          description: 'Only facts whose content contains this text.',
-        }),
-        orderBy: t.arg({
-          type: FactOrderEnum,
-          required: false,
-          defaultValue: 'RECENT',
-          description: 'Order of the facts.',
+    facts: t.relatedConnection(
+      'facts',
+      {
+        cursor: 'id',
+        description: 'What Engram remembers about the entity.',
+        args: {
+          category: t.arg({
+            type: FactCategoryEnum,
+            required: false,
+            description: 'Only facts of this category.',
+          }),
+          contains: t.arg.string({
+            required: false,
+            description: 'Only facts whose content contains this text.',
+          }),
+          orderBy: t.arg({
+            type: FactOrderEnum,
+            required: false,
+            defaultValue: 'RECENT',
+            description: 'Order of the facts.',
+          }),
+        },
+        query: (args) => ({ where: factsWhere(args), orderBy: factOrder[args.orderBy ?? 'RECENT'] }),
+      },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'entityFact', 'entityId', factsWhere) }) },
+    ),
+    triples: t.relatedConnection(
+      'triples',
+      {
+        cursor: 'id',
+        description: 'Subject–predicate–object statements about the entity, most recently mentioned first.',
+        args: {
+          subject: t.arg.string({ required: false, description: 'Only triples with this subject name.' }),
+          predicate: t.arg.string({ required: false, description: 'Only triples with this predicate name.' }),
+          object: t.arg.string({ required: false, description: 'Only triples with this object name.' }),
+        },
+        query: (args) => ({
+          where: triplesWhere(args),
+          orderBy: [{ lastMentionedAt: 'desc' }, { id: 'desc' }],
         }),
       },
-      query: (args) => ({
-        where: {
-          ...(args.category ? { category: args.category } : {}),
-          ...(args.contains ? { content: { contains: args.contains } } : {}),
-        },
-        orderBy: factOrder[args.orderBy ?? 'RECENT'],
-      }),
-    }),
-    triples: t.relatedConnection('triples', {
-      cursor: 'id',
-      description: 'Subject–predicate–object statements about the entity, most recently mentioned first.',
-      totalCount: true,
-      args: {
-        subject: t.arg.string({ required: false, description: 'Only triples with this subject name.' }),
-        predicate: t.arg.string({ required: false, description: 'Only triples with this predicate name.' }),
-        object: t.arg.string({ required: false, description: 'Only triples with this object name.' }),
+      { fields: (t) => ({ totalCount: totalCountField(t, 'triple', 'entityId', triplesWhere) }) },
+    ),
+    sessions: t.relatedConnection(
+      'sessions',
+      {
+        cursor: 'id',
+        description: 'The entity’s sessions, newest first.',
+        query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
       },
-      query: (args) => ({
-        where: {
-          ...(args.subject ? { subject: { name: args.subject } } : {}),
-          ...(args.predicate ? { predicate: { name: normalizePredicate(args.predicate) } } : {}),
-          ...(args.object ? { object: { name: args.object } } : {}),
-        },
-        orderBy: [{ lastMentionedAt: 'desc' }, { id: 'desc' }],
-      }),
-    }),
-    sessions: t.relatedConnection('sessions', {
-      cursor: 'id',
-      description: 'The entity’s sessions, newest first.',
-      totalCount: true,
-      query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
-    }),
+      { fields: (t) => ({ totalCount: totalCountField(t, 'session', 'entityId') }) },
+    ),
   }),
 });

@@ -1,8 +1,11 @@
 import { builder } from '../builder.ts';
+import { totalCountField } from '../total-count.ts';
 import { FactCategoryEnum } from './enums.ts';
 
 export const FactNode = builder.prismaNode('EntityFact', {
   name: 'Fact',
+  // Load only the columns a query selects: never the embedding unless asked for.
+  select: { id: true },
   description: 'Something remembered about an entity, deduplicated by content and counted per mention.',
   id: { field: 'id', description: 'Global id.' },
   fields: (t) => ({
@@ -15,12 +18,15 @@ export const FactNode = builder.prismaNode('EntityFact', {
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was first remembered.' }),
     entity: t.relation('entity', { description: 'Who the fact is about.' }),
-    mentions: t.relatedConnection('mentions', {
-      cursor: 'id',
-      description: 'Where the fact was said (provenance), newest first.',
-      totalCount: true,
-      query: () => ({ orderBy: [{ id: 'desc' }] }),
-    }),
+    mentions: t.relatedConnection(
+      'mentions',
+      {
+        cursor: 'id',
+        description: 'Where the fact was said (provenance), newest first.',
+        query: () => ({ orderBy: [{ id: 'desc' }] }),
+      },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'factMention', 'factId') }) },
+    ),
   }),
 });
 

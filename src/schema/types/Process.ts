@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { totalCountField } from '../total-count.ts';
 
 export const ProcessNode = builder.prismaNode('Process', {
   description: 'An agent or application that talks with entities (an assistant, a bot).',
@@ -12,12 +13,15 @@ export const ProcessNode = builder.prismaNode('Process', {
       description: 'Attributes learned about the process, most mentioned first.',
       query: { orderBy: [{ mentionCount: 'desc' }, { id: 'asc' }], take: 100 },
     }),
-    sessions: t.relatedConnection('sessions', {
-      cursor: 'id',
-      description: 'Sessions with this process, newest first.',
-      totalCount: true,
-      query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
-    }),
+    sessions: t.relatedConnection(
+      'sessions',
+      {
+        cursor: 'id',
+        description: 'Sessions with this process, newest first.',
+        query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+      },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'session', 'processId') }) },
+    ),
   }),
 });
 

@@ -1,4 +1,5 @@
 import { builder } from '../builder.ts';
+import { totalCountField } from '../total-count.ts';
 
 export const SessionNode = builder.prismaNode('Session', {
   description: 'One entity talking with one process; holds conversations.',
@@ -10,11 +11,14 @@ export const SessionNode = builder.prismaNode('Session', {
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the session started.' }),
     entity: t.relation('entity', { description: 'Who the session is with.' }),
     process: t.relation('process', { description: 'Which agent or application.' }),
-    conversations: t.relatedConnection('conversations', {
-      cursor: 'id',
-      description: 'Conversations of the session, newest first.',
-      totalCount: true,
-      query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
-    }),
+    conversations: t.relatedConnection(
+      'conversations',
+      {
+        cursor: 'id',
+        description: 'Conversations of the session, newest first.',
+        query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
+      },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'conversation', 'sessionId') }) },
+    ),
   }),
 });
