@@ -32,7 +32,9 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
   let before: Awaited<ReturnType<typeof counts>>;
 
   beforeAll(async () => {
-    server = await startTestServer({ env: { MAX_CONTENT_LENGTH: '40', MAX_ITEMS_PER_CALL: '3' } });
+    server = await startTestServer({
+      env: { MAX_CONTENT_LENGTH: '40', MAX_ITEMS_PER_CALL: '3', MAX_PAGE_SIZE: '2' },
+    });
     await server.gql(RecordMessagesDocument, {
       input: { entity: 'seed', process: 'bot', messages: [{ role: 'USER', content: 'hello' }] },
     });
@@ -183,6 +185,18 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
       });
       expect(source.rememberFact).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
     });
+  });
+
+  it('caps page sizes at MAX_PAGE_SIZE and refuses negative ones', async () => {
+    for (const content of ['one', 'two', 'three']) {
+      await server.gql(RememberWithSourceDocument, { input: { entity: 'paged', content } });
+    }
+    const page = await server.gql(EntityPageDocument, { externalId: 'paged', factsFirst: 50 });
+    expect(page.entity?.facts.edges).toHaveLength(2);
+    expect(page.entity?.facts.totalCount).toBe(3);
+    expect(page.entity?.facts.pageInfo.hasNextPage).toBe(true);
+    const negative = await server.request(EntityPageDocument, { externalId: 'paged', factsFirst: -1 });
+    expect(negative.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('answers a malformed cursor with BAD_USER_INPUT', async () => {

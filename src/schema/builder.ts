@@ -7,8 +7,8 @@ import type { Context } from '../context.ts';
 import type PrismaTypes from '../db/generated/pothos-types.ts';
 import { getDatamodel } from '../db/generated/pothos-types.ts';
 
-/** Connections never return more than this many edges, whatever `first` asks. */
-export const MAX_CONNECTION_SIZE = 100;
+/** Connections never return more than MAX_PAGE_SIZE edges, whatever `first` asks. */
+export const maxPageSize = (_args: unknown, ctx: Context) => ctx.maxPageSize;
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -22,7 +22,6 @@ export const builder = new SchemaBuilder<{
     client: (ctx) => ctx.db,
     dmmf: getDatamodel(),
     filterConnectionTotalCount: true,
-    maxConnectionSize: MAX_CONNECTION_SIZE,
     defaultConnectionSize: 20,
     onUnusedQuery: null,
   },

@@ -1,7 +1,7 @@
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { assertAdmin, assertEntityAccess } from '../auth/principal.ts';
-import { builder } from './builder.ts';
+import { builder, maxPageSize } from './builder.ts';
 
 builder.queryFields((t) => ({
   entity: t.prismaField({
@@ -17,6 +17,7 @@ builder.queryFields((t) => ({
   entities: t.prismaConnection({
     type: 'Entity',
     cursor: 'id',
+    maxSize: maxPageSize,
     totalCount: (_connection, args, ctx) => ctx.db.entity.count({ where: entitiesWhere(args) }),
     description: 'All entities, newest first (administrators only).',
     args: {

@@ -1,4 +1,4 @@
-import { builder } from '../builder.ts';
+import { builder, maxPageSize } from '../builder.ts';
 import { totalCountField } from '../total-count.ts';
 import { MessageRoleEnum } from './enums.ts';
 
@@ -13,6 +13,7 @@ export const ConversationNode = builder.prismaNode('Conversation', {
       'messages',
       {
         cursor: 'id',
+        maxSize: maxPageSize,
         description: 'Messages in the order they were said.',
         query: () => ({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
       },

@@ -1,6 +1,6 @@
 import type { Prisma } from '../../db/generated/client.ts';
 import { normalizePredicate } from '../../services/triples.ts';
-import { builder } from '../builder.ts';
+import { builder, maxPageSize } from '../builder.ts';
 import { totalCountField } from '../total-count.ts';
 import { FactCategoryEnum, FactOrderEnum } from './enums.ts';
 
@@ -44,6 +44,7 @@ export const EntityNode = builder.prismaNode('Entity', {
       'facts',
       {
         cursor: 'id',
+        maxSize: maxPageSize,
         description: 'What Engram remembers about the entity.',
         args: {
           category: t.arg({
@@ -70,6 +71,7 @@ export const EntityNode = builder.prismaNode('Entity', {
       'triples',
       {
         cursor: 'id',
+        maxSize: maxPageSize,
         description: 'Subject–predicate–object statements about the entity, most recently mentioned first.',
         args: {
           subject: t.arg.string({ required: false, description: 'Only triples with this subject name.' }),
@@ -87,6 +89,7 @@ export const EntityNode = builder.prismaNode('Entity', {
       'sessions',
       {
         cursor: 'id',
+        maxSize: maxPageSize,
         description: 'The entity’s sessions, newest first.',
         query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
       },

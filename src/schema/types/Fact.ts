@@ -1,4 +1,4 @@
-import { builder } from '../builder.ts';
+import { builder, maxPageSize } from '../builder.ts';
 import { totalCountField } from '../total-count.ts';
 import { FactCategoryEnum } from './enums.ts';
 
@@ -22,6 +22,7 @@ export const FactNode = builder.prismaNode('EntityFact', {
       'mentions',
       {
         cursor: 'id',
+        maxSize: maxPageSize,
         description: 'Where the fact was said (provenance), newest first.',
         query: () => ({ orderBy: [{ id: 'desc' }] }),
       },

@@ -1,4 +1,4 @@
-import { builder } from '../builder.ts';
+import { builder, maxPageSize } from '../builder.ts';
 import { totalCountField } from '../total-count.ts';
 
 export const ProcessNode = builder.prismaNode('Process', {
@@ -17,6 +17,7 @@ export const ProcessNode = builder.prismaNode('Process', {
       'sessions',
       {
         cursor: 'id',
+        maxSize: maxPageSize,
         description: 'Sessions with this process, newest first.',
         query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
       },

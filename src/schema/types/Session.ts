@@ -1,4 +1,4 @@
-import { builder } from '../builder.ts';
+import { builder, maxPageSize } from '../builder.ts';
 import { totalCountField } from '../total-count.ts';
 
 export const SessionNode = builder.prismaNode('Session', {
@@ -15,6 +15,7 @@ export const SessionNode = builder.prismaNode('Session', {
       'conversations',
       {
         cursor: 'id',
+        maxSize: maxPageSize,
         description: 'Conversations of the session, newest first.',
         query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
       },
