@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AddTriplesCheckedDocument,
+  RecordMessagesDocument,
+  RememberWithSourceDocument,
+} from '../client-codegen/generated/graphql.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+describe('concurrent writers', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it('20 concurrent rememberFact calls with the same content end in one fact with mentionCount 20', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        server.request(RememberWithSourceDocument, { input: { entity: 'c-1', content: 'Likes jazz' } }),
+      ),
+    );
+    for (const result of results) {
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.rememberFact.__typename).toBe('RememberFactSuccess');
+    }
+    const facts = await server.db.entityFact.findMany({ where: { entity: { externalId: 'c-1' } } });
+    expect(facts).toHaveLength(1);
+    expect(facts[0]?.mentionCount).toBe(20);
+  });
+
+  it('20 concurrent addTriples calls share names and count one triple 20 times', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        server.request(AddTriplesCheckedDocument, {
+          input: { entity: `c-${i % 2}`, triples: [{ subject: 'Ana', predicate: 'likes', object: 'jazz' }] },
+        }),
+      ),
+    );
+    for (const result of results) expect(result.data?.addTriples.__typename).toBe('AddTriplesSuccess');
+    const triples = await server.db.triple.findMany({ orderBy: { entityId: 'asc' } });
+    expect(triples.map((triple) => triple.mentionCount)).toEqual([10, 10]);
+    expect(await server.db.tripleSubject.count()).toBe(1);
+    expect(await server.db.triplePredicate.count()).toBe(1);
+    expect(await server.db.tripleObject.count()).toBe(1);
+  });
+
+  it('20 concurrent first conversations of one new entity create it once', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        server.request(RecordMessagesDocument, {
+          input: { entity: 'brand-new', process: 'bot', messages: [{ role: 'USER', content: `hello ${i}` }] },
+        }),
+      ),
+    );
+    for (const result of results)
+      expect(result.data?.recordConversation.__typename).toBe('RecordConversationSuccess');
+    expect(await server.db.entity.count({ where: { externalId: 'brand-new' } })).toBe(1);
+    expect(await server.db.conversationMessage.count({ where: { content: { startsWith: 'hello ' } } })).toBe(
+      20,
+    );
+  });
+});
