@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { PothosValidationError } from '@pothos/core';
 import { type ExecutionArgs, GraphQLError } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
@@ -98,6 +99,8 @@ export function buildApp(options: AppOptions): App {
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: env.GRAPHIQL ? { title: 'Engram', subscriptionsProtocol: 'WS' } : false,
+    // Self-contained GraphiQL: no CDN, so it works on closed networks too.
+    renderGraphiQL,
     logging: logger.child({ component: 'graphql' }),
     maskedErrors: { maskError },
     healthCheckEndpoint: '/health',

@@ -31,7 +31,11 @@ async function serve(): Promise<void> {
   }
   const db = await openDatabase({ url: env.DATABASE_URL });
   const app = buildApp({ env, db, logger });
-  const port = await app.start();
+  const port = await app.start().catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
+    logger.fatal(`cannot listen on port ${env.PORT} (${error.code}): set PORT to a free port`);
+    process.exit(1);
+  });
   const shown = !env.HOST || env.HOST === '0.0.0.0' || env.HOST === '::' ? 'localhost' : env.HOST;
   logger.info(
     {
