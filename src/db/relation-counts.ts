@@ -8,7 +8,8 @@ export type CountedModel =
   | 'session'
   | 'conversation'
   | 'conversationMessage'
-  | 'factMention';
+  | 'factMention'
+  | 'processAttribute';
 
 interface GroupByDelegate {
   groupBy(args: unknown): Promise<Array<Record<string, unknown> & { _count: { _all: number } }>>;

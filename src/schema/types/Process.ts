@@ -9,10 +9,16 @@ export const ProcessNode = builder.prismaNode('Process', {
       description: 'The caller’s own id for this process (unique).',
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When Engram first heard of it.' }),
-    attributes: t.relation('attributes', {
-      description: 'Attributes learned about the process, most mentioned first.',
-      query: { orderBy: [{ mentionCount: 'desc' }, { id: 'asc' }], take: 100 },
-    }),
+    attributes: t.relatedConnection(
+      'attributes',
+      {
+        cursor: 'id',
+        maxSize: maxPageSize,
+        description: 'Attributes learned about the process, most mentioned first.',
+        query: () => ({ orderBy: [{ mentionCount: 'desc' }, { id: 'asc' }] }),
+      },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'processAttribute', 'processId') }) },
+    ),
     sessions: t.relatedConnection(
       'sessions',
       {
