@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { EntityFact } from '../db/generated/client.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
-import { type ServiceDeps, upsertEntity } from './context.ts';
-import { NotFoundError, ValidationError } from './errors.ts';
+import { resolveSourceMessage, type ServiceDeps, upsertEntity } from './context.ts';
+import { NotFoundError } from './errors.ts';
 import { contentSchema, externalIdSchema, parseInput } from './validation.ts';
 
 export const FACT_CATEGORIES = ['FACT', 'PREFERENCE', 'SKILL', 'RELATIONSHIP', 'ATTRIBUTE'] as const;
@@ -58,25 +58,7 @@ export async function rememberFact(
 
   const change = await deps.db.$transaction(async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
-    let conversationId: number | null = null;
-    if (input.sourceMessageId) {
-      const message = await tx.conversationMessage.findUnique({
-        where: { id: input.sourceMessageId },
-        select: {
-          conversationId: true,
-          conversation: { select: { session: { select: { entityId: true } } } },
-        },
-      });
-      if (!message) throw new NotFoundError('Message', String(input.sourceMessageId));
-      if (message.conversation.session.entityId !== entity.id) {
-        throw new ValidationError(
-          'the source message belongs to another entity',
-          [{ path: 'source', message: 'belongs to another entity' }],
-          'SOURCE_MISMATCH',
-        );
-      }
-      conversationId = message.conversationId;
-    }
+    const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
     const now = new Date();
     const fact = await tx.entityFact.upsert({
       where: { entityId_contentHash: { entityId: entity.id, contentHash } },
@@ -90,11 +72,7 @@ export async function rememberFact(
       },
       update: { mentionCount: { increment: 1 }, lastMentionedAt: now },
     });
-    if (input.sourceMessageId) {
-      await tx.factMention.create({
-        data: { factId: fact.id, messageId: input.sourceMessageId, conversationId },
-      });
-    }
+    if (source) await tx.factMention.create({ data: { factId: fact.id, ...source } });
     const kind: ChangeKind = fact.mentionCount === 1 ? 'CREATED' : 'MENTIONED';
     return { kind, fact, entity: input.entity };
   });

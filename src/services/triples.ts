@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Triple } from '../db/generated/client.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
-import { type ServiceDeps, upsertEntity } from './context.ts';
+import { resolveSourceMessage, type ServiceDeps, upsertEntity } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { externalIdSchema, graphNameSchema, parseInput } from './validation.ts';
 
@@ -91,20 +91,7 @@ export async function addTriples(
 
   const changes = await deps.db.$transaction(async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
-    if (input.sourceMessageId) {
-      const message = await tx.conversationMessage.findUnique({
-        where: { id: input.sourceMessageId },
-        select: { conversation: { select: { session: { select: { entityId: true } } } } },
-      });
-      if (!message) throw new NotFoundError('Message', String(input.sourceMessageId));
-      if (message.conversation.session.entityId !== entity.id) {
-        throw new ValidationError(
-          'the source message belongs to another entity',
-          [{ path: 'source', message: 'belongs to another entity' }],
-          'SOURCE_MISMATCH',
-        );
-      }
-    }
+    const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
     const now = new Date();
     const result: TripleChange[] = [];
     for (const item of input.triples) {
@@ -134,9 +121,8 @@ export async function addTriples(
         create: { ...key, lastMentionedAt: now, validFrom: now, createdAt: now },
         update: { mentionCount: { increment: 1 }, lastMentionedAt: now },
       });
-      if (input.sourceMessageId) {
-        await tx.tripleMention.create({ data: { tripleId: triple.id, messageId: input.sourceMessageId } });
-      }
+      if (source)
+        await tx.tripleMention.create({ data: { tripleId: triple.id, messageId: source.messageId } });
       result.push({
         kind: triple.mentionCount === 1 ? 'CREATED' : 'MENTIONED',
         triple,
