@@ -17,15 +17,15 @@ import * as bg from '@prisma/schema-engine-wasm/schema_engine_bg';
 const [schemaArg, provider, flag, migrationsArg] = process.argv.slice(2);
 if (
   !schemaArg ||
-  !['sqlite', 'postgresql'].includes(provider) ||
+  !['sqlite', 'postgresql', 'cockroachdb'].includes(provider) ||
   (flag && (flag !== '--from-migrations' || !migrationsArg))
 ) {
-  console.error('usage: migration-diff.mjs <schema.prisma> <sqlite|postgresql> [--from-migrations <dir>]');
+  console.error('usage: migration-diff.mjs <schema.prisma> <sqlite|postgresql|cockroachdb> [--from-migrations <dir>]');
   process.exit(64);
 }
 const schemaPath = path.resolve(schemaArg);
 const schema = readFileSync(schemaPath, 'utf8');
-const adapterProvider = provider === 'postgresql' ? 'postgres' : 'sqlite';
+const adapterProvider = provider === 'sqlite' ? 'sqlite' : 'postgres';
 
 // schema_engine.js imports the .wasm as an ES module, which Node cannot: instantiate it by hand.
 const require = createRequire(import.meta.url);
@@ -56,9 +56,15 @@ function offlineAdapter() {
         return {
           columnNames: ['exists', 'version', 'numeric_version'],
           columnTypes: [ColumnTypeEnum.Boolean, ColumnTypeEnum.Text, ColumnTypeEnum.Int32],
-          rows: [[true, 'PostgreSQL 15.0 (offline stub)', 150000]],
+          // The version string decides the flavour: CockroachDB answers in its own words.
+          rows: [
+            provider === 'cockroachdb'
+              ? [true, 'CockroachDB CCL v23.2.0 (offline stub)', 150000]
+              : [true, 'PostgreSQL 15.0 (offline stub)', 150000],
+          ],
         };
       }
+      console.error(`offline adapter: unexpected query: ${query.sql}`);
       throw new Error(`offline adapter: unexpected query: ${query.sql}`);
     },
     executeRaw: fail('executeRaw'),
