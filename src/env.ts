@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_POOL, PROVIDERS, providerFromUrl } from './db/client.ts';
 
 /**
  * Engram's configuration, read from the environment once at start.
@@ -17,8 +18,19 @@ const EnvSchema = z
     HOST: z.string().min(1).optional(),
     /** @default 4000 */
     PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-    /** `file:` path for the embedded SQLite database. @default file:./data/engram.db */
+    /**
+     * `file:` for embedded SQLite, `postgres(ql)://`, or `mysql://`/`mariadb://`.
+     * @default file:./data/engram.db
+     */
     DATABASE_URL: z.string().min(1).default('file:./data/engram.db'),
+    /** Needed only for CockroachDB, whose URLs look like PostgreSQL's. @default from DATABASE_URL */
+    DATABASE_PROVIDER: z.enum(PROVIDERS).optional(),
+    /** Most pooled connections (PostgreSQL, MySQL). @default 10 */
+    DATABASE_POOL_SIZE: positiveInt(DEFAULT_POOL.size),
+    /** How long a request waits for a connection before failing. @default 5000 */
+    DATABASE_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_POOL.connectTimeoutMs),
+    /** Idle pooled connections are closed after this long. @default 30000 */
+    DATABASE_IDLE_TIMEOUT_MS: positiveInt(DEFAULT_POOL.idleTimeoutMs),
     /** Apply pending migrations when the server starts. @default true */
     MIGRATE_ON_START: booleanish.default(true),
     /** pino level. @default info */
@@ -56,11 +68,19 @@ const EnvSchema = z
         message: 'is required when NODE_ENV=production (development mode grants full access to everyone)',
       });
     }
-    if (!env.DATABASE_URL.startsWith('file:')) {
+    if (!providerFromUrl(env.DATABASE_URL)) {
       ctx.addIssue({
         code: 'custom',
         path: ['DATABASE_URL'],
-        message: 'must be a file: URL for SQLite (for example file:./data/engram.db)',
+        message:
+          'must start with file: (SQLite), postgres(ql):// (PostgreSQL, CockroachDB) or mysql:// / mariadb://',
+      });
+    }
+    if (env.DATABASE_PROVIDER === 'cockroachdb' && providerFromUrl(env.DATABASE_URL) !== 'postgresql') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['DATABASE_PROVIDER'],
+        message: 'cockroachdb needs a postgresql:// DATABASE_URL',
       });
     }
   });
@@ -84,4 +104,18 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     );
   }
   return result.data;
+}
+
+/** The database provider the configuration selects. */
+export function databaseProvider(env: Pick<Env, 'DATABASE_URL' | 'DATABASE_PROVIDER'>) {
+  return env.DATABASE_PROVIDER ?? providerFromUrl(env.DATABASE_URL) ?? 'sqlite';
+}
+
+/** Pool settings from the configuration. */
+export function poolOptions(env: Env) {
+  return {
+    size: env.DATABASE_POOL_SIZE,
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    idleTimeoutMs: env.DATABASE_IDLE_TIMEOUT_MS,
+  };
 }

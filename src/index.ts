@@ -2,9 +2,9 @@
 import { Command } from 'commander';
 import { buildApp } from './app.ts';
 import { openDatabase } from './db/client.ts';
-import { migrateSqlite } from './db/migrate.ts';
-import { ConfigError, type Env, parseEnv } from './env.ts';
-import { createLogger } from './observability/logger.ts';
+import { migrateDatabase } from './db/migrate.ts';
+import { ConfigError, databaseProvider, type Env, parseEnv, poolOptions } from './env.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
 
 /** Reads the configuration or exits 1 listing every problem. */
 function loadEnv(): Env {
@@ -19,17 +19,29 @@ function loadEnv(): Env {
   }
 }
 
+async function migrate(env: Env, logger: Logger): Promise<void> {
+  const result = await migrateDatabase(env.DATABASE_URL, {
+    provider: databaseProvider(env),
+    log: (message) => logger.info(message),
+  });
+  logger.info(
+    { applied: result.applied.length, alreadyApplied: result.alreadyApplied },
+    'database is up to date',
+  );
+}
+
 async function serve(): Promise<void> {
   const env = loadEnv();
   const logger = createLogger(env);
-  if (env.MIGRATE_ON_START) {
-    const result = migrateSqlite(env.DATABASE_URL, { log: (message) => logger.info(message) });
-    logger.info(
-      { applied: result.applied.length, alreadyApplied: result.alreadyApplied },
-      'database is up to date',
-    );
-  }
-  const db = await openDatabase({ url: env.DATABASE_URL });
+  const provider = databaseProvider(env);
+  if (env.MIGRATE_ON_START) await migrate(env, logger);
+  const db = await openDatabase({
+    url: env.DATABASE_URL,
+    provider,
+    pool: poolOptions(env),
+    onConnectionError: (error) =>
+      logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
+  });
   const app = buildApp({ env, db, logger });
   const port = await app.start().catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
@@ -40,7 +52,7 @@ async function serve(): Promise<void> {
   logger.info(
     {
       port,
-      database: env.DATABASE_URL,
+      database: provider,
       auth: env.API_KEYS.length ? 'api-keys' : 'development (full access)',
     },
     `Engram is serving GraphQL${env.GRAPHIQL ? ' and GraphiQL' : ''} at http://${shown}:${port}/graphql`,
@@ -75,11 +87,9 @@ program
 program
   .command('migrate')
   .description('apply pending database migrations and exit')
-  .action(() => {
+  .action(async () => {
     const env = loadEnv();
-    const logger = createLogger(env);
-    const result = migrateSqlite(env.DATABASE_URL, { log: (message) => logger.info(message) });
-    logger.info({ applied: result.applied, alreadyApplied: result.alreadyApplied }, 'database is up to date');
+    await migrate(env, createLogger(env));
   });
 
 program

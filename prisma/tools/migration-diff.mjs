@@ -20,7 +20,9 @@ if (
   !['sqlite', 'postgresql', 'cockroachdb'].includes(provider) ||
   (flag && (flag !== '--from-migrations' || !migrationsArg))
 ) {
-  console.error('usage: migration-diff.mjs <schema.prisma> <sqlite|postgresql|cockroachdb> [--from-migrations <dir>]');
+  console.error(
+    'usage: migration-diff.mjs <schema.prisma> <sqlite|postgresql|cockroachdb> [--from-migrations <dir>]',
+  );
   process.exit(64);
 }
 const schemaPath = path.resolve(schemaArg);

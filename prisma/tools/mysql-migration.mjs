@@ -24,7 +24,10 @@ for (const [, body] of schema.matchAll(/model \w+ \{\n([\s\S]*?)\n\}/g)) {
     const type = line.match(/@db\.(\w+(?:\(\d+\))?)/);
     if (!field || !type) continue;
     const column = line.match(/@map\("(\w+)"\)/)?.[1] ?? field[1];
-    columns.set(column, type[1].replace(/^(\w+)/, (name) => name.toUpperCase()));
+    columns.set(
+      column,
+      type[1].replace(/^(\w+)/, (name) => name.toUpperCase()),
+    );
   }
   nativeTypes.set(table, columns);
 }

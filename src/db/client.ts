@@ -1,16 +1,44 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaClient } from './generated/client.ts';
+import type { PrismaClient } from './generated/client.ts';
 
 export type Db = PrismaClient;
 
+/** The databases Engram runs on. */
+export const PROVIDERS = ['sqlite', 'postgresql', 'mysql', 'cockroachdb'] as const;
+export type Provider = (typeof PROVIDERS)[number];
+
+/** Connection pool settings (ignored by SQLite, which uses one connection). */
+export interface PoolOptions {
+  /** Most connections open at once. @default 10 */
+  size: number;
+  /** How long to wait for a connection before failing the request. @default 5000 */
+  connectTimeoutMs: number;
+  /** Idle connections are closed after this long. @default 30000 */
+  idleTimeoutMs: number;
+}
+
 /** Options for {@link openDatabase}. */
 export interface OpenDatabaseOptions {
-  /** `file:` URL of the SQLite database. */
+  /** `file:` (SQLite), `postgres(ql)://`, `mysql://` or `mariadb://`. */
   url: string;
+  /** Needed only for CockroachDB, whose URLs look like PostgreSQL's. */
+  provider?: Provider;
+  pool?: Partial<PoolOptions>;
   /** Called with every SQL statement sent to the database (tests count them). */
   onQuery?: (sql: string) => void;
+  /** Called when the driver reports a broken connection outside any request. */
+  onConnectionError?: (error: Error) => void;
+}
+
+export const DEFAULT_POOL: PoolOptions = { size: 10, connectTimeoutMs: 5000, idleTimeoutMs: 30_000 };
+
+/** Which provider a URL speaks, or undefined when it names none Engram knows. */
+export function providerFromUrl(url: string): Provider | undefined {
+  if (url.startsWith('file:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgresql';
+  if (/^(mysql|mariadb):\/\//.test(url)) return 'mysql';
+  return undefined;
 }
 
 /** Turns a `file:` URL into a filesystem path (or `:memory:`). */
@@ -19,16 +47,79 @@ export function sqlitePath(url: string): string {
   return path === ':memory:' ? path : resolve(path);
 }
 
+/** The mariadb driver only knows the `mariadb://` scheme. */
+export function mariadbUrl(url: string): string {
+  return url.replace(/^mysql:/, 'mariadb:');
+}
+
+interface ClientModule {
+  PrismaClient: new (options: object) => Db;
+}
+
+/** Each provider has its own generated client; load only the one in use. */
+async function loadClient(provider: Provider): Promise<ClientModule> {
+  switch (provider) {
+    case 'sqlite':
+      return (await import('./generated/sqlite/client.ts')) as unknown as ClientModule;
+    case 'postgresql':
+      return (await import('./generated/postgresql/client.ts')) as unknown as ClientModule;
+    case 'mysql':
+      return (await import('./generated/mysql/client.ts')) as unknown as ClientModule;
+    case 'cockroachdb':
+      return (await import('./generated/cockroachdb/client.ts')) as unknown as ClientModule;
+  }
+}
+
+async function createAdapter(provider: Provider, options: OpenDatabaseOptions): Promise<object> {
+  const pool = { ...DEFAULT_POOL, ...options.pool };
+  const onError = (error: Error) => options.onConnectionError?.(error);
+  if (provider === 'sqlite') {
+    const path = sqlitePath(options.url);
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
+    return new PrismaBetterSqlite3({ url: path, timeout: pool.connectTimeoutMs });
+  }
+  if (provider === 'mysql') {
+    const { PrismaMariaDb } = await import('@prisma/adapter-mariadb');
+    const url = new URL(mariadbUrl(options.url));
+    return new PrismaMariaDb({
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: decodeURIComponent(url.pathname.slice(1)),
+      connectionLimit: pool.size,
+      acquireTimeout: pool.connectTimeoutMs,
+      connectTimeout: pool.connectTimeoutMs,
+      idleTimeout: Math.ceil(pool.idleTimeoutMs / 1000),
+      // Ping a connection that sat idle this long before handing it out (pre-ping).
+      minDelayValidation: 500,
+    });
+  }
+  const { PrismaPg } = await import('@prisma/adapter-pg');
+  return new PrismaPg(
+    {
+      connectionString: options.url,
+      max: pool.size,
+      connectionTimeoutMillis: pool.connectTimeoutMs,
+      idleTimeoutMillis: pool.idleTimeoutMs,
+    },
+    // node-postgres drops a connection that errors while idle (a server restart); without these
+    // listeners the error would be thrown at the process.
+    { onPoolError: onError, onConnectionError: onError },
+  );
+}
+
 /**
- * Opens the embedded SQLite database, creating its folder on first start.
- * WAL lets readers run beside the single writer; foreign keys make deletes cascade.
+ * Opens the database for a provider, creating an SQLite file's folder on first start.
+ * SQLite gets WAL (readers beside the single writer) and foreign keys (cascading deletes).
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
-  const path = sqlitePath(options.url);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const adapter = new PrismaBetterSqlite3({ url: path, timeout: 5000 });
+  const provider = options.provider ?? providerFromUrl(options.url);
+  if (!provider) throw new Error(`DATABASE_URL names no database Engram supports: ${options.url}`);
+  const { PrismaClient } = await loadClient(provider);
   const prisma = new PrismaClient({
-    adapter,
+    adapter: await createAdapter(provider, options),
     log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
   });
   if (options.onQuery) {
@@ -38,8 +129,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
       (event) => onQuery(event.query),
     );
   }
-  await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
-  await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
-  await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  if (provider === 'sqlite') {
+    await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+    await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
+    await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+  }
   return prisma;
 }

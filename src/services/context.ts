@@ -14,6 +14,41 @@ export interface ServiceDeps {
 /** The Prisma client inside `$transaction(async (tx) => ...)`. */
 export type Tx = Prisma.TransactionClient;
 
+/**
+ * Errors a retry resolves: two transactions inserting the same new row (a unique violation from
+ * an upsert that lost the race; Prisma's upsert is a read then a write), a write conflict or a
+ * deadlock. The whole transaction rolled back, so running it again is safe.
+ */
+function isRetryable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'P2002' || code === 'P2034') return true;
+  return /deadlock|could not serialize|database is locked|SQLITE_BUSY/i.test(
+    String((error as Error)?.message),
+  );
+}
+
+/** @default 10 */
+const MAX_ATTEMPTS = 10;
+
+/**
+ * Runs `work` in one transaction, retrying it whole when a concurrent writer got there first.
+ * No constraint error from a race ever reaches a client.
+ */
+export async function inTransaction<T>(
+  deps: Pick<ServiceDeps, 'db'>,
+  work: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await deps.db.$transaction(work);
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+      // Jittered backoff so the racers do not collide again in lockstep.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 2 ** Math.min(attempt, 6)));
+    }
+  }
+}
+
 /** Creates the entity on first use; idempotent on its external id. */
 export function upsertEntity(tx: Tx, externalId: string) {
   return tx.entity.upsert({ where: { externalId }, create: { externalId }, update: {} });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Conversation, ConversationMessage } from '../db/generated/client.ts';
-import { type ServiceDeps, upsertEntity } from './context.ts';
+import { inTransaction, type ServiceDeps, upsertEntity } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { contentSchema, externalIdSchema, parseInput } from './validation.ts';
 
@@ -57,7 +57,7 @@ export async function recordConversation(
   const input = parseInput(inputSchema(deps), raw);
   assertEntityAccess(principal, input.entity);
 
-  const result = await deps.db.$transaction(async (tx) => {
+  const result = await inTransaction(deps, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const process = await tx.process.upsert({
       where: { externalId: input.process },

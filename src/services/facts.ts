@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { EntityFact } from '../db/generated/client.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
-import { resolveSourceMessage, type ServiceDeps, upsertEntity } from './context.ts';
+import { inTransaction, resolveSourceMessage, type ServiceDeps, upsertEntity } from './context.ts';
 import { NotFoundError } from './errors.ts';
 import { contentSchema, externalIdSchema, parseInput } from './validation.ts';
 
@@ -56,7 +56,7 @@ export async function rememberFact(
   assertEntityAccess(principal, input.entity);
   const contentHash = factContentHash(input.content);
 
-  const change = await deps.db.$transaction(async (tx) => {
+  const change = await inTransaction(deps, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
     const now = new Date();
@@ -87,7 +87,7 @@ export async function forgetFact(
   principal: Principal,
   factId: number,
 ): Promise<FactChange> {
-  const forgotten = await deps.db.$transaction(async (tx) => {
+  const forgotten = await inTransaction(deps, async (tx) => {
     const found = await tx.entityFact.findUnique({
       where: { id: factId },
       include: { entity: { select: { externalId: true } } },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Triple } from '../db/generated/client.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
-import { resolveSourceMessage, type ServiceDeps, upsertEntity } from './context.ts';
+import { inTransaction, resolveSourceMessage, type ServiceDeps, upsertEntity } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { externalIdSchema, graphNameSchema, parseInput } from './validation.ts';
 
@@ -89,7 +89,7 @@ export async function addTriples(
     );
   }
 
-  const changes = await deps.db.$transaction(async (tx) => {
+  const changes = await inTransaction(deps, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
     const now = new Date();
@@ -142,7 +142,7 @@ export async function forgetTriple(
   principal: Principal,
   tripleId: number,
 ): Promise<TripleChange> {
-  const forgotten = await deps.db.$transaction(async (tx) => {
+  const forgotten = await inTransaction(deps, async (tx) => {
     const found = await tx.triple.findUnique({
       where: { id: tripleId },
       include: { entity: { select: { externalId: true } } },

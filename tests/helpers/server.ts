@@ -1,15 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type App, buildApp } from '../../src/app.ts';
 import { type Db, openDatabase } from '../../src/db/client.ts';
-import { migrateSqlite } from '../../src/db/migrate.ts';
+import { migrateDatabase } from '../../src/db/migrate.ts';
 import { type Env, parseEnv } from '../../src/env.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { createTestDatabase } from './database.ts';
 
 export interface TestServer {
   app: App;
@@ -19,7 +17,7 @@ export interface TestServer {
   url: string;
   /** ws://127.0.0.1:<port>/graphql */
   wsUrl: string;
-  /** The SQLite file's `file:` URL. */
+  /** The test database's URL (a SQLite file, or a database of its own on PostgreSQL or MariaDB). */
   databaseUrl: string;
   /** Runs a typed document over HTTP and returns the raw result (data and errors). */
   request<R, V>(
@@ -43,11 +41,11 @@ export interface TestServerOptions {
 
 /** A real Engram on a free port, on its own SQLite file in a temporary folder. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'engram-test-'));
-  const databaseUrl = `file:${join(dir, 'engram.db')}`;
+  const database = await createTestDatabase();
+  const databaseUrl = database.url;
   const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...options.env });
-  migrateSqlite(databaseUrl);
-  const db = await openDatabase({ url: databaseUrl, onQuery: options.onQuery });
+  await migrateDatabase(databaseUrl);
+  const db = await openDatabase({ url: databaseUrl, onQuery: options.onQuery, pool: { size: 20 } });
   const app = buildApp({ env, db, logger: createLogger(env) });
   const port = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}/graphql`;
@@ -91,7 +89,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await Promise.all(clients.map((client) => client.dispose()));
       await app.stop();
       await db.$disconnect();
-      rmSync(dir, { recursive: true, force: true });
+      await database.drop();
     },
   };
 }
