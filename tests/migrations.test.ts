@@ -4,78 +4,107 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS_ROOT, MigrationError, migrateSqlite, readMigrations } from '../src/db/migrate.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  MIGRATIONS_ROOT,
+  MigrationError,
+  migrateDatabase,
+  migrateSqlite,
+  readMigrations,
+} from '../src/db/migrate.ts';
+import {
+  createTestDatabase,
+  describedColumns,
+  POSTGRES_ADMIN_URL,
+  rawQuery,
+  TEST_DATABASE,
+  type TestDatabase,
+} from './helpers/database.ts';
 
-const dirs: string[] = [];
-function tempDir() {
-  const dir = mkdtempSync(join(tmpdir(), 'engram-migrate-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-describe('migrations', () => {
-  it('the committed SQLite migrations produce exactly the tables prisma/schema.prisma describes', () => {
-    // Prisma's own schema engine (wasm) replays the migrations on a shadow database and diffs
-    // the result against the schema: any drift prints SQL instead of an empty migration.
-    const out = execFileSync(
-      process.execPath,
-      [
-        'prisma/tools/migration-diff.mjs',
-        'prisma/schema.prisma',
-        'sqlite',
-        '--from-migrations',
-        join(MIGRATIONS_ROOT, 'sqlite'),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(out.trim()).toBe('-- This is an empty migration.');
+describe(`migrations on ${TEST_DATABASE}`, () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
   });
+  afterAll(() => database.drop());
 
-  it('creates the database file and its folder on first start, with Prisma-compatible bookkeeping', () => {
-    const url = `file:${join(tempDir(), 'nested', 'folder', 'engram.db')}`;
-    const first = migrateSqlite(url);
-    const migrations = readMigrations('sqlite');
+  it('produce exactly the tables and columns the provider’s schema describes, with Prisma bookkeeping', async () => {
+    const first = await migrateDatabase(database.url);
+    const migrations = readMigrations(database.provider);
     expect(first.applied).toEqual(migrations.map((m) => m.name));
 
-    const db = new Database(url.slice('file:'.length), { readonly: true });
-    const rows = db.prepare('SELECT * FROM _prisma_migrations ORDER BY migration_name').all() as {
+    const schema = readFileSync(`prisma/generated/${database.provider}/schema.prisma`, 'utf8');
+    const introspect =
+      database.provider === 'sqlite'
+        ? `SELECT m.name AS t, p.name AS c, CASE WHEN p."notnull" = 1 OR p.pk > 0 THEN 'NO' ELSE 'YES' END AS n
+             FROM sqlite_master m JOIN pragma_table_info(m.name) p
+            WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name <> '_prisma_migrations'`
+        : `SELECT table_name AS t, column_name AS c, is_nullable AS n FROM information_schema.columns
+            WHERE table_schema = ${database.provider === 'mysql' ? 'DATABASE()' : "'public'"}
+              AND table_name <> '_prisma_migrations'`;
+    const rows = await rawQuery<{ t: string; c: string; n: string }>(database, introspect);
+    const actual = rows.map((row) => `${row.t}.${row.c}${row.n === 'YES' ? ' NULL' : ''}`).sort();
+    expect(actual.length).toBeGreaterThan(50);
+    expect(actual).toEqual(describedColumns(schema));
+
+    const bookkeeping = await rawQuery<{
       migration_name: string;
       checksum: string;
-      finished_at: string | null;
       applied_steps_count: number;
-    }[];
-    const tables = db
-      .prepare(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
-      )
-      .all()
-      .map((row) => (row as { name: string }).name);
-    db.close();
-
-    expect(rows).toHaveLength(migrations.length);
-    for (const [index, row] of rows.entries()) {
-      const sql = readFileSync(join(MIGRATIONS_ROOT, 'sqlite', row.migration_name, 'migration.sql'));
-      expect(row.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
-      expect(row.migration_name).toBe(migrations[index]?.name);
-      expect(row.finished_at).not.toBeNull();
-      expect(row.applied_steps_count).toBe(1);
-    }
-    expect(tables).toEqual(
-      expect.arrayContaining([
-        'entity',
-        'entity_fact',
-        'knowledge_graph',
-        'conversation_message',
-        '_prisma_migrations',
+    }>(
+      database,
+      'SELECT migration_name, checksum, applied_steps_count FROM _prisma_migrations WHERE finished_at IS NOT NULL ORDER BY migration_name',
+    );
+    expect(
+      bookkeeping.map((row) => [row.migration_name, row.checksum, Number(row.applied_steps_count)]),
+    ).toEqual(
+      migrations.map((m) => [
+        m.name,
+        createHash('sha256')
+          .update(readFileSync(join(MIGRATIONS_ROOT, database.provider, m.name, 'migration.sql')))
+          .digest('hex'),
+        1,
       ]),
     );
 
     // Running again is a no-op.
-    expect(migrateSqlite(url)).toEqual({ applied: [], alreadyApplied: migrations.length });
+    expect(await migrateDatabase(database.url)).toEqual({ applied: [], alreadyApplied: migrations.length });
+  });
+
+  it.runIf(TEST_DATABASE !== 'mariadb')(
+    'match the schema according to Prisma’s own schema engine (replayed on a shadow database)',
+    () => {
+      const provider = database.provider;
+      const out = execFileSync(
+        process.execPath,
+        [
+          'prisma/tools/migration-diff.mjs',
+          `prisma/generated/${provider}/schema.prisma`,
+          provider,
+          '--from-migrations',
+          join(MIGRATIONS_ROOT, provider),
+        ],
+        { encoding: 'utf8', env: { ...process.env, SHADOW_PARENT_URL: POSTGRES_ADMIN_URL } },
+      );
+      expect(out.trim()).toBe('-- This is an empty migration.');
+    },
+  );
+});
+
+describe.runIf(TEST_DATABASE === 'sqlite')('SQLite migrator', () => {
+  const dirs: string[] = [];
+  function tempDir() {
+    const dir = mkdtempSync(join(tmpdir(), 'engram-migrate-'));
+    dirs.push(dir);
+    return dir;
+  }
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('creates the database file and its folder on first start', () => {
+    const url = `file:${join(tempDir(), 'nested', 'folder', 'engram.db')}`;
+    expect(migrateSqlite(url).applied).toEqual(readMigrations('sqlite').map((m) => m.name));
   });
 
   it('rolls back a failing migration whole and refuses to go on', () => {

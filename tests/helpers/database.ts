@@ -69,3 +69,52 @@ export async function createTestDatabase(kind: TestDatabaseKind = TEST_DATABASE)
     drop: async () => rmSync(dir, { recursive: true, force: true }),
   };
 }
+
+/** Runs one SQL query on a test database with the provider's own driver (not through Prisma). */
+export async function rawQuery<Row = Record<string, unknown>>(
+  database: TestDatabase,
+  sql: string,
+): Promise<Row[]> {
+  if (database.provider === 'postgresql') {
+    const { default: pg } = await import('pg');
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      return (await client.query(sql)).rows as Row[];
+    } finally {
+      await client.end();
+    }
+  }
+  if (database.provider === 'mysql') {
+    const mariadb = await import('mariadb');
+    const client = await mariadb.createConnection(database.url.replace(/^mysql:/, 'mariadb:'));
+    try {
+      return [...((await client.query(sql)) as Row[])];
+    } finally {
+      await client.end();
+    }
+  }
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(database.url.slice('file:'.length), { readonly: true });
+  try {
+    return db.prepare(sql).all() as Row[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The tables and columns (with nullability) a provider's generated schema.prisma describes. */
+export function describedColumns(schemaText: string): string[] {
+  const models = new Set([...schemaText.matchAll(/^model (\w+) \{/gm)].map((match) => match[1]));
+  const columns: string[] = [];
+  for (const [, name, body] of schemaText.matchAll(/^model (\w+) \{\n([\s\S]*?)\n\}/gm)) {
+    const table = body?.match(/@@map\("(\w+)"\)/)?.[1] ?? name;
+    for (const line of body?.split('\n') ?? []) {
+      const field = line.match(/^\s+(\w+)\s+(\w+)(\?|\[\])?/);
+      if (!field || field[3] === '[]' || models.has(field[2])) continue;
+      const column = line.match(/@map\("(\w+)"\)/)?.[1] ?? field[1];
+      columns.push(`${table}.${column}${field[3] === '?' ? ' NULL' : ''}`);
+    }
+  }
+  return columns.sort();
+}
