@@ -12,6 +12,7 @@ import { WebSocketServer } from 'ws';
 import { createPrincipalResolver } from './auth/api-keys.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db/client.ts';
+import { isDatabaseUnavailable } from './db/errors.ts';
 import { RelationCounter } from './db/relation-counts.ts';
 import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
@@ -59,6 +60,12 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
   const at = wrapper ? { path: wrapper.path, nodes: wrapper.nodes } : {};
   if (original instanceof EngramError) {
     return new GraphQLError(original.message, { ...at, extensions: { code: original.code } });
+  }
+  if (isDatabaseUnavailable(original)) {
+    return new GraphQLError('the database is unavailable right now; retry shortly', {
+      ...at,
+      extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503 } },
+    });
   }
   // Pothos rejects malformed cursors and global ids with a validation error: the caller's fault.
   if (original instanceof PothosValidationError) {

@@ -33,6 +33,8 @@ export interface TestServer {
 }
 
 export interface TestServerOptions {
+  /** Use this database instead of a fresh one of the suite's kind (it is not dropped on close). */
+  database?: { url: string };
   /** Extra environment (string values, as the real environment would give). */
   env?: Record<string, string>;
   /** Sees every SQL statement the server sends. */
@@ -41,7 +43,9 @@ export interface TestServerOptions {
 
 /** A real Engram on a free port, on its own SQLite file in a temporary folder. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const database = await createTestDatabase();
+  const database = options.database
+    ? { url: options.database.url, drop: async () => {} }
+    : await createTestDatabase();
   const databaseUrl = database.url;
   const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...options.env });
   await migrateDatabase(databaseUrl);
