@@ -1,10 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 
 /** Runs `src/index.ts` the way `npm start` does, with the given environment. */
 function engram(args: string[], env: Record<string, string>) {
@@ -58,25 +56,26 @@ describe('configuration', () => {
 });
 
 describe('the server process', () => {
-  let dir: string;
+  let database: TestDatabase;
   let server: ReturnType<typeof engram>;
   let url: string;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'engram-process-'));
+    database = await createTestDatabase();
     server = engram(['serve'], {
       PORT: '0',
       HOST: '127.0.0.1',
-      DATABASE_URL: `file:${join(dir, 'data', 'engram.db')}`,
+      DATABASE_URL: database.url,
       API_KEYS: 'secret-one, secret-two',
     });
     await waitFor(() => server.output().stdout.includes('Engram is serving'), 'the server to start');
     const port = server.output().stdout.match(/"port":(\d+)/)?.[1];
     url = `http://127.0.0.1:${port}/graphql`;
   });
-  afterAll(() => {
+  afterAll(async () => {
     server.child.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    await server.exited;
+    await database.drop();
   });
 
   const post = (authorization?: string) =>
