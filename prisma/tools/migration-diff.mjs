@@ -47,7 +47,8 @@ instance.exports.__wbindgen_start();
 
 // From empty, the PostgreSQL connector only asks for the server version; nothing else is touched.
 function offlineAdapter() {
-  const fail = (what) => async () => {
+  const fail = (what) => async (arg) => {
+    console.error(`offline adapter: ${what} needs a real database`, arg?.sql ?? arg ?? '');
     throw new Error(`offline adapter: ${what} needs a real database`);
   };
   return {
@@ -69,7 +70,8 @@ function offlineAdapter() {
       console.error(`offline adapter: unexpected query: ${query.sql}`);
       throw new Error(`offline adapter: unexpected query: ${query.sql}`);
     },
-    executeRaw: fail('executeRaw'),
+    // CockroachDB sessions start with SET statements; there is no session here to set.
+    executeRaw: async (query) => (/^\s*SET\s/i.test(query.sql) ? 0 : fail('executeRaw')(query)),
     executeScript: fail('executeScript'),
     startTransaction: fail('startTransaction'),
     getConnectionInfo: () => ({ schemaName: 'public', supportsRelationJoins: true }),

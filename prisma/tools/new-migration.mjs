@@ -12,7 +12,8 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
 }
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
-for (const provider of ['sqlite']) {
+// MySQL has no connector in the wasm engine: draft it with mysql-migration.mjs and prove it on MariaDB.
+for (const provider of ['sqlite', 'postgresql', 'cockroachdb']) {
   const dir = path.join(root, 'prisma/migrations', provider);
   const sql = execFileSync(
     process.execPath,
