@@ -15,6 +15,19 @@ const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
 // MySQL has no connector in the wasm engine: draft it with mysql-migration.mjs and prove it on MariaDB.
 for (const provider of ['sqlite', 'postgresql', 'cockroachdb']) {
   const dir = path.join(root, 'prisma/migrations', provider);
+  // Replaying the committed migrations needs a shadow database of the same kind.
+  const shadow =
+    provider === 'postgresql'
+      ? (process.env.SHADOW_PARENT_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres')
+      : provider === 'cockroachdb'
+        ? process.env.COCKROACH_SHADOW_PARENT_URL
+        : undefined;
+  if (provider !== 'sqlite' && !shadow) {
+    console.log(
+      `${provider}: skipped (set COCKROACH_SHADOW_PARENT_URL to a CockroachDB to write its migration)`,
+    );
+    continue;
+  }
   const sql = execFileSync(
     process.execPath,
     [
@@ -24,7 +37,7 @@ for (const provider of ['sqlite', 'postgresql', 'cockroachdb']) {
       '--from-migrations',
       dir,
     ],
-    { encoding: 'utf8' },
+    { encoding: 'utf8', env: { ...process.env, SHADOW_PARENT_URL: shadow ?? '' } },
   );
   if (sql.includes('This is an empty migration')) {
     console.log(`${provider}: no change`);
