@@ -32,7 +32,7 @@ for (const provider of ['sqlite', 'postgresql', 'cockroachdb']) {
     process.execPath,
     [
       path.join(root, 'prisma/tools/migration-diff.mjs'),
-      path.join(root, 'prisma/schema.prisma'),
+      path.join(root, `prisma/generated/${provider}/schema.prisma`),
       provider,
       '--from-migrations',
       dir,
