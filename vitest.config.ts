@@ -11,8 +11,10 @@ const require = createRequire(import.meta.url);
  */
 export default defineConfig(async (): Promise<ViteUserConfig> => {
   const { available, skipped } = await probeTestDatabases();
-  for (const [kind, reason] of skipped) {
-    process.stdout.write(`\nSKIPPED the ${kind} suite: ${reason}\n`);
+  // The config is evaluated more than once per run: say it once.
+  if (!process.env.ENGRAM_SKIPS_REPORTED) {
+    process.env.ENGRAM_SKIPS_REPORTED = '1';
+    for (const [kind, reason] of skipped) process.stdout.write(`\nSKIPPED the ${kind} suite: ${reason}\n`);
   }
   const required = (process.env.ENGRAM_TEST_REQUIRE ?? '').split(',').filter(Boolean);
   const missing = required.filter((kind) => !available.includes(kind as TestDatabaseKind));

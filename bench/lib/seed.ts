@@ -17,6 +17,13 @@ export interface SeedSizes {
 /** Row count of every table the seed fills. */
 export type TableCounts = Record<string, number>;
 
+/** One table's generated rows, in insertion (id) order. */
+export interface TableRows {
+  table: string;
+  columns: string[];
+  rows: unknown[][];
+}
+
 export interface PreparedDatabase {
   path: string;
   /** `file:` URL for DATABASE_URL. */
@@ -31,12 +38,12 @@ export interface PreparedDatabase {
  * database left half-seeded by an interrupted run is never reused. Bump it when the generated
  * data changes shape.
  */
-const SEED_VERSION = 1;
+export const SEED_VERSION = 1;
 
 /** Fixed so that a rebuild produces the same data (uuids aside). */
 const RNG_SEED = 0x5eed;
 
-const PROCESSES = 4;
+export const PROCESSES = 4;
 const SUBJECT_NAMES = 2_000;
 const OBJECT_NAMES = 5_000;
 const ROWS_PER_TRANSACTION = 50_000;
@@ -165,43 +172,54 @@ function removeDatabase(path: string): void {
   for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${path}${suffix}`, { force: true });
 }
 
+/** Every table the seed fills (in the order the row counts are printed). */
+export const SEEDED_TABLES = [
+  'entity',
+  'entity_fact',
+  'subject',
+  'predicate',
+  'object',
+  'knowledge_graph',
+  'process',
+  'process_attribute',
+  'session',
+  'conversation',
+  'conversation_message',
+] as const;
+
 function countRows(db: Database.Database): TableCounts {
-  const tables = [
-    'entity',
-    'entity_fact',
-    'subject',
-    'predicate',
-    'object',
-    'knowledge_graph',
-    'process',
-    'process_attribute',
-    'session',
-    'conversation',
-    'conversation_message',
-  ];
   return Object.fromEntries(
-    tables.map((table) => [
+    SEEDED_TABLES.map((table) => [
       table,
       (db.prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: number }).n,
     ]),
   );
 }
 
-/** Why an existing database cannot be reused, or null when it matches the sizes. */
-function mismatch(db: Database.Database, sizes: SeedSizes, counts: TableCounts): string | null {
-  const version = db.pragma('user_version', { simple: true });
-  if (version !== SEED_VERSION) return `seed version ${String(version)}, expected ${SEED_VERSION}`;
-  const expected: TableCounts = {
+/** Row counts a complete seed of these sizes has (for the tables whose size is fixed). */
+export function expectedCounts(sizes: SeedSizes): TableCounts {
+  return {
     entity: sizes.entities,
     entity_fact: sizes.entities * sizes.factsPerEntity,
     knowledge_graph: sizes.entities * sizes.triplesPerEntity,
     session: sizes.entities * sizes.sessionsPerEntity,
     process: PROCESSES,
   };
-  for (const [table, rows] of Object.entries(expected)) {
+}
+
+/** Why seeded tables with these counts are not a seed of these sizes, or null when they are. */
+export function countMismatch(sizes: SeedSizes, counts: TableCounts): string | null {
+  for (const [table, rows] of Object.entries(expectedCounts(sizes))) {
     if (counts[table] !== rows) return `${table} has ${counts[table]} rows, expected ${rows}`;
   }
   return null;
+}
+
+/** Why an existing database cannot be reused, or null when it matches the sizes. */
+function mismatch(db: Database.Database, sizes: SeedSizes, counts: TableCounts): string | null {
+  const version = db.pragma('user_version', { simple: true });
+  if (version !== SEED_VERSION) return `seed version ${String(version)}, expected ${SEED_VERSION}`;
+  return countMismatch(sizes, counts);
 }
 
 /**
@@ -263,22 +281,23 @@ export function prepareDatabase(options: {
   }
 }
 
-/**
- * Inserts rows with explicit ids in big transactions. Rows of each table are sorted by
- * created_at before ids are assigned, so an entity's facts, triples and sessions are spread over
- * the table as they would be after months of real traffic, instead of sitting on one page.
- */
-function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => void): void {
-  const rng = createRng(RNG_SEED);
-  const now = Date.now();
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
-  // Later in an entity's life than `from`, skewed towards recent activity.
-  const after = (from: number) => from + Math.sqrt(rng()) * (now - from);
-  // A few popular names and a long tail, like real knowledge graphs.
-  const skewed = (size: number) => 1 + Math.floor(rng() ** 2 * size);
-  const mentions = () => 1 + Math.floor(-Math.log(1 - rng()) * 1.5);
+/** Logs how long one table took, as every seeder does. */
+export function logTableDone(
+  log: (line: string) => void,
+  table: string,
+  rows: number,
+  started: number,
+): void {
+  const seconds = (performance.now() - started) / 1000;
+  log(
+    `  ${table}: ${rows.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s (${Math.round(rows / Math.max(seconds, 1e-3)).toLocaleString('en-US')} rows/s)`,
+  );
+}
 
-  const insert = (table: string, columns: string[], rows: unknown[][]): void => {
+/** Inserts the generated rows with prepared statements in big transactions. */
+function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => void): void {
+  log(`seeding ${sizes.entities.toLocaleString('en-US')} entities`);
+  for (const { table, columns, rows } of generateTables(sizes, sqliteDateTime)) {
     const statement = db.prepare(
       `INSERT INTO "${table}" (${columns.map((column) => `"${column}"`).join(', ')}) VALUES (${columns
         .map(() => '?')
@@ -294,18 +313,33 @@ function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => vo
       if (done < rows.length)
         log(`  ${table}: ${done.toLocaleString('en-US')} / ${rows.length.toLocaleString('en-US')}`);
     }
-    const seconds = (performance.now() - started) / 1000;
-    log(
-      `  ${table}: ${rows.length.toLocaleString('en-US')} rows in ${seconds.toFixed(2)} s (${Math.round(rows.length / Math.max(seconds, 1e-3)).toLocaleString('en-US')} rows/s)`,
-    );
-  };
+    logTableDone(log, table, rows.length, started);
+  }
+}
+
+/**
+ * Generates the rows of every table, one table at a time, with explicit ids; the caller writes
+ * each table before asking for the next (SQLite and PostgreSQL get the same data, only the
+ * DateTime encoding differs: `dateTime` turns epoch milliseconds into the column value).
+ * Rows of each table are sorted by created_at before ids are assigned, so an entity's facts,
+ * triples and sessions are spread over the table as they would be after months of real traffic,
+ * instead of sitting on one page.
+ */
+export function* generateTables(sizes: SeedSizes, dateTime: (ms: number) => unknown): Generator<TableRows> {
+  const rng = createRng(RNG_SEED);
+  const now = Date.now();
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
+  // Later in an entity's life than `from`, skewed towards recent activity.
+  const after = (from: number) => from + Math.sqrt(rng()) * (now - from);
+  // A few popular names and a long tail, like real knowledge graphs.
+  const skewed = (size: number) => 1 + Math.floor(rng() ** 2 * size);
+  const mentions = () => 1 + Math.floor(-Math.log(1 - rng()) * 1.5);
+
   // Sorts [createdAt, ...] rows by time and prepends ids in that order.
   const byTime = (rows: [number, ...unknown[]][]): [number, ...unknown[]][] => {
     rows.sort((a, b) => a[0] - b[0]);
     return rows.map((row, index) => [index + 1, ...row]);
   };
-
-  log(`seeding ${sizes.entities.toLocaleString('en-US')} entities`);
 
   // Entities were created over ten months, ending a hundred days ago, in id order.
   const entityCreated: number[] = [0];
@@ -313,28 +347,28 @@ function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => vo
   for (let index = 1; index <= sizes.entities; index += 1) {
     const created = now - 400 * DAY_MS + Math.floor((index / sizes.entities) * 300 * DAY_MS);
     entityCreated.push(created);
-    entities.push([index, entityExternalId(index), sqliteDateTime(created)]);
+    entities.push([index, entityExternalId(index), dateTime(created)]);
   }
-  insert('entity', ['id', 'external_id', 'created_at'], entities);
+  yield { table: 'entity', columns: ['id', 'external_id', 'created_at'], rows: entities };
 
   const processCreated = now - 401 * DAY_MS;
   const processes: unknown[][] = [];
   const attributes: unknown[][] = [];
   for (let index = 1; index <= PROCESSES; index += 1) {
-    processes.push([index, `bench-assistant-${index}`, sqliteDateTime(processCreated)]);
+    processes.push([index, `bench-assistant-${index}`, dateTime(processCreated)]);
     for (const [name, value] of [
       ['model', `bench-model-${index}`],
       ['locale', 'en'],
     ]) {
-      attributes.push([index, name, value, mentions(), sqliteDateTime(now), sqliteDateTime(processCreated)]);
+      attributes.push([index, name, value, mentions(), dateTime(now), dateTime(processCreated)]);
     }
   }
-  insert('process', ['id', 'external_id', 'created_at'], processes);
-  insert(
-    'process_attribute',
-    ['process_id', 'name', 'value', 'mention_count', 'last_mentioned_at', 'created_at'],
-    attributes,
-  );
+  yield { table: 'process', columns: ['id', 'external_id', 'created_at'], rows: processes };
+  yield {
+    table: 'process_attribute',
+    columns: ['process_id', 'name', 'value', 'mention_count', 'last_mentioned_at', 'created_at'],
+    rows: attributes,
+  };
 
   const facts: [number, ...unknown[]][] = [];
   for (let entity = 1; entity <= sizes.entities; entity += 1) {
@@ -351,14 +385,14 @@ function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => vo
         factContentHash(content),
         pick(CATEGORIES),
         count,
-        sqliteDateTime(last),
-        sqliteDateTime(created),
+        dateTime(last),
+        dateTime(created),
       ]);
     }
   }
-  insert(
-    'entity_fact',
-    [
+  yield {
+    table: 'entity_fact',
+    columns: [
       'id',
       'entity_id',
       'content',
@@ -368,35 +402,35 @@ function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => vo
       'last_mentioned_at',
       'created_at',
     ],
-    byTime(facts).map(([id, _created, ...row]) => [id, ...row]),
-  );
+    rows: byTime(facts).map(([id, _created, ...row]) => [id, ...row]),
+  };
   facts.length = 0;
 
   const names = (count: number, label: (index: number) => string, type: (index: number) => string | null) =>
     Array.from({ length: count }, (_, index) => [index + 1, label(index + 1), type(index + 1)]);
-  insert(
-    'subject',
-    ['id', 'name', 'type'],
-    names(
+  yield {
+    table: 'subject',
+    columns: ['id', 'name', 'type'],
+    rows: names(
       SUBJECT_NAMES,
       (index) => `person ${index}`,
       () => 'person',
     ),
-  );
-  insert(
-    'predicate',
-    ['id', 'name'],
-    PREDICATES.map((name, index) => [index + 1, name]),
-  );
-  insert(
-    'object',
-    ['id', 'name', 'type'],
-    names(
+  };
+  yield {
+    table: 'predicate',
+    columns: ['id', 'name'],
+    rows: PREDICATES.map((name, index) => [index + 1, name]),
+  };
+  yield {
+    table: 'object',
+    columns: ['id', 'name', 'type'],
+    rows: names(
       OBJECT_NAMES,
       (index) => `${pick(TOPICS)} ${index}`,
       (index) => (index % 3 === 0 ? 'place' : null),
     ),
-  );
+  };
 
   const triples: [number, ...unknown[]][] = [];
   for (let entity = 1; entity <= sizes.entities; entity += 1) {
@@ -412,16 +446,16 @@ function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => vo
         ((entity + n) % PREDICATES.length) + 1,
         skewed(OBJECT_NAMES),
         count,
-        sqliteDateTime(last),
-        sqliteDateTime(created),
-        rng() < 0.1 ? sqliteDateTime(after(last)) : null,
-        sqliteDateTime(created),
+        dateTime(last),
+        dateTime(created),
+        rng() < 0.1 ? dateTime(after(last)) : null,
+        dateTime(created),
       ]);
     }
   }
-  insert(
-    'knowledge_graph',
-    [
+  yield {
+    table: 'knowledge_graph',
+    columns: [
       'id',
       'entity_id',
       'subject_id',
@@ -433,8 +467,8 @@ function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => vo
       'valid_to',
       'created_at',
     ],
-    byTime(triples).map(([id, _created, ...row]) => [id, ...row]),
-  );
+    rows: byTime(triples).map(([id, _created, ...row]) => [id, ...row]),
+  };
   triples.length = 0;
 
   const sessionRows: [number, ...unknown[]][] = [];
@@ -445,11 +479,11 @@ function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => vo
     }
   }
   const sessions = byTime(sessionRows);
-  insert(
-    'session',
-    ['id', 'uuid', 'entity_id', 'process_id', 'created_at'],
-    sessions.map(([id, created, ...row]) => [id, ...row, sqliteDateTime(created as number)]),
-  );
+  yield {
+    table: 'session',
+    columns: ['id', 'uuid', 'entity_id', 'process_id', 'created_at'],
+    rows: sessions.map(([id, created, ...row]) => [id, ...row, dateTime(created as number)]),
+  };
 
   // One or two conversations per session, a few minutes to hours after it started.
   const conversationRows: [number, ...unknown[]][] = [];
@@ -462,11 +496,11 @@ function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => vo
     }
   }
   const conversations = byTime(conversationRows);
-  insert(
-    'conversation',
-    ['id', 'session_id', 'summary', 'created_at'],
-    conversations.map(([id, created, ...row]) => [id, ...row, sqliteDateTime(created as number)]),
-  );
+  yield {
+    table: 'conversation',
+    columns: ['id', 'session_id', 'summary', 'created_at'],
+    rows: conversations.map(([id, created, ...row]) => [id, ...row, dateTime(created as number)]),
+  };
 
   // Two to four messages per conversation, alternating user and assistant.
   const messageRows: [number, ...unknown[]][] = [];
@@ -478,9 +512,9 @@ function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => vo
       messageRows.push([at, conversationId, n % 2 === 0 ? 'USER' : 'ASSISTANT', 'text', pick(SENTENCES)]);
     }
   }
-  insert(
-    'conversation_message',
-    ['id', 'conversation_id', 'role', 'type', 'content', 'created_at'],
-    byTime(messageRows).map(([id, created, ...row]) => [id, ...row, sqliteDateTime(created as number)]),
-  );
+  yield {
+    table: 'conversation_message',
+    columns: ['id', 'conversation_id', 'role', 'type', 'content', 'created_at'],
+    rows: byTime(messageRows).map(([id, created, ...row]) => [id, ...row, dateTime(created as number)]),
+  };
 }

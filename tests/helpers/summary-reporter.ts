@@ -1,13 +1,15 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 /**
- * Ends the run with one plain line, `Tests: N passed, N failed, N skipped`, that CI logs and
- * people can read at a glance whatever reporter printed above it.
+ * Ends the run with the databases the suite ran on and one plain line,
+ * `Tests: N passed, N failed, N skipped`, that CI logs and people read at a glance.
  */
 export default class SummaryReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 };
+    const databases = new Set<string>();
     for (const module of testModules) {
+      databases.add(module.project.name);
       for (const test of module.children.allTests()) {
         const state = test.result().state;
         if (state === 'passed') counts.passed += 1;
@@ -16,8 +18,9 @@ export default class SummaryReporter implements Reporter {
       }
       if (module.state() === 'failed' && module.children.size === 0) counts.failed += 1;
     }
+    process.stdout.write(`\nDatabases: ${[...databases].join(', ')}\n`);
     process.stdout.write(
-      `\nTests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
+      `Tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,
     );
   }
 }
