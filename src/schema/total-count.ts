@@ -5,6 +5,24 @@ import type { CountedModel } from '../db/relation-counts.ts';
 interface LoadedConnection<Args> {
   parent: { id: number };
   args: Args;
+  /** Plain values on the loaded path; typed as the plugin's possibly-async shapes. */
+  edges: unknown;
+  pageInfo: unknown;
+}
+
+/**
+ * A forward first page with nothing after it is the whole list: its size is the total, and no
+ * count query is needed. Holds because these connections always load their rows (the plugin's
+ * count-only mode is off) with the same filter the count would use, and never skip rows.
+ */
+function wholeListSize(connection: LoadedConnection<unknown>): number | undefined {
+  const args = connection.args as { after?: unknown; before?: unknown; last?: unknown };
+  if (args.after != null || args.before != null || args.last != null) return undefined;
+  const { edges, pageInfo } = connection;
+  if (!Array.isArray(edges) || (pageInfo as { hasNextPage?: unknown } | null)?.hasNextPage !== false) {
+    return undefined;
+  }
+  return edges.length;
 }
 
 interface IntFieldBuilder<Ref, Args> {
@@ -29,7 +47,10 @@ export function totalCountField<Ref, Args>(
   return t.int({
     nullable: false,
     description: 'How many items the whole list has, across all pages.',
-    resolve: (connection, _args, ctx) =>
-      ctx.counts.count(model, foreignKey, connection.parent.id, where(connection.args)),
+    resolve: (connection, _args, ctx) => {
+      const known = wholeListSize(connection);
+      if (known !== undefined) return Promise.resolve(known);
+      return ctx.counts.count(model, foreignKey, connection.parent.id, where(connection.args));
+    },
   });
 }
