@@ -1,19 +1,30 @@
 /**
  * Read benchmark: how much does the "entity memory page" cost compared with a trivial query?
  *
- *   npm run bench:read -- [--entities 10000] [--facts-per-entity 20] [--concurrency 16]
+ *   npm run bench:read -- [--db sqlite|postgresql] [--database-url <url>] [--compare postgraphile]
+ *                         [--entities 10000] [--facts-per-entity 20] [--concurrency 16]
  *                         [--seconds 10] [--warmup 2] [--fresh] [--show-sql]
  *
- * Seeds a SQLite database under bench/.data/ (reused while its sizes match), runs the real
- * server in a child process, loads it over keep-alive HTTP from this process, and prints a
- * table followed by one JSON line (always the last line of stdout).
+ * Seeds a SQLite database under bench/.data/ (or, with --db postgresql, a PostgreSQL database;
+ * either is reused while its sizes match), runs the real server in a child process, loads it
+ * over keep-alive HTTP from this process, and prints a table followed by one JSON line (always
+ * the last line of stdout). With --compare postgraphile, PostGraphile v5 serves the same tables
+ * from a second child process; both are checked to answer the same pages, then measured one
+ * after the other (never both under load at once).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import {
+  type ComparablePage,
+  firstDifference,
+  normalizePage,
+  POSTGRAPHILE_PAGE_QUERY,
+} from './lib/compare.ts';
 import { type PhaseResult, percentile, postGraphql, runPhase, type Scenario } from './lib/load.ts';
-import { parseOptions } from './lib/options.ts';
-import { entityExternalId, prepareDatabase } from './lib/seed.ts';
+import { type BenchOptions, parseOptions } from './lib/options.ts';
+import { entityExternalId, prepareDatabase, type TableCounts } from './lib/seed.ts';
+import { preparePostgresDatabase } from './lib/seed-postgres.ts';
 import type { ServerReply, ServerRequest } from './lib/server.ts';
 import { countStatements } from './lib/statements.ts';
 
@@ -91,7 +102,8 @@ function parseResponse<T>(status: number, text: string): { data: T } | string {
   return { data: payload.data };
 }
 
-function scenarios(options: ReturnType<typeof parseOptions>): Scenario[] {
+/** The baseline and page scenarios for one server; `pageQuery` must answer in {@link PageData}'s shape. */
+function scenarios(options: BenchOptions, pageQuery = PAGE_QUERY): [Scenario, Scenario] {
   const baseline: Scenario = {
     name: 'baseline',
     body: () => '{"query":"{ __typename }"}',
@@ -112,7 +124,7 @@ function scenarios(options: ReturnType<typeof parseOptions>): Scenario[] {
     name: 'page',
     body: () =>
       JSON.stringify({
-        query: PAGE_QUERY,
+        query: pageQuery,
         variables: { id: entityExternalId(1 + Math.floor(Math.random() * options.entities)) },
       }),
     check: (status, text, body) => {
@@ -167,12 +179,23 @@ class ServerProcess {
     });
   }
 
-  static async start(databaseUrl: string): Promise<{ server: ServerProcess; port: number }> {
+  /** Starts `bench/lib/<script>.ts` (server.ts is Engram, postgraphile-server.ts PostGraphile). */
+  static async start(
+    databaseUrl: string,
+    script: 'server' | 'postgraphile-server' = 'server',
+  ): Promise<{ server: ServerProcess; port: number }> {
     // Only tsx's loader, not the execArgv of this process: tsx's CLI preflight would tie the
     // child to the CLI's own relay channel.
-    const child = fork(fileURLToPath(new URL('./lib/server.ts', import.meta.url)), [], {
+    const child = fork(fileURLToPath(new URL(`./lib/${script}.ts`, import.meta.url)), [], {
       execArgv: ['--import', import.meta.resolve('tsx')],
-      env: { ...process.env, BENCH_DATABASE_URL: databaseUrl },
+      // Production mode for the libraries too (graphql-js, graphql-yoga, Grafast): their
+      // development checks cost CPU. GRAPHILE_ENV overrides NODE_ENV for Grafast, so pin it too.
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        GRAPHILE_ENV: 'production',
+        BENCH_DATABASE_URL: databaseUrl,
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const server = new ServerProcess(child);
@@ -311,20 +334,78 @@ function printTable(rows: [string, Measurement][]): void {
   for (const line of lines) log(format(line));
 }
 
-async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  const database = prepareDatabase({
+/** A migrated, seeded database of either kind. */
+interface BenchDatabase {
+  url: string;
+  counts: TableCounts;
+  seedSeconds: number | null;
+}
+
+async function openBenchDatabase(options: BenchOptions): Promise<BenchDatabase> {
+  if (options.db === 'postgresql') {
+    return preparePostgresDatabase({ url: options.databaseUrl, sizes: options, fresh: options.fresh, log });
+  }
+  return prepareDatabase({
     dataDir: fileURLToPath(new URL('./.data/', import.meta.url)),
     sizes: options,
     fresh: options.fresh,
     log,
   });
+}
+
+/** Distinct random entity numbers (all of them when there are fewer). */
+function sampleEntities(entities: number, count: number): number[] {
+  const picked = new Set<number>();
+  while (picked.size < Math.min(count, entities)) picked.add(1 + Math.floor(Math.random() * entities));
+  return [...picked];
+}
+
+/**
+ * Asks both servers for the same pages and fails unless they answer the same rows in the same
+ * order with the same totals (ids and timestamps compared after decoding each server's encoding).
+ */
+async function checkEquivalence(
+  engram: { target: { agent: Agent; port: number }; page: Scenario },
+  postgraphile: { target: { agent: Agent; port: number }; page: Scenario },
+  entities: number[],
+): Promise<void> {
+  for (const entity of entities) {
+    const variables = { id: entityExternalId(entity) };
+    const answers: unknown[] = [];
+    for (const [name, side, query] of [
+      ['Engram', engram, PAGE_QUERY],
+      ['PostGraphile', postgraphile, POSTGRAPHILE_PAGE_QUERY],
+    ] as const) {
+      const body = JSON.stringify({ query, variables });
+      const response = await postGraphql(side.target, body);
+      const problem = side.page.check(response.status, response.text, body);
+      if (problem) throw new Error(`equivalence check, ${name}: ${problem}`);
+      answers.push(normalizePage((JSON.parse(response.text) as { data: ComparablePage }).data));
+    }
+    const difference = firstDifference(answers[0], answers[1]);
+    if (difference) {
+      throw new Error(`Engram and PostGraphile answer ${variables.id} differently at ${difference}`);
+    }
+  }
+}
+
+const summary = (m: Measurement) => ({
+  requests: m.requests,
+  rps: round(m.rps, 1),
+  p50_ms: round(m.p50_ms, 2),
+  p99_ms: round(m.p99_ms, 2),
+  cpu_us_per_req: round(m.cpu_us_per_req, 0),
+});
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const database = await openBenchDatabase(options);
   const counts = Object.entries(database.counts)
     .map(([table, rows]) => `${table}=${rows.toLocaleString('en-US')}`)
     .join(' ');
   log(`rows: ${counts}`);
 
-  const [baseline, page] = scenarios(options) as [Scenario, Scenario];
+  const [baseline, page] = scenarios(options);
 
   // Counted in this process on a separate connection, so the measured server runs without query events.
   const statements = await countStatements(
@@ -335,6 +416,11 @@ async function main(): Promise<void> {
   const statementsPerPage = Math.max(...statements.perRequest);
   log(`SQL statements per page request: ${statements.perRequest.join(', ')} (5 random entities)`);
   if (options.showSql) for (const sql of statements.sample) log(`  ${sql}`);
+
+  if (options.compare === 'postgraphile') {
+    await comparePostgraphile(options, database, statementsPerPage);
+    return;
+  }
 
   const { server, port } = await ServerProcess.start(database.url);
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
@@ -367,17 +453,10 @@ async function main(): Promise<void> {
   );
   if (database.seedSeconds !== null) log(`seeding took ${database.seedSeconds.toFixed(1)} s`);
 
-  const summary = (m: Measurement) => ({
-    requests: m.requests,
-    rps: round(m.rps, 1),
-    p50_ms: round(m.p50_ms, 2),
-    p99_ms: round(m.p99_ms, 2),
-    cpu_us_per_req: round(m.cpu_us_per_req, 0),
-  });
   log(
     JSON.stringify({
       bench: 'read',
-      db: 'sqlite',
+      db: options.db,
       entities: database.counts.entity,
       facts: database.counts.entity_fact,
       triples: database.counts.knowledge_graph,
@@ -389,6 +468,127 @@ async function main(): Promise<void> {
       page: summary(p),
       ratio_rps: round(ratioRps, 4),
       ratio_cpu: round(ratioCpu, 2),
+    }),
+  );
+}
+
+/** How many entities both servers must answer identically before anything is measured. */
+const EQUIVALENCE_SAMPLE = 20;
+
+/**
+ * Engram and PostGraphile side by side on the same PostgreSQL database: both servers run (each
+ * in its own process), are checked for identical answers, then are loaded one at a time, so a
+ * server under load never shares the cores with the other one's work.
+ */
+async function comparePostgraphile(
+  options: BenchOptions,
+  database: BenchDatabase,
+  statementsPerPage: number,
+): Promise<void> {
+  const [engramBaseline, engramPage] = scenarios(options);
+  const [graphileBaseline, graphilePage] = scenarios(options, POSTGRAPHILE_PAGE_QUERY);
+  const started: ServerProcess[] = [];
+  const agents: Agent[] = [];
+  const connect = async (script: 'server' | 'postgraphile-server', name: string) => {
+    const { server, port } = await ServerProcess.start(database.url, script);
+    started.push(server);
+    const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
+    agents.push(agent);
+    log(`${name} listening on 127.0.0.1:${port} (child process)`);
+    return { server, target: { agent, port } };
+  };
+
+  const results: Record<'eb' | 'gb' | 'ep' | 'gp', Measurement> = {} as never;
+  try {
+    const engram = await connect('server', 'Engram');
+    const graphile = await connect('postgraphile-server', 'PostGraphile');
+
+    const sample = sampleEntities(options.entities, EQUIVALENCE_SAMPLE);
+    await checkEquivalence(
+      { target: engram.target, page: engramPage },
+      { target: graphile.target, page: graphilePage },
+      sample,
+    );
+    log(`equivalence: both servers answer the same pages for ${sample.length} random entities`);
+
+    // Baselines back to back, then pages back to back, so each pair sees the same machine state.
+    results.eb = await measure(
+      engram.server,
+      engram.target,
+      { ...engramBaseline, name: 'engram baseline' },
+      options,
+    );
+    results.gb = await measure(
+      graphile.server,
+      graphile.target,
+      { ...graphileBaseline, name: 'postgraphile baseline' },
+      options,
+    );
+    results.ep = await measure(engram.server, engram.target, { ...engramPage, name: 'engram page' }, options);
+    results.gp = await measure(
+      graphile.server,
+      graphile.target,
+      { ...graphilePage, name: 'postgraphile page' },
+      options,
+    );
+  } catch (error) {
+    for (const agent of agents) agent.destroy();
+    for (const server of started) server.kill();
+    throw error;
+  }
+  for (const agent of agents) agent.destroy();
+  for (const server of started) {
+    const exitCode = await server.stop();
+    if (exitCode !== 0) throw new Error(`a server exited with ${exitCode} on stop`);
+  }
+
+  const { eb, gb, ep, gp } = results;
+  printTable([
+    ['engram baseline', eb],
+    ['postgraphile baseline', gb],
+    ['engram page', ep],
+    ['postgraphile page', gp],
+  ]);
+  const ratioRps = ep.rps / gp.rps;
+  const ratioCpu = ep.cpu_us_per_req / gp.cpu_us_per_req;
+  const baselineRps = eb.rps / gb.rps;
+  const baselineCpu = eb.cpu_us_per_req / gb.cpu_us_per_req;
+  log('');
+  log(
+    `engram / postgraphile, page:     ${ratioRps.toFixed(3)}x the throughput, ${ratioCpu.toFixed(2)}x the server CPU per request`,
+  );
+  log(
+    `engram / postgraphile, baseline: ${baselineRps.toFixed(3)}x the throughput, ${baselineCpu.toFixed(2)}x the server CPU per request`,
+  );
+  log(
+    `goal (Engram page at or above PostGraphile): ${ratioRps >= 1 ? 'met' : 'not met'} on throughput, ${ratioCpu <= 1 ? 'met' : 'not met'} on CPU per request`,
+  );
+  if (database.seedSeconds !== null) log(`seeding took ${database.seedSeconds.toFixed(1)} s`);
+
+  log(
+    JSON.stringify({
+      bench: 'read',
+      db: options.db,
+      compare: 'postgraphile',
+      entities: database.counts.entity,
+      facts: database.counts.entity_fact,
+      triples: database.counts.knowledge_graph,
+      sessions: database.counts.session,
+      concurrency: options.concurrency,
+      seconds: options.seconds,
+      statements_per_page: statementsPerPage,
+      equivalent_pages_checked: EQUIVALENCE_SAMPLE,
+      engram: summary(ep),
+      postgraphile: summary(gp),
+      ratio_rps: round(ratioRps, 4),
+      ratio_cpu: round(ratioCpu, 4),
+      baseline: {
+        engram: summary(eb),
+        postgraphile: summary(gb),
+        ratio_rps: round(baselineRps, 4),
+        ratio_cpu: round(baselineCpu, 4),
+      },
+      seed_seconds: database.seedSeconds === null ? null : round(database.seedSeconds, 1),
     }),
   );
 }

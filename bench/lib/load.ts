@@ -1,4 +1,5 @@
 import { type Agent, request } from 'node:http';
+import { BENCH_AUTHORIZATION } from './env.ts';
 
 /** One kind of request the load generator sends. */
 export interface Scenario {
@@ -42,6 +43,8 @@ export function postGraphql(target: Target, body: string): Promise<{ status: num
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
           accept: 'application/graphql-response+json, application/json',
+          // Engram runs in production mode and wants its API key; PostGraphile ignores it.
+          authorization: BENCH_AUTHORIZATION,
         },
       },
       (res) => {

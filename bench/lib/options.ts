@@ -2,6 +2,11 @@ import { parseArgs } from 'node:util';
 
 /** Everything `npm run bench:read -- <flags>` can change. */
 export interface BenchOptions {
+  db: 'sqlite' | 'postgresql';
+  /** PostgreSQL only: the database to seed and serve (created if missing). */
+  databaseUrl: string;
+  /** Also measure this other server over the same database (PostgreSQL only). */
+  compare: 'postgraphile' | null;
   entities: number;
   factsPerEntity: number;
   triplesPerEntity: number;
@@ -13,11 +18,19 @@ export interface BenchOptions {
   showSql: boolean;
 }
 
+/** Where `--db postgresql` seeds and serves unless --database-url says otherwise. */
+export const DEFAULT_POSTGRES_URL = 'postgresql://postgres@127.0.0.1:5432/engram_bench';
+
 /** How many distinct predicates the seed uses; see {@link parseOptions}. */
 export const MAX_TRIPLES_PER_ENTITY = 40;
 
 const USAGE = `Usage: npm run bench:read -- [flags]
 
+  --db <sqlite|postgresql>   database to run on (default sqlite, a file under bench/.data/)
+  --database-url <url>       PostgreSQL database, created if missing
+                             (default ${DEFAULT_POSTGRES_URL})
+  --compare postgraphile     also serve the same tables with PostGraphile v5 and measure both
+                             (needs --db postgresql)
   --entities <n>             entities to seed (default 10000)
   --facts-per-entity <n>     facts per entity (default 20; the page reads 20)
   --triples-per-entity <n>   triples per entity (default 10, at most 40)
@@ -36,6 +49,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     args: argv,
     strict: true,
     options: {
+      db: { type: 'string' },
+      'database-url': { type: 'string' },
+      compare: { type: 'string' },
       entities: number,
       'facts-per-entity': number,
       'triples-per-entity': number,
@@ -64,7 +80,24 @@ export function parseOptions(argv: string[]): BenchOptions {
     }
     return value;
   };
+  const fail = (message: string): never => {
+    process.stderr.write(`${message}\n\n${USAGE}`);
+    process.exit(2);
+  };
+  const db = values.db ?? 'sqlite';
+  if (db !== 'sqlite' && db !== 'postgresql') fail(`--db must be sqlite or postgresql, got ${db}`);
+  const compare = values.compare ?? null;
+  if (compare !== null && compare !== 'postgraphile')
+    fail(`--compare only knows postgraphile, got ${compare}`);
+  if (compare !== null && db !== 'postgresql') fail('--compare postgraphile needs --db postgresql');
+  const databaseUrl = values['database-url'] ?? DEFAULT_POSTGRES_URL;
+  if (values['database-url'] !== undefined && db !== 'postgresql')
+    fail('--database-url needs --db postgresql');
+  if (!/^postgres(ql)?:\/\//.test(databaseUrl)) fail(`--database-url must be a postgresql:// URL`);
   return {
+    db: db as BenchOptions['db'],
+    databaseUrl,
+    compare: compare as BenchOptions['compare'],
     entities: int('entities', 10_000, 1),
     factsPerEntity: int('facts-per-entity', 20, 1),
     // Each of an entity's triples gets its own predicate, which keeps (entity, s, p, o) unique.

@@ -1,7 +1,7 @@
 import { buildApp } from '../../src/app.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { benchEnv } from './env.ts';
+import { BENCH_AUTHORIZATION, benchEnv } from './env.ts';
 
 export interface StatementCount {
   /** SQL statements each request ran, in request order. */
@@ -29,7 +29,11 @@ export async function countStatements(
       statements = [];
       const response = await app.yoga.fetch('http://127.0.0.1/graphql', {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          authorization: BENCH_AUTHORIZATION,
+        },
         body,
       });
       const problem = check(response.status, await response.text(), body);
