@@ -23,6 +23,7 @@ import {
 } from './lib/compare.ts';
 import { type PhaseResult, percentile, postGraphql, runPhase, type Scenario } from './lib/load.ts';
 import { type BenchOptions, parseOptions } from './lib/options.ts';
+import { PostgresCpu } from './lib/postgres-cpu.ts';
 import { entityExternalId, prepareDatabase, type TableCounts } from './lib/seed.ts';
 import { preparePostgresDatabase } from './lib/seed-postgres.ts';
 import type { ServerReply, ServerRequest } from './lib/server.ts';
@@ -79,6 +80,8 @@ interface Measurement {
   p50_ms: number;
   p99_ms: number;
   cpu_us_per_req: number;
+  /** CPU of the local PostgreSQL server per request (null for SQLite or a remote database). */
+  db_cpu_us_per_req: number | null;
   /** Server CPU time over wall time: 1.0 is one core busy the whole window. */
   serverCores: number;
   /** The same for this process, the load generator, which competes for the same cores. */
@@ -255,6 +258,7 @@ async function measure(
   target: { agent: Agent; port: number },
   scenario: Scenario,
   options: { concurrency: number; seconds: number; warmup: number },
+  database: PostgresCpu | null = null,
 ): Promise<Measurement> {
   const fail = (phase: string, result: PhaseResult) =>
     new Error(
@@ -279,12 +283,14 @@ async function measure(
   // Phases start and end with nothing in flight, so the CPU delta belongs to exactly these requests.
   log(`${scenario.name}: measuring for ${options.seconds} s at concurrency ${options.concurrency}`);
   const serverBefore = await server.cpuMicros();
+  const databaseBefore = database?.snapshot();
   const clientBefore = process.cpuUsage();
   const result = await runPhase(target, scenario, {
     concurrency: options.concurrency,
     durationMs: options.seconds * 1000,
   });
   const client = process.cpuUsage(clientBefore);
+  const databaseMicros = database && databaseBefore ? database.microsSince(databaseBefore) : null;
   if (result.failures) throw fail('run', result);
   const serverMicros = (await server.cpuMicros()) - serverBefore;
 
@@ -295,12 +301,15 @@ async function measure(
     p50_ms: percentile(result.latenciesMs, 0.5),
     p99_ms: percentile(result.latenciesMs, 0.99),
     cpu_us_per_req: serverMicros / result.requests,
+    db_cpu_us_per_req: databaseMicros === null ? null : databaseMicros / result.requests,
     serverCores: serverMicros / wallMicros,
     clientCores: (client.user + client.system) / wallMicros,
   };
 }
 
 function printTable(rows: [string, Measurement][]): void {
+  // The database column only when there is a database process to measure (not for SQLite).
+  const withDb = rows.some(([, m]) => m.db_cpu_us_per_req !== null);
   const header = [
     'scenario',
     'requests',
@@ -308,6 +317,7 @@ function printTable(rows: [string, Measurement][]): void {
     'p50 ms',
     'p99 ms',
     'server CPU µs/req',
+    ...(withDb ? ['db CPU µs/req'] : []),
     'server cores',
     'client cores',
   ];
@@ -318,6 +328,7 @@ function printTable(rows: [string, Measurement][]): void {
     m.p50_ms.toFixed(2),
     m.p99_ms.toFixed(2),
     m.cpu_us_per_req.toFixed(0),
+    ...(withDb ? [m.db_cpu_us_per_req === null ? '-' : m.db_cpu_us_per_req.toFixed(0)] : []),
     m.serverCores.toFixed(2),
     m.clientCores.toFixed(2),
   ]);
@@ -395,6 +406,7 @@ const summary = (m: Measurement) => ({
   p50_ms: round(m.p50_ms, 2),
   p99_ms: round(m.p99_ms, 2),
   cpu_us_per_req: round(m.cpu_us_per_req, 0),
+  ...(m.db_cpu_us_per_req === null ? {} : { db_cpu_us_per_req: round(m.db_cpu_us_per_req, 0) }),
 });
 
 async function main(): Promise<void> {
@@ -422,6 +434,7 @@ async function main(): Promise<void> {
     return;
   }
 
+  const dbCpu = options.db === 'postgresql' ? PostgresCpu.detect(database.url) : null;
   const { server, port } = await ServerProcess.start(database.url);
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const target = { agent, port };
@@ -430,8 +443,8 @@ async function main(): Promise<void> {
   let b: Measurement;
   let p: Measurement;
   try {
-    b = await measure(server, target, baseline, options);
-    p = await measure(server, target, page, options);
+    b = await measure(server, target, baseline, options, dbCpu);
+    p = await measure(server, target, page, options, dbCpu);
   } catch (error) {
     agent.destroy();
     server.kill();
@@ -512,25 +525,13 @@ async function comparePostgraphile(
     log(`equivalence: both servers answer the same pages for ${sample.length} random entities`);
 
     // Baselines back to back, then pages back to back, so each pair sees the same machine state.
-    results.eb = await measure(
-      engram.server,
-      engram.target,
-      { ...engramBaseline, name: 'engram baseline' },
-      options,
-    );
-    results.gb = await measure(
-      graphile.server,
-      graphile.target,
-      { ...graphileBaseline, name: 'postgraphile baseline' },
-      options,
-    );
-    results.ep = await measure(engram.server, engram.target, { ...engramPage, name: 'engram page' }, options);
-    results.gp = await measure(
-      graphile.server,
-      graphile.target,
-      { ...graphilePage, name: 'postgraphile page' },
-      options,
-    );
+    const dbCpu = PostgresCpu.detect(database.url);
+    const run = (side: typeof engram, scenario: Scenario, name: string) =>
+      measure(side.server, side.target, { ...scenario, name }, options, dbCpu);
+    results.eb = await run(engram, engramBaseline, 'engram baseline');
+    results.gb = await run(graphile, graphileBaseline, 'postgraphile baseline');
+    results.ep = await run(engram, engramPage, 'engram page');
+    results.gp = await run(graphile, graphilePage, 'postgraphile page');
   } catch (error) {
     for (const agent of agents) agent.destroy();
     for (const server of started) server.kill();
@@ -553,10 +554,20 @@ async function comparePostgraphile(
   const ratioCpu = ep.cpu_us_per_req / gp.cpu_us_per_req;
   const baselineRps = eb.rps / gb.rps;
   const baselineCpu = eb.cpu_us_per_req / gb.cpu_us_per_req;
+  // Server plus database CPU: what a page costs the machine, wherever the work happens.
+  const withDb = (m: Measurement) =>
+    m.db_cpu_us_per_req === null ? null : m.cpu_us_per_req + m.db_cpu_us_per_req;
+  const [engramTotal, graphileTotal] = [withDb(ep), withDb(gp)];
+  const ratioTotal = engramTotal !== null && graphileTotal !== null ? engramTotal / graphileTotal : null;
   log('');
   log(
     `engram / postgraphile, page:     ${ratioRps.toFixed(3)}x the throughput, ${ratioCpu.toFixed(2)}x the server CPU per request`,
   );
+  if (ratioTotal !== null) {
+    log(
+      `engram / postgraphile, page:     ${ratioTotal.toFixed(2)}x the server + database CPU per request (${engramTotal?.toFixed(0)} vs ${graphileTotal?.toFixed(0)} µs)`,
+    );
+  }
   log(
     `engram / postgraphile, baseline: ${baselineRps.toFixed(3)}x the throughput, ${baselineCpu.toFixed(2)}x the server CPU per request`,
   );
@@ -582,6 +593,7 @@ async function comparePostgraphile(
       postgraphile: summary(gp),
       ratio_rps: round(ratioRps, 4),
       ratio_cpu: round(ratioCpu, 4),
+      ...(ratioTotal === null ? {} : { ratio_cpu_with_db: round(ratioTotal, 4) }),
       baseline: {
         engram: summary(eb),
         postgraphile: summary(gb),
