@@ -31,6 +31,8 @@ const EnvSchema = z
     DATABASE_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_POOL.connectTimeoutMs),
     /** Idle pooled connections are closed after this long. @default 30000 */
     DATABASE_IDLE_TIMEOUT_MS: positiveInt(DEFAULT_POOL.idleTimeoutMs),
+    /** PostgreSQL: reuse query plans through named prepared statements. @default true */
+    DATABASE_PREPARED_STATEMENTS: booleanish.default(DEFAULT_POOL.preparedStatements),
     /** Apply pending migrations when the server starts. @default true */
     MIGRATE_ON_START: booleanish.default(true),
     /** pino level. @default info */
@@ -117,5 +119,6 @@ export function poolOptions(env: Env) {
     size: env.DATABASE_POOL_SIZE,
     connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     idleTimeoutMs: env.DATABASE_IDLE_TIMEOUT_MS,
+    preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
   };
 }

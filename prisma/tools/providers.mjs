@@ -18,12 +18,16 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /** The schema text for one provider. */
 export function schemaFor(provider, canonical) {
+  // PostgreSQL and CockroachDB load nested relations in one statement (LATERAL joins with a LIMIT
+  // per parent) instead of one statement per level. MySQL's would need LATERAL, which MariaDB lacks.
+  const joins = provider === 'postgresql' || provider === 'cockroachdb';
   // CockroachDB only autoincrements BigInt; a sequence keeps ids 32-bit Ints like elsewhere.
   const ids =
     provider === 'cockroachdb'
       ? canonical.replaceAll('@default(autoincrement())', '@default(sequence())')
       : canonical;
   return ids
+    .replace(/(generator client \{\n)/, joins ? '$1  previewFeatures = ["relationJoins"]\n' : '$1')
     .replace(/(datasource db \{\s*provider\s*=\s*)"sqlite"/, `$1"${provider}"`)
     .replace(
       /output(\s*)= "\.\.\/src\/db\/generated\/pothos-types\.ts"/,

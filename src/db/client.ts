@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PrismaClient } from './generated/client.ts';
@@ -16,6 +17,12 @@ export interface PoolOptions {
   connectTimeoutMs: number;
   /** Idle connections are closed after this long. @default 30000 */
   idleTimeoutMs: number;
+  /**
+   * PostgreSQL: name statements so each connection plans a query shape once and reuses the plan
+   * (planning cost more than running a page's queries). Turn off behind a pooler in transaction
+   * mode that cannot keep prepared statements. @default true
+   */
+  preparedStatements: boolean;
 }
 
 /** Options for {@link openDatabase}. */
@@ -31,7 +38,17 @@ export interface OpenDatabaseOptions {
   onConnectionError?: (error: Error) => void;
 }
 
-export const DEFAULT_POOL: PoolOptions = { size: 10, connectTimeoutMs: 5000, idleTimeoutMs: 30_000 };
+export const DEFAULT_POOL: PoolOptions = {
+  size: 10,
+  connectTimeoutMs: 5000,
+  idleTimeoutMs: 30_000,
+  preparedStatements: true,
+};
+
+/** A stable name per SQL text, so node-postgres prepares it once per connection. */
+function statementName(query: { sql: string }): string {
+  return `engram_${createHash('sha1').update(query.sql).digest('base64url')}`;
+}
 
 /** Which provider a URL speaks, or undefined when it names none Engram knows. */
 export function providerFromUrl(url: string): Provider | undefined {
@@ -104,9 +121,13 @@ async function createAdapter(provider: Provider, options: OpenDatabaseOptions): 
       connectionTimeoutMillis: pool.connectTimeoutMs,
       idleTimeoutMillis: pool.idleTimeoutMs,
     },
-    // node-postgres drops a connection that errors while idle (a server restart); without these
-    // listeners the error would be thrown at the process.
-    { onPoolError: onError, onConnectionError: onError },
+    {
+      // node-postgres drops a connection that errors while idle (a server restart); without these
+      // listeners the error would be thrown at the process.
+      onPoolError: onError,
+      onConnectionError: onError,
+      ...(pool.preparedStatements ? { statementNameGenerator: statementName } : {}),
+    },
   );
 }
 
