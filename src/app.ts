@@ -54,7 +54,7 @@ function isGraphQLError(error: unknown): error is GraphQLError {
 }
 
 /** Errors a caller caused keep their message and get a code; everything else is masked. */
-function maskError(error: unknown, message: string, isDev?: boolean): Error {
+function maskError(error: unknown, message: string): Error {
   const wrapper = isGraphQLError(error) ? error : undefined;
   const original = wrapper?.originalError ?? error;
   const at = wrapper ? { path: wrapper.path, nodes: wrapper.nodes } : {};
@@ -80,7 +80,7 @@ function maskError(error: unknown, message: string, isDev?: boolean): Error {
   }
   return new GraphQLError(message, {
     ...at,
-    extensions: { code: 'INTERNAL_SERVER_ERROR', ...(isDev ? { originalMessage: String(original) } : {}) },
+    extensions: { code: 'INTERNAL_SERVER_ERROR' },
   });
 }
 
@@ -173,10 +173,18 @@ export function buildApp(options: AppOptions): App {
           socket: ctx.extra.socket,
           params,
         });
+        let document: ReturnType<typeof parse>;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          // A malformed document fails this operation only, not the socket and its other subscriptions.
+          if (isGraphQLError(error)) return [error];
+          throw error;
+        }
         const args = {
           schema: enveloped,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue: await contextFactory({ connectionParams: ctx.connectionParams }),
           rootValue: { execute, subscribe },

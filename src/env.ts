@@ -78,11 +78,13 @@ const EnvSchema = z
           'must start with file: (SQLite), postgres(ql):// (PostgreSQL, CockroachDB) or mysql:// / mariadb://',
       });
     }
-    if (env.DATABASE_PROVIDER === 'cockroachdb' && providerFromUrl(env.DATABASE_URL) !== 'postgresql') {
+    const fromUrl = providerFromUrl(env.DATABASE_URL);
+    const expected = env.DATABASE_PROVIDER === 'cockroachdb' ? 'postgresql' : env.DATABASE_PROVIDER;
+    if (expected && fromUrl && expected !== fromUrl) {
       ctx.addIssue({
         code: 'custom',
         path: ['DATABASE_PROVIDER'],
-        message: 'cockroachdb needs a postgresql:// DATABASE_URL',
+        message: `${env.DATABASE_PROVIDER} does not match DATABASE_URL, which names ${fromUrl}`,
       });
     }
   });

@@ -3,6 +3,7 @@ import {
   AddTriplesCheckedDocument,
   EntityPageDocument,
   EntityTriplesDocument,
+  FactChangedDocument,
   ForgetFactDocument,
   ForgetTripleDocument,
   MessageAddedDocument,
@@ -137,7 +138,7 @@ describe('memory graph', () => {
   });
 
   it('forgets facts and triples, publishing FORGOTTEN', async () => {
-    const fact = await remember('g-1', 'Temporary fact');
+    const fact = await remember('u-1', 'Temporary fact');
     const triples = await server.gql(AddTriplesCheckedDocument, {
       input: { entity: 'g-1', triples: [{ subject: 'g-1', predicate: 'owns', object: 'a bike' }] },
     });
@@ -153,9 +154,15 @@ describe('memory graph', () => {
       triple: { id: tripleId, mentionCount: 1 },
     });
 
+    const factEvents = collect(server.wsClient(), FactChangedDocument, {}, 1);
+    await factEvents.ready;
     const forgotFact = await server.gql(ForgetFactDocument, { id: fact.fact.id });
     expect(forgotFact.forgetFact.__typename).toBe('ForgetSuccess');
-    expect(await server.db.entityFact.count({ where: { entity: { externalId: 'g-1' } } })).toBe(0);
+    expect(await server.db.entityFact.count({ where: { content: 'Temporary fact' } })).toBe(0);
+    // The contract subscription gets the fact as it was, though it no longer exists.
+    expect((await factEvents.results)[0]).toEqual({
+      data: { factChanged: { kind: 'FORGOTTEN', fact: { content: 'Temporary fact', mentionCount: 1 } } },
+    });
     const again = await server.gql(ForgetFactDocument, { id: fact.fact.id });
     expect(again.forgetFact).toMatchObject({ __typename: 'NotFoundError', code: 'NOT_FOUND' });
   });

@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const PROVIDERS = ['sqlite', 'postgresql', 'mysql', 'cockroachdb'];
 
@@ -46,7 +46,7 @@ export function schemaFor(provider, canonical) {
     .join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const canonical = readFileSync(path.join(root, 'prisma/schema.prisma'), 'utf8');
   const generate = process.argv.includes('--generate');
   const typesFor = process.argv[process.argv.indexOf('--types-for') + 1];

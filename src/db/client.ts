@@ -143,6 +143,8 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
     adapter: await createAdapter(provider, options),
     // No stack trace captured on every query (about 2% of a page's CPU); errors keep their codes.
     errorFormat: 'minimal',
+    // Embeddings are large and only the vector index reads them: never load them by default.
+    omit: { entityFact: { embedding: true } },
     log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
   });
   if (options.onQuery) {

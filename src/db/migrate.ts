@@ -100,6 +100,10 @@ export function migrateSqlite(url: string, options: MigrateOptions = {}): Migrat
     db.exec(BOOKKEEPING_SQLITE);
     const applied: string[] = [];
     let alreadyApplied = 0;
+    // Prisma's SQLite migrations rebuild tables (create, copy, drop, rename): with foreign keys
+    // enforced, dropping a parent would cascade-delete its children. The pragma only works
+    // outside a transaction; integrity is checked before each commit instead.
+    db.pragma('foreign_keys = OFF');
     for (const migration of migrations) {
       db.exec('BEGIN IMMEDIATE');
       try {
@@ -116,6 +120,9 @@ export function migrateSqlite(url: string, options: MigrateOptions = {}): Migrat
         const id = randomUUID();
         const startedAt = new Date().toISOString();
         db.exec(migration.sql);
+        const broken = db.pragma('foreign_key_check') as unknown[];
+        if (broken.length > 0)
+          throw new Error(`${broken.length} rows violate foreign keys after the migration`);
         db.prepare(
           `INSERT INTO _prisma_migrations (id, checksum, finished_at, migration_name, logs, rolled_back_at, started_at, applied_steps_count)
            VALUES (?, ?, ?, ?, NULL, NULL, ?, 1)`,
@@ -215,11 +222,17 @@ const BOOKKEEPING_MYSQL = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
 async function migrateMysql(url: string, options: MigrateOptions): Promise<MigrateResult> {
   const migrations = options.migrations ?? readMigrations('mysql');
   const mariadb = await import('mariadb');
-  const connection = await mariadb.createConnection(`${mariadbUrl(url)}?multipleStatements=true`);
+  const target = new URL(mariadbUrl(url));
+  target.searchParams.set('multipleStatements', 'true');
+  const connection = await mariadb.createConnection(target.toString());
   const applied: string[] = [];
   let alreadyApplied = 0;
   try {
-    await connection.query("SELECT GET_LOCK('prisma_migrate', 60)");
+    const [lock] = (await connection.query("SELECT GET_LOCK('prisma_migrate', 60) AS locked")) as {
+      locked: number;
+    }[];
+    if (Number(lock?.locked) !== 1)
+      throw new MigrationError('another process held the migration lock for 60 s');
     await connection.query(BOOKKEEPING_MYSQL);
     for (const migration of migrations) {
       const rows = (await connection.query(

@@ -45,26 +45,31 @@ export class RelationCounter {
     let loader = this.loaders.get(key);
     if (!loader) {
       const table = TABLES[`${model}.${foreignKey}`];
-      loader = new DataLoader(async (ids: readonly number[]) => {
-        // Unfiltered counts go straight to SQL: Prisma's groupBy costs ~85 µs of CPU per call
-        // against ~20 µs for the same statement raw, and a page asks for several.
-        if (table && Object.keys(where).length === 0) {
-          const [name, column] = table;
-          const rows = await this.db.$queryRaw<{ k: number | bigint; n: number | bigint }[]>(
-            Prisma.sql`SELECT ${Prisma.raw(column)} AS k, COUNT(*) AS n FROM ${Prisma.raw(name)} WHERE ${Prisma.raw(column)} IN (${Prisma.join(ids)}) GROUP BY ${Prisma.raw(column)}`,
-          );
-          const counts = new Map(rows.map((row) => [Number(row.k), Number(row.n)]));
+      loader = new DataLoader(
+        async (ids: readonly number[]) => {
+          // Unfiltered counts go straight to SQL: Prisma's groupBy costs ~85 µs of CPU per call
+          // against ~20 µs for the same statement raw, and a page asks for several.
+          if (table && Object.keys(where).length === 0) {
+            const [name, column] = table;
+            const rows = await this.db.$queryRaw<{ k: number | bigint; n: number | bigint }[]>(
+              Prisma.sql`SELECT ${Prisma.raw(column)} AS k, COUNT(*) AS n FROM ${Prisma.raw(name)} WHERE ${Prisma.raw(column)} IN (${Prisma.join(ids)}) GROUP BY ${Prisma.raw(column)}`,
+            );
+            const counts = new Map(rows.map((row) => [Number(row.k), Number(row.n)]));
+            return ids.map((id) => counts.get(id) ?? 0);
+          }
+          const delegate = this.db[model] as unknown as GroupByDelegate;
+          const rows = await delegate.groupBy({
+            by: [foreignKey],
+            where: { ...where, [foreignKey]: { in: [...ids] } },
+            _count: { _all: true },
+          });
+          const counts = new Map(rows.map((row) => [row[foreignKey] as number, row._count._all]));
           return ids.map((id) => counts.get(id) ?? 0);
-        }
-        const delegate = this.db[model] as unknown as GroupByDelegate;
-        const rows = await delegate.groupBy({
-          by: [foreignKey],
-          where: { ...where, [foreignKey]: { in: [...ids] } },
-          _count: { _all: true },
-        });
-        const counts = new Map(rows.map((row) => [row[foreignKey] as number, row._count._all]));
-        return ids.map((id) => counts.get(id) ?? 0);
-      });
+          // Batch, never cache: a subscription keeps one context for its whole life, and its
+          // totals must follow the data.
+        },
+        { cache: false },
+      );
       this.loaders.set(key, loader);
     }
     return loader.load(parentId);

@@ -4,8 +4,6 @@ import { FactCategoryEnum } from './enums.ts';
 
 export const FactNode = builder.prismaNode('EntityFact', {
   name: 'Fact',
-  // Load only the columns a query selects: never the embedding unless asked for.
-  select: { id: true },
   description: 'Something remembered about an entity, deduplicated by content and counted per mention.',
   id: { field: 'id', description: 'Global id.' },
   fields: (t) => ({
