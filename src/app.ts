@@ -23,7 +23,10 @@ import { EngramError } from './services/errors.ts';
 /** Everything {@link buildApp} needs; tests pass their own database and logger. */
 export interface AppOptions {
   env: Env;
+  /** Writes (services, transactions). */
   db: Db;
+  /** Reads; @default db (pass a read-only connection on SQLite, see Context.reader). */
+  reader?: Db;
   logger: Logger;
   /** @default a new in-process event bus */
   events?: EngramPubSub;
@@ -92,10 +95,12 @@ function connectionAuthorization(params: Record<string, unknown> | undefined): s
 
 export function buildApp(options: AppOptions): App {
   const { env, db, logger } = options;
+  const reader = options.reader ?? db;
   const events = options.events ?? createEventBus();
   const resolvePrincipal = createPrincipalResolver({ apiKeys: env.API_KEYS });
   const base = {
     db,
+    reader,
     events,
     limits: { maxContentLength: env.MAX_CONTENT_LENGTH, maxItemsPerCall: env.MAX_ITEMS_PER_CALL },
     maxPageSize: env.MAX_PAGE_SIZE,
@@ -125,13 +130,14 @@ export function buildApp(options: AppOptions): App {
       const header = connectionParams
         ? connectionAuthorization(connectionParams)
         : request?.headers.get('authorization');
-      return { ...base, principal: resolvePrincipal(header), counts: new RelationCounter(db) };
+      return { ...base, principal: resolvePrincipal(header), counts: new RelationCounter(reader) };
     },
   });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/ready') {
-      db.$queryRawUnsafe('SELECT 1')
+      reader
+        .$queryRawUnsafe('SELECT 1')
         .then(() => {
           res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true}');
         })

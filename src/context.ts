@@ -1,4 +1,5 @@
 import type { Principal } from './auth/principal.ts';
+import type { Db } from './db/client.ts';
 import type { RelationCounter } from './db/relation-counts.ts';
 import type { ServiceDeps } from './services/context.ts';
 
@@ -7,6 +8,11 @@ export interface Context extends ServiceDeps {
   principal: Principal;
   /** Largest `first`/`last` of a connection. */
   maxPageSize: number;
+  /**
+   * Where queries read. On SQLite a second, read-only connection: the writer's single connection
+   * would let a read see another request's uncommitted transaction. Elsewhere the same pool as `db`.
+   */
+  reader: Db;
   /** Per-request batched counts for connection totals. */
   counts: RelationCounter;
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { buildApp } from './app.ts';
-import { openDatabase } from './db/client.ts';
+import { openDatabase, openReader } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { ConfigError, databaseProvider, type Env, parseEnv, poolOptions } from './env.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -35,14 +35,16 @@ async function serve(): Promise<void> {
   const logger = createLogger(env);
   const provider = databaseProvider(env);
   if (env.MIGRATE_ON_START) await migrate(env, logger);
-  const db = await openDatabase({
+  const databaseOptions = {
     url: env.DATABASE_URL,
     provider,
     pool: poolOptions(env),
-    onConnectionError: (error) =>
+    onConnectionError: (error: Error) =>
       logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
-  });
-  const app = buildApp({ env, db, logger });
+  };
+  const db = await openDatabase(databaseOptions);
+  const reader = await openReader(db, databaseOptions);
+  const app = buildApp({ env, db, reader, logger });
   const port = await app.start().catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
     logger.fatal(`cannot listen on port ${env.PORT} (${error.code}): set PORT to a free port`);
@@ -66,6 +68,7 @@ async function serve(): Promise<void> {
     try {
       await app.stop();
       await db.$disconnect();
+      if (reader !== db) await reader.$disconnect();
       logger.info('stopped cleanly');
       process.exit(0);
     } catch (error) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AddTriplesCheckedDocument,
+  EntityPageDocument,
   RecordMessagesDocument,
   RememberWithSourceDocument,
 } from '../client-codegen/generated/graphql.ts';
@@ -58,5 +59,30 @@ describe('concurrent writers', () => {
     expect(await server.db.conversationMessage.count({ where: { content: { startsWith: 'hello ' } } })).toBe(
       20,
     );
+  });
+
+  it('never shows a query another request’s uncommitted write', async () => {
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let created: () => void = () => {};
+    const wrote = new Promise<void>((resolve) => {
+      created = resolve;
+    });
+    const transaction = server.db
+      .$transaction(async (tx) => {
+        await tx.entity.create({ data: { externalId: 'uncommitted' } });
+        created();
+        await held;
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => error.message);
+    await wrote;
+    const during = await server.request(EntityPageDocument, { externalId: 'uncommitted' });
+    release();
+    expect(await transaction).toBe('roll back');
+    expect(during.errors).toBeUndefined();
+    expect(during.data?.entity).toBeNull();
   });
 });

@@ -83,6 +83,9 @@ describe('memory graph', () => {
     expect(skills.entity?.facts.totalCount).toBe(1);
     const tea = await server.gql(EntityPageDocument, { externalId: 'f-1', contains: 'tea' });
     expect(tea.entity?.facts.edges.map((e) => e.node.content)).toEqual(['Likes green tea']);
+    // Case-sensitive on every database, like the unique keys.
+    const upper = await server.gql(EntityPageDocument, { externalId: 'f-1', contains: 'TEA' });
+    expect(upper.entity?.facts.totalCount).toBe(0);
   });
 
   it('pages through facts with cursors', async () => {

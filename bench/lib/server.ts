@@ -7,7 +7,7 @@
  * Messages out: { type: 'ready', port } | { type: 'cpu', usage } | { type: 'stopped' }
  */
 import { buildApp } from '../../src/app.ts';
-import { openDatabase } from '../../src/db/client.ts';
+import { openDatabase, openReader } from '../../src/db/client.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { benchEnv } from './env.ts';
 
@@ -32,7 +32,8 @@ if (!process.send || !databaseUrl) {
 const env = benchEnv(databaseUrl);
 const logger = createLogger(env);
 const db = await openDatabase({ url: env.DATABASE_URL });
-const app = buildApp({ env, db, logger });
+const reader = await openReader(db, { url: env.DATABASE_URL });
+const app = buildApp({ env, db, reader, logger });
 const port = await app.start(0, '127.0.0.1');
 
 let stopping = false;
@@ -45,6 +46,7 @@ process.on('message', (message: ServerRequest) => {
     void (async () => {
       await app.stop();
       await db.$disconnect();
+      if (reader !== db) await reader.$disconnect();
       reply({ type: 'stopped' });
       // Dropping the channel is the last handle: the process then exits on its own, with 0.
       process.disconnect();

@@ -36,6 +36,8 @@ export interface OpenDatabaseOptions {
   onQuery?: (sql: string) => void;
   /** Called when the driver reports a broken connection outside any request. */
   onConnectionError?: (error: Error) => void;
+  /** SQLite only: open the file read-only (a reader beside the writer; WAL lets both run). */
+  readonly?: boolean;
 }
 
 export const DEFAULT_POOL: PoolOptions = {
@@ -94,7 +96,11 @@ async function createAdapter(provider: Provider, options: OpenDatabaseOptions): 
     const path = sqlitePath(options.url);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
-    return new PrismaBetterSqlite3({ url: path, timeout: pool.connectTimeoutMs });
+    return new PrismaBetterSqlite3({
+      url: path,
+      timeout: pool.connectTimeoutMs,
+      readonly: options.readonly ?? false,
+    });
   }
   if (provider === 'mysql') {
     const { PrismaMariaDb } = await import('@prisma/adapter-mariadb');
@@ -155,9 +161,23 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
     );
   }
   if (provider === 'sqlite') {
-    await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
-    await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
-    await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+    if (!options.readonly) {
+      await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
+      await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
+      await prisma.$executeRawUnsafe('PRAGMA foreign_keys = ON');
+    }
+    // LIKE (contains, startsWith) matches case as PostgreSQL and MySQL (utf8mb4_bin) do.
+    await prisma.$executeRawUnsafe('PRAGMA case_sensitive_like = ON');
   }
   return prisma;
+}
+
+/**
+ * The reader for a writer: on SQLite a read-only connection to the same file, elsewhere the
+ * writer itself (its pool already isolates transactions).
+ */
+export async function openReader(writer: Db, options: OpenDatabaseOptions): Promise<Db> {
+  const provider = options.provider ?? providerFromUrl(options.url);
+  if (provider !== 'sqlite') return writer;
+  return openDatabase({ ...options, readonly: true });
 }

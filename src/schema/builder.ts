@@ -19,7 +19,7 @@ export const builder = new SchemaBuilder<{
   plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
   prisma: {
-    client: (ctx) => ctx.db,
+    client: (ctx) => ctx.reader,
     dmmf: getDatamodel(),
     filterConnectionTotalCount: true,
     defaultConnectionSize: 20,

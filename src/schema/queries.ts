@@ -11,14 +11,14 @@ builder.queryFields((t) => ({
     args: { externalId: t.arg.string({ required: true, description: 'The caller’s id for the entity.' }) },
     resolve: (query, _root, args, ctx) => {
       assertEntityAccess(ctx.principal, args.externalId);
-      return ctx.db.entity.findUnique({ ...query, where: { externalId: args.externalId } });
+      return ctx.reader.entity.findUnique({ ...query, where: { externalId: args.externalId } });
     },
   }),
   entities: t.prismaConnection({
     type: 'Entity',
     cursor: 'id',
     maxSize: maxPageSize,
-    totalCount: (_connection, args, ctx) => ctx.db.entity.count({ where: entitiesWhere(args) }),
+    totalCount: (_connection, args, ctx) => ctx.reader.entity.count({ where: entitiesWhere(args) }),
     description: 'All entities, newest first (administrators only).',
     args: {
       externalIdPrefix: t.arg.string({
@@ -38,7 +38,7 @@ builder.queryFields((t) => ({
     },
     resolve: (query, _root, args, ctx) => {
       assertAdmin(ctx.principal);
-      return ctx.db.entity.findMany({ ...query, where: entitiesWhere(args), orderBy: { id: 'desc' } });
+      return ctx.reader.entity.findMany({ ...query, where: entitiesWhere(args), orderBy: { id: 'desc' } });
     },
   }),
   process: t.prismaField({
@@ -48,7 +48,7 @@ builder.queryFields((t) => ({
     args: { externalId: t.arg.string({ required: true, description: 'The caller’s id for the process.' }) },
     resolve: (query, _root, args, ctx) => {
       assertAdmin(ctx.principal);
-      return ctx.db.process.findUnique({ ...query, where: { externalId: args.externalId } });
+      return ctx.reader.process.findUnique({ ...query, where: { externalId: args.externalId } });
     },
   }),
   session: t.prismaField({
@@ -59,13 +59,13 @@ builder.queryFields((t) => ({
     resolve: async (query, _root, args, ctx) => {
       const where = sessionWhere(String(args.id));
       if (ctx.principal.kind !== 'admin') {
-        const owner = await ctx.db.session.findUnique({
+        const owner = await ctx.reader.session.findUnique({
           where,
           select: { entity: { select: { externalId: true } } },
         });
         if (owner) assertEntityAccess(ctx.principal, owner.entity.externalId);
       }
-      return ctx.db.session.findUnique({ ...query, where });
+      return ctx.reader.session.findUnique({ ...query, where });
     },
   }),
 }));

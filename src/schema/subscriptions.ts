@@ -38,7 +38,7 @@ builder.subscriptionFields((t) => ({
     description: 'Messages recorded in one session, as they are stored.',
     args: { session: t.arg.id({ required: true, description: 'A Session global id or the session uuid.' }) },
     subscribe: async (_root, args, ctx) => {
-      const session = await ctx.db.session.findUnique({
+      const session = await ctx.reader.session.findUnique({
         where: sessionWhere(String(args.session)),
         select: { id: true, entity: { select: { externalId: true } } },
       });

@@ -3,9 +3,9 @@ import { type ExecutionResult, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type App, buildApp } from '../../src/app.ts';
-import { type Db, openDatabase } from '../../src/db/client.ts';
+import { type Db, openDatabase, openReader } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
-import { type Env, parseEnv } from '../../src/env.ts';
+import { type Env, parseEnv, poolOptions } from '../../src/env.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createTestDatabase } from './database.ts';
 
@@ -49,8 +49,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const databaseUrl = database.url;
   const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...options.env });
   await migrateDatabase(databaseUrl);
-  const db = await openDatabase({ url: databaseUrl, onQuery: options.onQuery, pool: { size: 20 } });
-  const app = buildApp({ env, db, logger: createLogger(env) });
+  const databaseOptions = { url: databaseUrl, onQuery: options.onQuery, pool: poolOptions(env) };
+  const db = await openDatabase(databaseOptions);
+  const reader = await openReader(db, databaseOptions);
+  const app = buildApp({ env, db, reader, logger: createLogger(env) });
   const port = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}/graphql`;
   const wsUrl = `ws://127.0.0.1:${port}/graphql`;
@@ -93,6 +95,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await Promise.all(clients.map((client) => client.dispose()));
       await app.stop();
       await db.$disconnect();
+      if (reader !== db) await reader.$disconnect();
       await database.drop();
     },
   };

@@ -33,7 +33,7 @@ const RememberFactSuccess = builder
         type: 'EntityFact',
         description: 'The fact, with its mention count.',
         resolve: (query, parent, _args, ctx) =>
-          ctx.db.entityFact.findUniqueOrThrow({ ...query, where: { id: parent.factId } }),
+          ctx.reader.entityFact.findUniqueOrThrow({ ...query, where: { id: parent.factId } }),
       }),
     }),
   });
@@ -47,7 +47,7 @@ const ForgetSuccess = builder.objectRef<{ id: string; entity: string }>('ForgetS
       nullable: true,
       description: 'The entity it belonged to.',
       resolve: (query, parent, _args, ctx) =>
-        ctx.db.entity.findUnique({ ...query, where: { externalId: parent.entity } }),
+        ctx.reader.entity.findUnique({ ...query, where: { externalId: parent.entity } }),
     }),
   }),
 });

@@ -42,7 +42,7 @@ const RecordConversationSuccess = builder
         type: 'Conversation',
         description: 'The conversation the messages were added to.',
         resolve: (query, parent, _args, ctx) =>
-          ctx.db.conversation.findUniqueOrThrow({ ...query, where: { id: parent.conversationId } }),
+          ctx.reader.conversation.findUniqueOrThrow({ ...query, where: { id: parent.conversationId } }),
       }),
     }),
   });

@@ -30,7 +30,7 @@ const AddTriplesSuccess = builder.objectRef<{ tripleIds: number[] }>('AddTriples
       type: ['Triple'],
       description: 'The triples, in input order, with their mention counts.',
       resolve: async (query, parent, _args, ctx) => {
-        const rows = await ctx.db.triple.findMany({ ...query, where: { id: { in: parent.tripleIds } } });
+        const rows = await ctx.reader.triple.findMany({ ...query, where: { id: { in: parent.tripleIds } } });
         const byId = new Map(rows.map((row) => [row.id, row]));
         return parent.tripleIds.flatMap((id) => byId.get(id) ?? []);
       },
