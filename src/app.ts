@@ -12,7 +12,7 @@ import { WebSocketServer } from 'ws';
 import { createPrincipalResolver } from './auth/api-keys.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db/client.ts';
-import { isDatabaseUnavailable } from './db/errors.ts';
+import { isDatabaseUnavailable, isRefusedInput } from './db/errors.ts';
 import { RelationCounter } from './db/relation-counts.ts';
 import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
@@ -68,6 +68,12 @@ function maskError(error: unknown, message: string): Error {
     return new GraphQLError('the database is unavailable right now; retry shortly', {
       ...at,
       extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503 } },
+    });
+  }
+  if (isRefusedInput(original)) {
+    return new GraphQLError('the input contains characters the database cannot store (NUL)', {
+      ...at,
+      extensions: { code: 'BAD_USER_INPUT' },
     });
   }
   // Pothos rejects malformed cursors and global ids with a validation error: the caller's fault.

@@ -224,6 +224,21 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
     });
   });
 
+  it('refuses NUL characters on every database, in writes and in lookups', async () => {
+    await expectNoWrites(async () => {
+      const write = await server.gql(RememberWithSourceDocument, {
+        input: { entity: 'a', content: 'a\u0000b' },
+      });
+      expect(write.rememberFact).toMatchObject({
+        __typename: 'ValidationError',
+        issues: [{ path: 'content' }],
+      });
+    });
+    const read = await server.request(EntityPageDocument, { externalId: 'x\u0000' });
+    expect(read.errors?.[0]?.extensions?.code ?? 'no error').toMatch(/^(no error|BAD_USER_INPUT)$/);
+    expect(read.data?.entity ?? null).toBeNull();
+  });
+
   it('keeps serving after all of that', async () => {
     const ok = await server.gql(RememberWithSourceDocument, {
       input: { entity: 'seed', content: 'still fine' },

@@ -29,17 +29,17 @@ describe('concurrent writers', () => {
     expect(facts[0]?.mentionCount).toBe(20);
   });
 
-  it('20 concurrent addTriples calls share names and count one triple 20 times', async () => {
+  it('20 concurrent addTriples calls for one entity count one triple 20 times, sharing the names', async () => {
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, i) =>
+      Array.from({ length: 20 }, () =>
         server.request(AddTriplesCheckedDocument, {
-          input: { entity: `c-${i % 2}`, triples: [{ subject: 'Ana', predicate: 'likes', object: 'jazz' }] },
+          input: { entity: 'c-t', triples: [{ subject: 'Ana', predicate: 'likes', object: 'jazz' }] },
         }),
       ),
     );
     for (const result of results) expect(result.data?.addTriples.__typename).toBe('AddTriplesSuccess');
-    const triples = await server.db.triple.findMany({ orderBy: { entityId: 'asc' } });
-    expect(triples.map((triple) => triple.mentionCount)).toEqual([10, 10]);
+    const triples = await server.db.triple.findMany();
+    expect(triples.map((triple) => triple.mentionCount)).toEqual([20]);
     expect(await server.db.tripleSubject.count()).toBe(1);
     expect(await server.db.triplePredicate.count()).toBe(1);
     expect(await server.db.tripleObject.count()).toBe(1);

@@ -52,7 +52,8 @@ describe.runIf(!unavailable)('PostgreSQL restarting under load', () => {
 
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const beforeRestart = acknowledged.length;
-    postgres.restart();
+    // The writers keep going while the server is down for half a second.
+    await postgres.restart(500);
     const atRestart = acknowledged.length;
     await new Promise((resolve) => setTimeout(resolve, 2000));
     stop = true;
@@ -61,8 +62,9 @@ describe.runIf(!unavailable)('PostgreSQL restarting under load', () => {
     expect(beforeRestart).toBeGreaterThan(10);
     // It recovered: writes were acknowledged after the restart.
     expect(acknowledged.length).toBeGreaterThan(atRestart + 10);
-    // Every failure during the outage was a clean, coded error.
-    expect(new Set(errorCodes)).toEqual(new Set(errorCodes.length ? ['DATABASE_UNAVAILABLE'] : []));
+    // Requests during the outage failed, each with a clean, coded error.
+    expect(errorCodes.length).toBeGreaterThan(0);
+    expect(new Set(errorCodes)).toEqual(new Set(['DATABASE_UNAVAILABLE']));
     // Nothing acknowledged was lost, and nothing unacknowledged appeared twice.
     const stored = await server.db.entityFact.findMany({ where: { entity: { externalId: 'restart' } } });
     const contents = new Set(stored.map((fact) => fact.content));

@@ -145,12 +145,16 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   const provider = options.provider ?? providerFromUrl(options.url);
   if (!provider) throw new Error(`DATABASE_URL names no database Engram supports: ${options.url}`);
   const { PrismaClient } = await loadClient(provider);
+  const pool = { ...DEFAULT_POOL, ...options.pool };
   const prisma = new PrismaClient({
     adapter: await createAdapter(provider, options),
     // No stack trace captured on every query (about 2% of a page's CPU); errors keep their codes.
     errorFormat: 'minimal',
     // Embeddings are large and only the vector index reads them: never load them by default.
     omit: { entityFact: { embedding: true } },
+    // Waiting for a pooled connection obeys the same limit as any other request; a transaction
+    // that runs longer than this is rolled back.
+    transactionOptions: { maxWait: pool.connectTimeoutMs, timeout: 30_000 },
     log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
   });
   if (options.onQuery) {

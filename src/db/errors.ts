@@ -28,6 +28,8 @@ const UNAVAILABLE_CODES = new Set([
   'P1008',
   'P1017',
   'P2024',
+  // Prisma: no connection came free to start the transaction within maxWait.
+  'P2028',
   // mariadb driver
   'ER_GET_CONNECTION_TIMEOUT',
   'ER_CONNECTION_ALREADY_CLOSED',
@@ -45,7 +47,7 @@ const UNAVAILABLE_KINDS = new Set([
 ]);
 
 const UNAVAILABLE_MESSAGE =
-  /connection terminated|terminating connection|not queryable|timeout exceeded when trying to connect|can't reach database server|server closed the connection|connection (is )?closed|ECONNREFUSED|pool timeout|the database system is (starting up|shutting down)/i;
+  /unable to start a transaction in the given time|connection terminated|terminating connection|not queryable|timeout exceeded when trying to connect|can't reach database server|server closed the connection|connection (is )?closed|ECONNREFUSED|pool timeout|the database system is (starting up|shutting down)/i;
 
 export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (!error || typeof error !== 'object' || depth > 5) return false;
@@ -55,4 +57,13 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof kind === 'string' && UNAVAILABLE_KINDS.has(kind)) return true;
   if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
   return isDatabaseUnavailable(cause, depth + 1);
+}
+
+/** Input the database itself refuses (PostgreSQL: NUL bytes in text, SQLSTATE 22021). */
+export function isRefusedInput(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 5) return false;
+  const { code, originalCode, message, cause } = error as Record<string, unknown>;
+  if (code === '22021' || originalCode === '22021') return true;
+  if (typeof message === 'string' && /invalid byte sequence for encoding/i.test(message)) return true;
+  return isRefusedInput(cause, depth + 1);
 }

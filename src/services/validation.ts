@@ -25,20 +25,36 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   );
 }
 
+// PostgreSQL cannot store NUL in text; refuse it everywhere so every database behaves alike.
+const noNul = (value: string) => !value.includes('\u0000');
+const NUL_MESSAGE = 'must not contain NUL characters';
+
 /** An external id: the caller's own stable name for an entity or process. */
 export const externalIdSchema = z
   .string()
   .trim()
   .min(1, 'must not be empty')
-  .max(255, 'must be at most 255 characters');
+  .max(255, 'must be at most 255 characters')
+  .refine(noNul, NUL_MESSAGE);
 
 /** Free text (a message, a fact), trimmed, non-empty, at most `limit` characters. */
 export function contentSchema(limit: number) {
-  return z.string().trim().min(1, 'must not be empty').max(limit, `must be at most ${limit} characters`);
+  return z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(limit, `must be at most ${limit} characters`)
+    .refine(noNul, NUL_MESSAGE);
 }
 
 /** A name in the knowledge graph, whitespace collapsed. */
 export const graphNameSchema = z
   .string()
   .transform((value) => value.replace(/\s+/g, ' ').trim())
-  .pipe(z.string().min(1, 'must not be empty').max(500, 'must be at most 500 characters'));
+  .pipe(
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .max(500, 'must be at most 500 characters')
+      .refine(noNul, NUL_MESSAGE),
+  );

@@ -1,8 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * A PostgreSQL server of the test's own (initdb in a temporary folder, on a free port), so a test
@@ -11,7 +14,8 @@ import { join } from 'node:path';
  */
 export interface PrivatePostgres {
   url: string;
-  restart(): void;
+  /** Stops the server (fast shutdown: sessions are cut), waits, starts it again. Does not block the event loop. */
+  restart(pauseMs?: number): Promise<void>;
   stop(): void;
 }
 
@@ -57,9 +61,21 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
   const ctl = (action: string) =>
     asPostgres('pg_ctl', ['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-m', 'fast', action]);
   ctl('start');
+  const ctlAsync = (action: string) =>
+    execFileAsync('runuser', [
+      '-u',
+      'postgres',
+      '--',
+      join(bin, 'pg_ctl'),
+      ...['-D', data, '-o', options, '-l', join(dir, 'log'), '-w', '-m', 'fast', action],
+    ]);
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
-    restart: () => ctl('restart'),
+    restart: async (pauseMs = 500) => {
+      await ctlAsync('stop');
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      await ctlAsync('start');
+    },
     stop: () => {
       try {
         ctl('stop');
