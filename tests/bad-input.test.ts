@@ -239,6 +239,31 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
     expect(read.data?.entity ?? null).toBeNull();
   });
 
+  it('refuses documents over MAX_ALIASES, and nodes() over MAX_PAGE_SIZE ids', async () => {
+    const post = async (query: string, variables?: object) => {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as { errors?: { message: string; extensions?: { code?: string } }[] };
+    };
+    const aliases = Array.from({ length: 31 }, (_, i) => `a${i}: entity(externalId: "seed") { id }`).join(
+      ' ',
+    );
+    expect((await post(`{ ${aliases} }`)).errors?.[0]).toMatchObject({
+      message: expect.stringContaining('Aliases limit of 30'),
+      extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    });
+    const nodes = await post('query($ids: [ID!]!) { nodes(ids: $ids) { id } }', {
+      ids: [1, 2, 3].map((id) => Buffer.from(`Entity:${id}`).toString('base64')),
+    });
+    expect(nodes.errors?.[0]).toMatchObject({
+      message: 'nodes accepts at most 2 ids',
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  });
+
   it('keeps serving after all of that', async () => {
     const ok = await server.gql(RememberWithSourceDocument, {
       input: { entity: 'seed', content: 'still fine' },

@@ -1,4 +1,4 @@
-import SchemaBuilder from '@pothos/core';
+import SchemaBuilder, { PothosValidationError } from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin from '@pothos/plugin-relay';
@@ -35,11 +35,19 @@ export const builder = new SchemaBuilder<{
       args: { id: { description: 'A global id.' } },
     },
     nodesQueryOptions: {
-      description: 'Fetches several objects by their global ids, in order.',
+      description: 'Fetches several objects by their global ids, in order (at most MAX_PAGE_SIZE).',
       args: { ids: { description: 'Global ids.' } },
+      resolve: (_root, args, ctx, _info, resolveNodes) => {
+        if (args.ids.length > ctx.maxPageSize) {
+          throw new PothosValidationError(`nodes accepts at most ${ctx.maxPageSize} ids`);
+        }
+        return resolveNodes(args.ids);
+      },
     },
-    firstArgOptions: { description: 'Return at most this many items from the start (at most 100).' },
-    lastArgOptions: { description: 'Return at most this many items from the end (at most 100).' },
+    firstArgOptions: {
+      description: 'Return at most this many items from the start (capped at MAX_PAGE_SIZE).',
+    },
+    lastArgOptions: { description: 'Return at most this many items from the end (capped at MAX_PAGE_SIZE).' },
     afterArgOptions: { description: 'Return items after this cursor.' },
     beforeArgOptions: { description: 'Return items before this cursor.' },
     defaultConnectionTypeOptions: { description: 'One page of a list, with its total size.' },
