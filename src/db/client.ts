@@ -104,20 +104,21 @@ async function createAdapter(provider: Provider, options: OpenDatabaseOptions): 
   }
   if (provider === 'mysql') {
     const { PrismaMariaDb } = await import('@prisma/adapter-mariadb');
+    // Pool settings ride on the URL, beside whatever the user put there (ssl, socketPath...),
+    // which win over Engram's defaults.
     const url = new URL(mariadbUrl(options.url));
-    return new PrismaMariaDb({
-      host: url.hostname,
-      port: Number(url.port || 3306),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      database: decodeURIComponent(url.pathname.slice(1)),
+    const defaults: Record<string, number> = {
       connectionLimit: pool.size,
       acquireTimeout: pool.connectTimeoutMs,
       connectTimeout: pool.connectTimeoutMs,
       idleTimeout: Math.ceil(pool.idleTimeoutMs / 1000),
       // Ping a connection that sat idle this long before handing it out (pre-ping).
       minDelayValidation: 500,
-    });
+    };
+    for (const [name, value] of Object.entries(defaults)) {
+      if (!url.searchParams.has(name)) url.searchParams.set(name, String(value));
+    }
+    return new PrismaMariaDb(url.toString());
   }
   const { PrismaPg } = await import('@prisma/adapter-pg');
   return new PrismaPg(
@@ -126,6 +127,8 @@ async function createAdapter(provider: Provider, options: OpenDatabaseOptions): 
       max: pool.size,
       connectionTimeoutMillis: pool.connectTimeoutMs,
       idleTimeoutMillis: pool.idleTimeoutMs,
+      // TCP keepalive notices a peer that vanished (a partition) instead of waiting forever.
+      keepAlive: true,
     },
     {
       // node-postgres drops a connection that errors while idle (a server restart); without these
