@@ -121,16 +121,19 @@ async function createAdapter(provider: Provider, options: OpenDatabaseOptions): 
     return new PrismaMariaDb(url.toString());
   }
   const { PrismaPg } = await import('@prisma/adapter-pg');
+  const { PrePingPool } = await import('./pre-ping-pool.ts');
   return new PrismaPg(
-    {
+    new PrePingPool({
       connectionString: options.url,
       max: pool.size,
       connectionTimeoutMillis: pool.connectTimeoutMs,
       idleTimeoutMillis: pool.idleTimeoutMs,
       // TCP keepalive notices a peer that vanished (a partition) instead of waiting forever.
       keepAlive: true,
-    },
+    }),
     {
+      // The pool is ours: end it with the client.
+      disposeExternalPool: true,
       // node-postgres drops a connection that errors while idle (a server restart); without these
       // listeners the error would be thrown at the process.
       onPoolError: onError,
