@@ -49,6 +49,11 @@ export async function inTransaction<T>(
   }
 }
 
+/** Creates the process on first use; idempotent on its external id. */
+export function upsertProcess(tx: Tx, externalId: string) {
+  return tx.process.upsert({ where: { externalId }, create: { externalId }, update: {} });
+}
+
 /** Creates the entity on first use; idempotent on its external id. */
 export function upsertEntity(tx: Tx, externalId: string) {
   return tx.entity.upsert({ where: { externalId }, create: { externalId }, update: {} });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Conversation, ConversationMessage } from '../db/generated/client.ts';
-import { inTransaction, type ServiceDeps, upsertEntity } from './context.ts';
+import { inTransaction, type ServiceDeps, upsertEntity, upsertProcess } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { contentSchema, externalIdSchema, parseInput } from './validation.ts';
 
@@ -59,11 +59,7 @@ export async function recordConversation(
 
   const result = await inTransaction(deps, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
-    const process = await tx.process.upsert({
-      where: { externalId: input.process },
-      create: { externalId: input.process },
-      update: {},
-    });
+    const process = await upsertProcess(tx, input.process);
 
     let conversation: Conversation | null = null;
     if (input.conversationId) {

@@ -1,3 +1,4 @@
+import { mariadbUrl } from '../../src/db/client.ts';
 import { MARIADB_ADMIN_URL, POSTGRES_ADMIN_URL, type TestDatabaseKind } from './database.ts';
 
 export type { TestDatabaseKind };
@@ -20,25 +21,13 @@ export async function probeTestDatabases(): Promise<{
   }
   try {
     const mariadb = await import('mariadb');
-    const connection = await mariadb.createConnection({
-      ...parseMariadb(MARIADB_ADMIN_URL),
-      connectTimeout: 3000,
-    });
+    const url = new URL(mariadbUrl(MARIADB_ADMIN_URL));
+    url.searchParams.set('connectTimeout', '3000');
+    const connection = await mariadb.createConnection(url.toString());
     await connection.end();
     available.push('mariadb');
   } catch (error) {
     skipped.push(['mariadb', `no MariaDB at ${MARIADB_ADMIN_URL} (${(error as Error).message})`]);
   }
   return { available, skipped };
-}
-
-function parseMariadb(url: string) {
-  const parsed = new URL(url);
-  return {
-    host: parsed.hostname,
-    port: Number(parsed.port || 3306),
-    user: decodeURIComponent(parsed.username),
-    password: decodeURIComponent(parsed.password),
-    database: decodeURIComponent(parsed.pathname.slice(1)),
-  };
 }

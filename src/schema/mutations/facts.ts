@@ -1,3 +1,4 @@
+import type { ChangeKind } from '../../events/pubsub.ts';
 import { forgetFact, rememberFact } from '../../services/facts.ts';
 import { builder } from '../builder.ts';
 import { decodeId, MUTATION_ERRORS } from '../errors.ts';
@@ -21,7 +22,7 @@ const RememberFactInput = builder.inputType('RememberFactInput', {
 });
 
 const RememberFactSuccess = builder
-  .objectRef<{ factId: number; kind: 'CREATED' | 'MENTIONED' | 'FORGOTTEN' }>('RememberFactSuccess')
+  .objectRef<{ factId: number; kind: ChangeKind }>('RememberFactSuccess')
   .implement({
     description: 'The fact was remembered, new or once more.',
     fields: (t) => ({
