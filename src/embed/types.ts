@@ -1,3 +1,5 @@
+import { EngramError } from '../services/errors.ts';
+
 /**
  * Embedding providers turn text into vectors. Every provider implements {@link Embedder};
  * {@link EmbeddingService} (service.ts) adds the cache and the status the server reports.
@@ -20,15 +22,14 @@ export interface Embedder {
   close(): Promise<void>;
 }
 
-/** Why embedding failed; `code` reaches GraphQL clients. */
-export class EmbeddingError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'EMBEDDING_UNAVAILABLE' | 'EMBEDDING_FAILED' | 'EMBEDDING_TIMEOUT' = 'EMBEDDING_FAILED',
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+export type EmbeddingErrorCode = 'EMBEDDING_UNAVAILABLE' | 'EMBEDDING_FAILED' | 'EMBEDDING_TIMEOUT';
+
+/** Why embedding failed; the message and `code` reach GraphQL clients, `cause` goes to the log. */
+export class EmbeddingError extends EngramError {
+  constructor(message: string, code: EmbeddingErrorCode = 'EMBEDDING_FAILED', options?: { cause?: unknown }) {
+    super(code, message);
     this.name = 'EmbeddingError';
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
 }
 
