@@ -14,11 +14,13 @@ import type { Context } from './context.ts';
 import type { Db } from './db/client.ts';
 import { isDatabaseUnavailable, isRefusedInput } from './db/errors.ts';
 import { RelationCounter } from './db/relation-counts.ts';
+import type { EmbeddingService } from './embed/service.ts';
 import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
 import type { Logger } from './observability/logger.ts';
 import { schema } from './schema/index.ts';
 import { EngramError } from './services/errors.ts';
+import type { VectorIndex } from './vector/vector-index.ts';
 
 /** Everything {@link buildApp} needs; tests pass their own database and logger. */
 export interface AppOptions {
@@ -30,6 +32,10 @@ export interface AppOptions {
   logger: Logger;
   /** @default a new in-process event bus */
   events?: EngramPubSub;
+  /** @default none (semantic queries need a vector) */
+  embeddings?: EmbeddingService | null;
+  /** A started index; @default none (semantic queries answer INDEX_UNAVAILABLE) */
+  index?: VectorIndex | null;
 }
 
 export interface App {
@@ -110,6 +116,9 @@ export function buildApp(options: AppOptions): App {
     events,
     limits: { maxContentLength: env.MAX_CONTENT_LENGTH, maxItemsPerCall: env.MAX_ITEMS_PER_CALL },
     maxPageSize: env.MAX_PAGE_SIZE,
+    embeddings: options.embeddings ?? null,
+    index: options.index ?? null,
+    semantic: { dimension: env.VECTOR_DIMENSIONS, dedupeSimilarity: env.FACT_DEDUPE_SIMILARITY },
   };
 
   const yoga = createYoga<Record<string, unknown>, Context>({
@@ -121,7 +130,6 @@ export function buildApp(options: AppOptions): App {
     renderGraphiQL,
     logging: logger.child({ component: 'graphql' }),
     maskedErrors: { maskError },
-    healthCheckEndpoint: '/health',
     plugins: [
       maxDepthPlugin({ n: env.MAX_QUERY_DEPTH, exposeLimits: true }),
       maxAliasesPlugin({ n: env.MAX_ALIASES, exposeLimits: true }),
@@ -141,6 +149,24 @@ export function buildApp(options: AppOptions): App {
   });
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === '/health') {
+      // Alive, plus what works: a missing model degrades semantic search but not the server.
+      const embedding = base.embeddings?.status() ?? {
+        state: 'disabled',
+        model: null,
+        dimension: null,
+        error: null,
+      };
+      const describe = base.index?.describe() ?? Promise.resolve(null);
+      describe
+        .catch(() => base.index?.status() ?? null)
+        .then((index) => {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ status: 'ok', embedding, vectorIndex: index }));
+        });
+      return;
+    }
     if (req.url === '/ready') {
       reader
         .$queryRawUnsafe('SELECT 1')

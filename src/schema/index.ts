@@ -9,6 +9,7 @@ import './types/Conversation.ts';
 import './types/Fact.ts';
 import './types/Triple.ts';
 import './queries.ts';
+import './semantic.ts';
 import './mutations/recordConversation.ts';
 import './mutations/facts.ts';
 import './mutations/triples.ts';

@@ -1,14 +1,34 @@
 import type { Db } from '../db/client.ts';
 import type { Prisma } from '../db/generated/client.ts';
+import type { EmbeddingService } from '../embed/service.ts';
 import type { EngramPubSub } from '../events/pubsub.ts';
+import type { VectorIndex } from '../vector/vector-index.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import type { Limits } from './validation.ts';
+
+/** How semantic memory behaves; every field comes from configuration. */
+export interface SemanticSettings {
+  /** Dimension of every vector the index holds (VECTOR_DIMENSIONS). */
+  dimension: number;
+  /**
+   * A new fact whose embedding has at least this cosine similarity with an existing fact of the
+   * same entity counts as another mention of it. Above 1 turns merging off.
+   */
+  dedupeSimilarity: number;
+}
 
 /** What every memory service needs: the database, the event bus and the limits. */
 export interface ServiceDeps {
   db: Db;
+  /** Where services read outside transactions (a read-only connection on SQLite). */
+  reader: Db;
   events: EngramPubSub;
   limits: Limits;
+  /** Turns text into vectors; null when EMBEDDING_PROVIDER=none. */
+  embeddings: EmbeddingService | null;
+  /** The per-entity vector and BM25 index; null when VECTOR_INDEX=off. */
+  index: VectorIndex | null;
+  semantic: SemanticSettings;
 }
 
 /** The Prisma client inside `$transaction(async (tx) => ...)`. */

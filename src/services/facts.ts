@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { EntityFact } from '../db/generated/client.ts';
+import { normalize } from '../embed/types.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
-import { inTransaction, resolveSourceMessage, type ServiceDeps, upsertEntity } from './context.ts';
+import { vectorToBytes } from '../vector/codec.ts';
+import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
 import { NotFoundError } from './errors.ts';
 import { contentSchema, externalIdSchema, parseInput } from './validation.ts';
 
@@ -16,6 +18,10 @@ export interface RememberFactInput {
   category?: FactCategoryName | null;
   /** Database id of the message the fact came from (provenance). */
   sourceMessageId?: number | null;
+  /** The caller's own embedding of the content (any scale; stored unit-length). */
+  embedding?: number[] | null;
+  /** Names the model of a caller's embedding. @default "external" */
+  embeddingModel?: string | null;
 }
 
 export interface FactChange {
@@ -40,7 +46,72 @@ function inputSchema(deps: ServiceDeps) {
     content: contentSchema(deps.limits.maxContentLength),
     category: z.enum(FACT_CATEGORIES).nullish(),
     sourceMessageId: z.number().int().positive().nullish(),
+    embedding: z
+      .array(z.number().refine(Number.isFinite, 'must be finite'))
+      .length(deps.semantic.dimension, `must have ${deps.semantic.dimension} numbers (VECTOR_DIMENSIONS)`)
+      .refine((values) => values.some((value) => value !== 0), 'must not be all zeros')
+      .nullish(),
+    embeddingModel: z.string().trim().min(1).max(255).nullish(),
   });
+}
+
+/** A vector to store with a fact, and the model it came from. */
+interface FactVector {
+  vector: Float32Array;
+  model: string;
+}
+
+/**
+ * The fact's vector: the caller's, else the embedder's when it is ready and the content is new
+ * to this entity. A failing embedder does not fail the write: the fact is kept without a vector
+ * (lexical recall still finds it) and `engram reindex --embed` fills it in later.
+ */
+async function factVector(
+  deps: ServiceDeps,
+  input: { entity: string; content: string; embedding?: number[] | null; embeddingModel?: string | null },
+  contentHash: string,
+): Promise<FactVector | null> {
+  if (input.embedding) {
+    return {
+      vector: normalize(Float32Array.from(input.embedding)),
+      model: input.embeddingModel ?? 'external',
+    };
+  }
+  const embeddings = deps.embeddings;
+  if (!embeddings) return null;
+  if (embeddings.status().state !== 'ready') return null;
+  const existing = await deps.reader.entityFact.findFirst({
+    where: { contentHash, entity: { externalId: input.entity }, embeddingDim: deps.semantic.dimension },
+    select: { id: true },
+  });
+  if (existing) return null;
+  try {
+    const [vector] = await embeddings.embed([input.content], 'document');
+    const model = embeddings.status().model;
+    if (!vector || !model || vector.length !== deps.semantic.dimension) return null;
+    return { vector, model };
+  } catch {
+    return null;
+  }
+}
+
+/** The existing fact of the entity this vector is a near-duplicate of, if any. */
+async function nearDuplicate(
+  deps: ServiceDeps,
+  entity: string,
+  vector: Float32Array,
+): Promise<number | null> {
+  const index = deps.index;
+  if (!index || deps.semantic.dedupeSimilarity > 1 || index.status().state !== 'ready') return null;
+  const found = await deps.reader.entity.findUnique({ where: { externalId: entity }, select: { id: true } });
+  if (!found) return null;
+  const [hit] = await index.search(found.id, vector, 1, deps.semantic.dedupeSimilarity);
+  return hit?.factId ?? null;
+}
+
+/** Records, inside the writing transaction, that the index must pick up this fact's new state. */
+export async function recordVectorChange(tx: Tx, entityId: number, factId: number | null): Promise<void> {
+  await tx.vectorChange.create({ data: { entityId, factId } });
 }
 
 /**
@@ -55,30 +126,65 @@ export async function rememberFact(
   const input = parseInput(inputSchema(deps), raw);
   assertEntityAccess(principal, input.entity);
   const contentHash = factContentHash(input.content);
+  const embedded = await factVector(deps, input, contentHash);
+  const duplicateOf = embedded ? await nearDuplicate(deps, input.entity, embedded.vector) : null;
+  const vectorData = embedded
+    ? {
+        embedding: vectorToBytes(embedded.vector),
+        embeddingModel: embedded.model,
+        embeddingDim: embedded.vector.length,
+      }
+    : {};
 
   const change = await inTransaction(deps, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
     const now = new Date();
-    const fact = await tx.entityFact.upsert({
-      where: { entityId_contentHash: { entityId: entity.id, contentHash } },
-      create: {
-        entityId: entity.id,
-        content: input.content,
-        contentHash,
-        category: input.category ?? 'FACT',
-        lastMentionedAt: now,
-        createdAt: now,
-      },
-      update: { mentionCount: { increment: 1 }, lastMentionedAt: now },
-    });
+    // A near-duplicate counts as one more mention of the fact it resembles (if it still exists).
+    const merged = duplicateOf
+      ? await tx.entityFact
+          .update({
+            where: { id: duplicateOf, entityId: entity.id },
+            data: { mentionCount: { increment: 1 }, lastMentionedAt: now },
+          })
+          .catch((error: { code?: string }) => {
+            if (error.code === 'P2025') return null;
+            throw error;
+          })
+      : null;
+    const fact =
+      merged ??
+      (await tx.entityFact.upsert({
+        where: { entityId_contentHash: { entityId: entity.id, contentHash } },
+        create: {
+          entityId: entity.id,
+          content: input.content,
+          contentHash,
+          category: input.category ?? 'FACT',
+          lastMentionedAt: now,
+          createdAt: now,
+          ...vectorData,
+        },
+        update: { mentionCount: { increment: 1 }, lastMentionedAt: now, ...vectorData },
+      }));
     if (source) await tx.factMention.create({ data: { factId: fact.id, ...source } });
     const kind: ChangeKind = fact.mentionCount === 1 ? 'CREATED' : 'MENTIONED';
+    if (kind === 'CREATED' || (embedded && !merged)) await recordVectorChange(tx, entity.id, fact.id);
     return { kind, fact, entity: input.entity };
   });
 
+  await syncIndex(deps);
   deps.events.publish('fact-changed', input.entity, change);
   return change;
+}
+
+/**
+ * Makes the caller's own write searchable before it is acknowledged. The change is already
+ * committed with its vector_change row, so if this fails the index still catches up (on its next
+ * pass, or from the change log after a crash): the write is not failed for it.
+ */
+export async function syncIndex(deps: ServiceDeps): Promise<void> {
+  await deps.index?.sync().catch(() => {});
 }
 
 /** Deletes a fact and its provenance. */
@@ -95,9 +201,11 @@ export async function forgetFact(
     if (!found) throw new NotFoundError('Fact', String(factId));
     assertEntityAccess(principal, found.entity.externalId);
     await tx.entityFact.delete({ where: { id: factId } });
+    await recordVectorChange(tx, found.entityId, factId);
     const { entity, ...fact } = found;
     return { fact, entityExternalId: entity.externalId };
   });
+  await syncIndex(deps);
   const change: FactChange = { kind: 'FORGOTTEN', fact: forgotten.fact, entity: forgotten.entityExternalId };
   deps.events.publish('fact-changed', forgotten.entityExternalId, change);
   return change;

@@ -5,8 +5,12 @@ import WebSocket from 'ws';
 import { type App, buildApp } from '../../src/app.ts';
 import { type Db, openDatabase, openReader } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
+import { EmbeddingService } from '../../src/embed/service.ts';
+import type { Embedder } from '../../src/embed/types.ts';
 import { type Env, parseEnv, poolOptions } from '../../src/env.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { createVectorIndex } from '../../src/vector/setup.ts';
+import type { VectorIndex } from '../../src/vector/vector-index.ts';
 import { createTestDatabase } from './database.ts';
 
 export interface TestServer {
@@ -19,6 +23,9 @@ export interface TestServer {
   wsUrl: string;
   /** The test database's URL (a SQLite file, or a database of its own on PostgreSQL or MariaDB). */
   databaseUrl: string;
+  /** The started vector index (in memory unless VECTOR_INDEX_PATH is given); null when off. */
+  index: VectorIndex | null;
+  embeddings: EmbeddingService;
   /** Runs a typed document over HTTP and returns the raw result (data and errors). */
   request<R, V>(
     document: TypedDocumentNode<R, V>,
@@ -39,6 +46,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Sees every SQL statement the server sends. */
   onQuery?: (sql: string) => void;
+  /** The embedding provider; @default none (vectors come from the tests). */
+  embedder?: Embedder;
 }
 
 /** A real Engram on a free port, on its own SQLite file in a temporary folder. */
@@ -47,12 +56,24 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ? { url: options.database.url, drop: async () => {} }
     : await createTestDatabase();
   const databaseUrl = database.url;
-  const env = parseEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: databaseUrl, ...options.env });
+  const env = parseEnv({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: databaseUrl,
+    EMBEDDING_PROVIDER: 'none',
+    VECTOR_INDEX_PATH: 'memory',
+    ...options.env,
+  });
   await migrateDatabase(databaseUrl);
   const databaseOptions = { url: databaseUrl, onQuery: options.onQuery, pool: poolOptions(env) };
   const db = await openDatabase(databaseOptions);
   const reader = await openReader(db, databaseOptions);
-  const app = buildApp({ env, db, reader, logger: createLogger(env) });
+  const logger = createLogger(env);
+  const embeddings = new EmbeddingService({ embedder: options.embedder ?? null, logger });
+  embeddings.start();
+  const index = createVectorIndex(env, reader, logger, embeddings.status().model);
+  await index?.start();
+  const app = buildApp({ env, db, reader, logger, embeddings, index });
   const port = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}/graphql`;
   const wsUrl = `ws://127.0.0.1:${port}/graphql`;
@@ -74,6 +95,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     url,
     wsUrl,
     databaseUrl,
+    index,
+    embeddings,
     request,
     gql: async (document, variables) => {
       const result = await request(document, variables);
@@ -94,6 +117,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     close: async () => {
       await Promise.all(clients.map((client) => client.dispose()));
       await app.stop();
+      await index?.close();
+      await embeddings.close();
       await db.$disconnect();
       if (reader !== db) await reader.$disconnect();
       await database.drop();

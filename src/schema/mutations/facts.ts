@@ -18,6 +18,15 @@ const RememberFactInput = builder.inputType('RememberFactInput', {
       required: false,
       description: 'Global id of the message the fact came from (provenance).',
     }),
+    embedding: t.floatList({
+      required: false,
+      description:
+        'Your own embedding of the content (VECTOR_DIMENSIONS numbers, stored unit-length); without it the configured model embeds the content.',
+    }),
+    embeddingModel: t.string({
+      required: false,
+      description: 'Names the model of your embedding. @default "external"',
+    }),
   }),
 });
 
@@ -28,7 +37,8 @@ const RememberFactSuccess = builder
     fields: (t) => ({
       kind: t.expose('kind', {
         type: ChangeKindEnum,
-        description: 'CREATED the first time, MENTIONED after.',
+        description:
+          'CREATED the first time; MENTIONED after, or when it is a near-duplicate of an existing fact.',
       }),
       fact: t.prismaField({
         type: 'EntityFact',

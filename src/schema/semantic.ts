@@ -1,0 +1,156 @@
+import {
+  type RecallBreakdown,
+  type RecallHit,
+  recall,
+  type SemanticHit,
+  semanticFacts,
+} from '../services/semantic.ts';
+import type { IndexStatus } from '../vector/vector-index.ts';
+import { builder } from './builder.ts';
+import { MessageNode } from './types/Conversation.ts';
+import { FactNode } from './types/Fact.ts';
+
+const SemanticFactHit = builder.objectRef<SemanticHit>('SemanticFactHit').implement({
+  description: 'A fact found by meaning.',
+  fields: (t) => ({
+    similarity: t.exposeFloat('similarity', { description: 'Cosine similarity to the query, -1..1.' }),
+    fact: t.field({ type: FactNode, description: 'The fact.', resolve: (hit) => hit.fact }),
+  }),
+});
+
+const RecallBreakdownRef = builder.objectRef<RecallBreakdown>('RecallBreakdown').implement({
+  description: 'The parts of a recall score, each 0..1, before weighting.',
+  fields: (t) => ({
+    semantic: t.exposeFloat('semantic', {
+      nullable: true,
+      description:
+        'Cosine similarity to the question; null when no vector search was possible (lexical fallback).',
+    }),
+    lexical: t.exposeFloat('lexical', { description: 'BM25 match, relative to the best candidate.' }),
+    mentions: t.exposeFloat('mentions', {
+      description: 'log(1 + mentions), relative to the most mentioned candidate.',
+    }),
+    recency: t.exposeFloat('recency', { description: '0.5 ^ (days since the last mention / 30).' }),
+  }),
+});
+
+const RecallHitRef = builder.objectRef<RecallHit>('RecallHit').implement({
+  description: 'A fact recalled for a question, with why it ranks where it does and where it came from.',
+  fields: (t) => ({
+    score: t.exposeFloat('score', { description: 'The weighted blend of the breakdown, 0..1.' }),
+    fact: t.field({ type: FactNode, description: 'The fact.', resolve: (hit) => hit.fact }),
+    breakdown: t.field({
+      type: RecallBreakdownRef,
+      description: 'The parts of the score.',
+      resolve: (hit) => hit.breakdown,
+    }),
+    sources: t.field({
+      type: [MessageNode],
+      description: 'The messages the fact was remembered from (provenance), newest first.',
+      resolve: (hit) => hit.sources,
+    }),
+  }),
+});
+
+const RecallWeightsInput = builder.inputType('RecallWeightsInput', {
+  description: 'Relative weights of the recall signals (normalized to sum to 1).',
+  fields: (t) => ({
+    semantic: t.float({ required: false, description: 'Meaning. @default 0.6' }),
+    lexical: t.float({ required: false, description: 'Words (BM25). @default 0.25' }),
+    mentions: t.float({ required: false, description: 'How often it was mentioned. @default 0.1' }),
+    recency: t.float({ required: false, description: 'How recently it was mentioned. @default 0.05' }),
+  }),
+});
+
+interface EmbeddingStatusShape {
+  state: string;
+  model: string | null;
+  dimension: number | null;
+  error: string | null;
+}
+
+const EmbeddingStatusRef = builder.objectRef<EmbeddingStatusShape>('EmbeddingStatus').implement({
+  description: 'Whether Engram can embed text right now.',
+  fields: (t) => ({
+    state: t.exposeString('state', { description: 'disabled, loading, ready or unavailable.' }),
+    model: t.exposeString('model', {
+      nullable: true,
+      description: 'The model id stored with each embedding.',
+    }),
+    dimension: t.exposeInt('dimension', { nullable: true, description: 'Dimension of its vectors.' }),
+    error: t.exposeString('error', { nullable: true, description: 'Why it is unavailable.' }),
+  }),
+});
+
+const IndexStatusRef = builder.objectRef<IndexStatus>('VectorIndexStatus').implement({
+  description: 'The vector and BM25 index of facts.',
+  fields: (t) => ({
+    state: t.exposeString('state', { description: 'starting, building, ready, failed or closed.' }),
+    dimension: t.exposeInt('dimension', { description: 'Dimension of the vectors it holds.' }),
+    entities: t.exposeInt('entities', { description: 'Entities with facts in the index.' }),
+    facts: t.exposeInt('facts', { description: 'Facts in the index.' }),
+    vectors: t.exposeInt('vectors', { description: 'Facts with a vector.' }),
+    progress: t.exposeFloat('progress', {
+      nullable: true,
+      description: 'Build progress, 0..1, while building.',
+    }),
+    error: t.exposeString('error', { nullable: true, description: 'Why it failed.' }),
+  }),
+});
+
+const SemanticStatus = builder.objectRef<Record<string, never>>('SemanticStatus').implement({
+  description: 'The state of semantic memory.',
+  fields: (t) => ({
+    embedding: t.field({
+      type: EmbeddingStatusRef,
+      description: 'The embedding model.',
+      resolve: (_parent, _args, ctx) =>
+        ctx.embeddings?.status() ?? { state: 'disabled', model: null, dimension: null, error: null },
+    }),
+    index: t.field({
+      type: IndexStatusRef,
+      nullable: true,
+      description: 'The vector index; null when turned off.',
+      resolve: (_parent, _args, ctx) => ctx.index?.describe() ?? null,
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  semanticFacts: t.field({
+    type: [SemanticFactHit],
+    description:
+      'An entity’s facts nearest in meaning to a text or a vector, best first. Only that entity’s facts are searched.',
+    args: {
+      entity: t.arg.string({ required: true, description: 'External id of the entity.' }),
+      query: t.arg.string({ required: false, description: 'Text to embed with the configured model.' }),
+      vector: t.arg.floatList({
+        required: false,
+        description: 'Your own query vector (VECTOR_DIMENSIONS numbers).',
+      }),
+      first: t.arg.int({ required: false, description: 'How many. @default 10' }),
+      threshold: t.arg.float({
+        required: false,
+        description: 'Lowest cosine similarity returned. @default 0.1',
+      }),
+    },
+    resolve: (_root, args, ctx) => semanticFacts(ctx, ctx.principal, args, ctx.maxPageSize),
+  }),
+  recall: t.field({
+    type: [RecallHitRef],
+    description:
+      'An entity’s facts ranked for a question by meaning, words, mentions and recency, with the score breakdown and sources.',
+    args: {
+      entity: t.arg.string({ required: true, description: 'External id of the entity.' }),
+      query: t.arg.string({ required: true, description: 'The question or topic.' }),
+      first: t.arg.int({ required: false, description: 'How many. @default 10' }),
+      weights: t.arg({ type: RecallWeightsInput, required: false, description: 'Signal weights.' }),
+    },
+    resolve: (_root, args, ctx) => recall(ctx, ctx.principal, args, ctx.maxPageSize),
+  }),
+  semanticStatus: t.field({
+    type: SemanticStatus,
+    description: 'Whether the embedding model and the vector index are ready.',
+    resolve: () => ({}),
+  }),
+}));

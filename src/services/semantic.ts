@@ -1,0 +1,251 @@
+import { z } from 'zod';
+import { assertEntityAccess, type Principal } from '../auth/principal.ts';
+import type { ConversationMessage, EntityFact } from '../db/generated/client.ts';
+import { EmbeddingError, normalize } from '../embed/types.ts';
+import type { VectorIndex } from '../vector/vector-index.ts';
+import type { ServiceDeps } from './context.ts';
+import { EngramError } from './errors.ts';
+import { contentSchema, externalIdSchema, parseInput } from './validation.ts';
+
+/** Cosine similarity below which semanticFacts drops a hit (the requirements' 0.1). */
+export const DEFAULT_SIMILARITY_THRESHOLD = 0.1;
+
+export interface SemanticHit {
+  similarity: number;
+  fact: EntityFact;
+}
+
+export interface SemanticFactsInput {
+  entity: string;
+  query?: string | null;
+  vector?: number[] | null;
+  first?: number | null;
+  threshold?: number | null;
+}
+
+function semanticSchema(deps: ServiceDeps, maxFirst: number) {
+  const dimension = deps.semantic.dimension;
+  return z
+    .object({
+      entity: externalIdSchema,
+      query: contentSchema(deps.limits.maxContentLength).nullish(),
+      vector: z
+        .array(z.number().refine(Number.isFinite, 'must be finite'))
+        .length(dimension, `must have ${dimension} numbers (VECTOR_DIMENSIONS)`)
+        .refine((values) => values.some((value) => value !== 0), 'must not be all zeros')
+        .nullish(),
+      first: z.number().int().min(1).max(maxFirst).default(10),
+      threshold: z.number().min(-1).max(1).default(DEFAULT_SIMILARITY_THRESHOLD),
+    })
+    .refine((input) => Boolean(input.query) !== Boolean(input.vector), {
+      message: 'give exactly one of query and vector',
+      path: ['query'],
+    });
+}
+
+function requireIndex(deps: ServiceDeps): VectorIndex {
+  if (!deps.index)
+    throw new EngramError('INDEX_UNAVAILABLE', 'the vector index is turned off (VECTOR_INDEX=off)');
+  return deps.index;
+}
+
+/** The query's unit vector: the caller's, or the configured model's embedding of the text. */
+async function queryVector(deps: ServiceDeps, query: string): Promise<Float32Array> {
+  const embeddings = deps.embeddings;
+  if (!embeddings) {
+    throw new EmbeddingError(
+      'no embedding model is configured (EMBEDDING_PROVIDER=none): pass a vector instead of a query',
+      'EMBEDDING_UNAVAILABLE',
+    );
+  }
+  const [vector] = await embeddings.embed([query], 'query');
+  if (!vector || vector.length !== deps.semantic.dimension) {
+    throw new EmbeddingError(
+      `the embedding model gives ${vector?.length ?? 0} dimensions but the index holds ${deps.semantic.dimension} (VECTOR_DIMENSIONS)`,
+      'EMBEDDING_FAILED',
+    );
+  }
+  return vector;
+}
+
+/** The entity's database id, or null when it has no memory yet. */
+async function entityId(deps: ServiceDeps, externalId: string): Promise<number | null> {
+  const entity = await deps.reader.entity.findUnique({ where: { externalId }, select: { id: true } });
+  return entity?.id ?? null;
+}
+
+/** Facts by id, in the order of `ids`; ids deleted meanwhile are dropped. */
+async function factsInOrder(deps: ServiceDeps, ids: number[]): Promise<Map<number, EntityFact>> {
+  const facts = await deps.reader.entityFact.findMany({ where: { id: { in: ids } } });
+  return new Map(facts.map((fact) => [fact.id, fact]));
+}
+
+/**
+ * The entity's facts nearest in meaning to a query text or vector, best first. Exact in scope:
+ * only this entity's facts are searched, however many other entities there are.
+ */
+export async function semanticFacts(
+  deps: ServiceDeps,
+  principal: Principal,
+  raw: SemanticFactsInput,
+  maxFirst: number,
+): Promise<SemanticHit[]> {
+  const input = parseInput(semanticSchema(deps, maxFirst), raw);
+  assertEntityAccess(principal, input.entity);
+  const index = requireIndex(deps);
+  const vector = input.vector
+    ? normalize(Float32Array.from(input.vector))
+    : await queryVector(deps, input.query as string);
+  const id = await entityId(deps, input.entity);
+  if (id === null) return [];
+  const hits = await index.search(id, vector, input.first, input.threshold);
+  const facts = await factsInOrder(
+    deps,
+    hits.map((hit) => hit.factId),
+  );
+  return hits.flatMap((hit) => {
+    const fact = facts.get(hit.factId);
+    return fact ? [{ similarity: hit.similarity, fact }] : [];
+  });
+}
+
+/** How much each signal counts in a recall score; they are normalized to sum to 1. */
+export interface RecallWeights {
+  semantic: number;
+  lexical: number;
+  mentions: number;
+  recency: number;
+}
+
+/** @default semantic 0.6, lexical 0.25, mentions 0.1, recency 0.05 */
+export const DEFAULT_RECALL_WEIGHTS: RecallWeights = {
+  semantic: 0.6,
+  lexical: 0.25,
+  mentions: 0.1,
+  recency: 0.05,
+};
+
+/** A fact last mentioned this long ago scores 0.5 on recency. */
+export const RECENCY_HALF_LIFE_DAYS = 30;
+
+export interface RecallBreakdown {
+  /** Cosine similarity to the query (clamped at 0); null when no vector search was possible. */
+  semantic: number | null;
+  /** BM25 score divided by the best BM25 score among the candidates (0..1). */
+  lexical: number;
+  /** log(1 + mentions) / log(1 + most mentions among the candidates) (0..1). */
+  mentions: number;
+  /** 0.5^(days since last mention / 30) (0..1). */
+  recency: number;
+}
+
+export interface RecallHit {
+  score: number;
+  fact: EntityFact;
+  breakdown: RecallBreakdown;
+  /** The messages the fact came from, newest first. */
+  sources: ConversationMessage[];
+}
+
+export interface RecallInput {
+  entity: string;
+  query: string;
+  first?: number | null;
+  weights?: { [K in keyof RecallWeights]?: number | null } | null;
+}
+
+/**
+ * Ranks an entity's facts for a question by a blend of meaning, words, mentions and recency:
+ *
+ *   score = w_s·semantic + w_l·lexical + w_m·mentions + w_r·recency   (weights normalized to 1)
+ *
+ * Candidates are the entity's top facts by vector similarity and by BM25 (each up to
+ * max(50, 4·first)), so a fact found only by its words or only by its meaning can still win.
+ * When no vector search is possible (no model loaded, or the entity has no vectors) the semantic
+ * weight is dropped and the others are renormalized: a lexical fallback, reported as
+ * `breakdown.semantic = null`.
+ */
+export async function recall(
+  deps: ServiceDeps,
+  principal: Principal,
+  raw: RecallInput,
+  maxFirst: number,
+): Promise<RecallHit[]> {
+  const input = parseInput(
+    z.object({
+      entity: externalIdSchema,
+      query: contentSchema(deps.limits.maxContentLength),
+      first: z.number().int().min(1).max(maxFirst).default(10),
+      weights: z
+        .object({
+          semantic: z.number().min(0).nullish(),
+          lexical: z.number().min(0).nullish(),
+          mentions: z.number().min(0).nullish(),
+          recency: z.number().min(0).nullish(),
+        })
+        .nullish(),
+    }),
+    raw,
+  );
+  assertEntityAccess(principal, input.entity);
+  const index = requireIndex(deps);
+  const id = await entityId(deps, input.entity);
+  if (id === null) return [];
+  const pool = Math.max(50, input.first * 4);
+
+  const vector = deps.embeddings?.status().state === 'ready' ? await queryVector(deps, input.query) : null;
+  const [semanticHits, lexicalHits] = await Promise.all([
+    vector ? index.search(id, vector, pool, -1) : Promise.resolve([]),
+    index.lexicalSearch(id, input.query, pool),
+  ]);
+  const similarity = new Map(semanticHits.map((hit) => [hit.factId, hit.similarity]));
+  const bm25 = new Map(lexicalHits.map((hit) => [hit.factId, hit.score]));
+  const candidateIds = [...new Set([...similarity.keys(), ...bm25.keys()])];
+  if (candidateIds.length === 0) return [];
+  const facts = await factsInOrder(deps, candidateIds);
+
+  const useSemantic = semanticHits.length > 0;
+  const weights = { ...DEFAULT_RECALL_WEIGHTS };
+  for (const key of Object.keys(weights) as (keyof RecallWeights)[]) {
+    const given = input.weights?.[key];
+    if (given !== undefined && given !== null) weights[key] = given;
+  }
+  if (!useSemantic) weights.semantic = 0;
+  const total = weights.semantic + weights.lexical + weights.mentions + weights.recency || 1;
+
+  const bestBm25 = Math.max(0, ...bm25.values());
+  let mostMentions = 1;
+  for (const fact of facts.values()) mostMentions = Math.max(mostMentions, fact.mentionCount);
+  const now = Date.now();
+  const scored = [...facts.values()].map((fact) => {
+    const breakdown: RecallBreakdown = {
+      semantic: useSemantic ? Math.max(0, similarity.get(fact.id) ?? 0) : null,
+      lexical: bestBm25 > 0 ? (bm25.get(fact.id) ?? 0) / bestBm25 : 0,
+      mentions: Math.log1p(fact.mentionCount) / Math.log1p(mostMentions),
+      recency: 0.5 ** ((now - fact.lastMentionedAt.getTime()) / 86_400_000 / RECENCY_HALF_LIFE_DAYS),
+    };
+    const score =
+      (weights.semantic * (breakdown.semantic ?? 0) +
+        weights.lexical * breakdown.lexical +
+        weights.mentions * breakdown.mentions +
+        weights.recency * breakdown.recency) /
+      total;
+    return { score, fact, breakdown };
+  });
+  scored.sort((a, b) => b.score - a.score || b.fact.id - a.fact.id);
+  const top = scored.slice(0, input.first);
+
+  const mentions = await deps.reader.factMention.findMany({
+    where: { factId: { in: top.map((hit) => hit.fact.id) }, messageId: { not: null } },
+    orderBy: { id: 'desc' },
+    include: { message: true },
+  });
+  const sources = new Map<number, ConversationMessage[]>();
+  for (const mention of mentions) {
+    if (!mention.message) continue;
+    const list = sources.get(mention.factId) ?? [];
+    if (!list.some((message) => message.id === mention.message?.id)) list.push(mention.message);
+    sources.set(mention.factId, list);
+  }
+  return top.map((hit) => ({ ...hit, sources: sources.get(hit.fact.id) ?? [] }));
+}

@@ -1,0 +1,60 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import type { PartitionOptions } from './partition.ts';
+import { type FactState, MemoryStore, type SnapshotMeta } from './store.ts';
+
+/** The calls the index worker answers; see VectorIndex for what each is for. */
+export interface WorkerCalls {
+  apply: (states: FactState[]) => void;
+  resetEntity: (entityId: number, states: FactState[]) => void;
+  search: (
+    entityId: number,
+    query: Float32Array,
+    k: number,
+    threshold?: number,
+  ) => ReturnType<MemoryStore['search']>;
+  lexicalSearch: (entityId: number, query: string, k: number) => ReturnType<MemoryStore['lexicalSearch']>;
+  listFacts: () => ReturnType<MemoryStore['listFacts']>;
+  stats: () => ReturnType<MemoryStore['stats']>;
+  finishLoad: () => void;
+  save: (dir: string, meta: SnapshotMeta) => void;
+  load: (dir: string) => ReturnType<MemoryStore['load']>;
+  clear: () => void;
+}
+
+export interface WorkerRequest {
+  id: number;
+  op: keyof WorkerCalls;
+  args: unknown[];
+}
+
+export type WorkerResponse = { id: number; result: unknown } | { id: number; error: string };
+
+const store = new MemoryStore(workerData as PartitionOptions);
+const calls: WorkerCalls = {
+  apply: (states) => {
+    for (const state of states) store.apply(state);
+  },
+  resetEntity: (entityId, states) => store.resetEntity(entityId, states),
+  search: (entityId, query, k, threshold) => store.search(entityId, query, k, threshold),
+  lexicalSearch: (entityId, query, k) => store.lexicalSearch(entityId, query, k),
+  listFacts: () => store.listFacts(),
+  stats: () => store.stats(),
+  finishLoad: () => store.finishLoad(),
+  save: (dir, meta) => store.save(dir, meta),
+  load: (dir) => store.load(dir),
+  clear: () => store.clear(),
+};
+
+parentPort?.on('message', (request: WorkerRequest) => {
+  let response: WorkerResponse;
+  try {
+    const call = calls[request.op] as (...args: unknown[]) => unknown;
+    response = { id: request.id, result: call(...request.args) };
+  } catch (error) {
+    response = {
+      id: request.id,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    };
+  }
+  parentPort?.postMessage(response);
+});
