@@ -3,8 +3,12 @@ import { Command } from 'commander';
 import { buildApp } from './app.ts';
 import { openDatabase, openReader } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
+import { createEmbedder, localModelOptions } from './embed/create.ts';
+import { EmbeddingService } from './embed/service.ts';
 import { ConfigError, databaseProvider, type Env, parseEnv, poolOptions } from './env.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { createVectorIndex } from './vector/setup.ts';
+import type { ProgressListener } from './vector/vector-index.ts';
 
 /** Reads the configuration or exits 1 listing every problem. */
 function loadEnv(): Env {
@@ -44,7 +48,17 @@ async function serve(): Promise<void> {
   };
   const db = await openDatabase(databaseOptions);
   const reader = await openReader(db, databaseOptions);
-  const app = buildApp({ env, db, reader, logger });
+  const embeddings = new EmbeddingService({
+    embedder: createEmbedder(env),
+    logger: logger.child({ component: 'embeddings' }),
+    cacheSize: env.EMBEDDING_CACHE_SIZE,
+  });
+  // Loads in the background: without a model the server still serves, and says so in /health.
+  embeddings.start();
+  const index = createVectorIndex(env, reader, logger, embeddings.status().model);
+  // Searchable when built; until then semantic queries answer INDEX_NOT_READY.
+  index?.start().catch(() => {});
+  const app = buildApp({ env, db, reader, logger, embeddings, index });
   const port = await app.start().catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
     logger.fatal(`cannot listen on port ${env.PORT} (${error.code}): set PORT to a free port`);
@@ -67,6 +81,8 @@ async function serve(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing open requests');
     try {
       await app.stop();
+      await index?.close();
+      await embeddings.close();
       await db.$disconnect();
       if (reader !== db) await reader.$disconnect();
       logger.info('stopped cleanly');
@@ -93,6 +109,106 @@ program
   .action(async () => {
     const env = loadEnv();
     await migrate(env, createLogger(env));
+  });
+
+/** A progress bar on a terminal, a log line every 10% otherwise. */
+async function progressReporter(label: string): Promise<{ update: ProgressListener; stop(): void }> {
+  if (process.stderr.isTTY) {
+    const { SingleBar, Presets } = await import('cli-progress');
+    const bar = new SingleBar(
+      { format: `${label} [{bar}] {percentage}% {value}/{total} facts, eta {eta}s`, stream: process.stderr },
+      Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update: (done, total) => {
+        if (!started) bar.start(total, 0);
+        started = true;
+        bar.setTotal(total);
+        bar.update(done);
+      },
+      stop: () => bar.stop(),
+    };
+  }
+  let lastTenth = -1;
+  return {
+    update: (done, total) => {
+      const tenth = total ? Math.floor((done / total) * 10) : 10;
+      if (tenth === lastTenth) return;
+      lastTenth = tenth;
+      process.stderr.write(`${label}: ${done}/${total} facts (${tenth * 10}%)\n`);
+    },
+    stop: () => {},
+  };
+}
+
+program
+  .command('reindex')
+  .description('rebuild the vector index from the database, with progress, and save it')
+  .option('--embed', 'first embed facts that have no vector from the configured model')
+  .option(
+    '--verify',
+    'only compare the saved index (after replaying changes) with the database; exit 1 on a mismatch',
+  )
+  .action(async (flags: { embed?: boolean; verify?: boolean }) => {
+    const env = loadEnv();
+    const logger = createLogger(env);
+    if (env.MIGRATE_ON_START) await migrate(env, logger);
+    const db = await openDatabase({
+      url: env.DATABASE_URL,
+      provider: databaseProvider(env),
+      pool: poolOptions(env),
+    });
+    const embeddings = new EmbeddingService({ embedder: flags.embed ? createEmbedder(env) : null, logger });
+    const index = createVectorIndex(env, db, logger, embeddings.status().model);
+    if (!index) {
+      logger.fatal('VECTOR_INDEX=off: there is no index to rebuild');
+      process.exit(1);
+    }
+    try {
+      if (flags.verify) {
+        await index.start();
+        const report = await index.verify();
+        process.stdout.write(`${JSON.stringify(report)}\n`);
+        process.exitCode = report.missing.length || report.orphans.length ? 1 : 0;
+        return;
+      }
+      if (flags.embed) {
+        const { embedMissingFacts } = await import('./services/embed-missing.ts');
+        const progress = await progressReporter('embedding');
+        const embedded = await embedMissingFacts({
+          db,
+          embeddings,
+          dimension: env.VECTOR_DIMENSIONS,
+          onProgress: progress.update,
+        });
+        progress.stop();
+        logger.info({ embedded }, 'facts without a vector were embedded');
+      }
+      const progress = await progressReporter('indexing');
+      await index.start(progress.update, { fromScratch: true });
+      progress.stop();
+      logger.info(await index.describe(), 'vector index rebuilt and saved');
+    } finally {
+      await index.close();
+      await embeddings.close();
+      await db.$disconnect();
+    }
+  });
+
+program
+  .command('models')
+  .description('fetch (when allowed) and check the local embedding model, then exit')
+  .action(async () => {
+    const env = loadEnv();
+    const { prefetchModel } = await import('./embed/models.ts');
+    try {
+      const result = await prefetchModel(localModelOptions(env));
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } catch (error) {
+      process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    }
   });
 
 program

@@ -116,8 +116,8 @@ export class VectorIndex {
    * Loads the snapshot (or builds from the database when there is none, it is too old or it
    * does not fit), replays later changes, then follows new ones. Resolves when searchable.
    */
-  start(onProgress?: ProgressListener): Promise<void> {
-    this.ready ??= this.open(onProgress).then(
+  start(onProgress?: ProgressListener, options: { fromScratch?: boolean } = {}): Promise<void> {
+    this.ready ??= this.open(onProgress, options.fromScratch ?? false).then(
       () => {
         this.state = 'ready';
         const sync = setInterval(
@@ -272,10 +272,10 @@ export class VectorIndex {
     await this.worker.terminate();
   }
 
-  private async open(onProgress?: ProgressListener): Promise<void> {
+  private async open(onProgress: ProgressListener | undefined, fromScratch: boolean): Promise<void> {
     const { dir, logger, retentionMs } = this.options;
     const started = Date.now();
-    const loaded = dir ? await this.call('load', dir) : null;
+    const loaded = dir && !fromScratch ? await this.call('load', dir) : null;
     const tooOld = loaded && Date.now() - Date.parse(loaded.savedAt) > retentionMs;
     if (loaded && !tooOld) {
       this.watermark = this.highest = loaded.watermark;
