@@ -1,4 +1,5 @@
 import MiniSearch from 'minisearch';
+import { stemmer } from 'stemmer';
 
 /** One lexical result: a fact and its BM25 score (unbounded, higher is better). */
 export interface LexicalHit {
@@ -15,11 +16,14 @@ const STOP_WORDS = new Set(
   ).split(' '),
 );
 
-/** Lowercases, strips possessive 's and drops stop words; shared by documents and queries. */
+/**
+ * Lowercases, strips possessive 's, drops stop words and stems (Porter), so "drinks" matches
+ * "drink"; shared by documents and queries.
+ */
 export function processTerm(term: string): string | null {
   const lowered = term.toLowerCase().replace(/['’]s$/, '');
   if (lowered.length === 0 || STOP_WORDS.has(lowered)) return null;
-  return lowered;
+  return stemmer(lowered);
 }
 
 /**
