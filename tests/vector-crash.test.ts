@@ -1,0 +1,198 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ForgetFactDocument,
+  RememberFactWithEmbeddingDocument,
+  SemanticSearchDocument,
+} from '../client-codegen/generated/graphql.ts';
+import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { randomUnit, seeded } from './helpers/vectors.ts';
+
+/** Runs `src/index.ts` as `npm start` does. */
+function engram(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => ({ stdout, stderr }) };
+}
+
+async function waitFor(check: () => boolean, what: string, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function startServer(env: Record<string, string>) {
+  const server = engram(['serve'], env);
+  await waitFor(
+    () => /vector index (built|loaded)/.test(server.output().stdout) || server.child.exitCode !== null,
+    'the server and its index',
+  );
+  const port = server.output().stdout.match(/"port":(\d+)/)?.[1];
+  if (!port) throw new Error(`server did not start: ${server.output().stderr}`);
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const gql = async (document: Parameters<typeof print>[0], variables: Record<string, unknown>) => {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ query: print(document), variables }),
+    });
+    return (await response.json()) as { data?: Record<string, Record<string, unknown>>; errors?: unknown[] };
+  };
+  return { ...server, gql };
+}
+
+describe('vector index crash repair', () => {
+  let database: TestDatabase;
+  let dir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dir = mkdtempSync(path.join(tmpdir(), 'engram-index-'));
+    env = {
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      EMBEDDING_PROVIDER: 'none',
+      VECTOR_INDEX_PATH: path.join(dir, 'index'),
+      // Snapshots are written all through the run, so the kill can land during one.
+      VECTOR_SAVE_INTERVAL_MS: '150',
+      LOG_LEVEL: 'info',
+    };
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await database.drop();
+  });
+
+  it('after kill -9 mid-write, the index is repaired from its snapshot: no missing and no orphan vectors', async () => {
+    const server = await startServer(env);
+    const random = seeded(99);
+    const vectors = new Map<string, Float32Array>();
+    const acknowledged = new Set<string>();
+    const forgotten = new Set<string>();
+    let stop = false;
+    let written = 0;
+
+    const writer = async (worker: number) => {
+      for (let i = 0; !stop; i++) {
+        const vector = randomUnit(random);
+        const result = await server
+          .gql(RememberFactWithEmbeddingDocument, {
+            input: {
+              entity: `crash-${(worker * 7 + i) % 12}`,
+              content: `w${worker} fact ${i}`,
+              embedding: Array.from(vector),
+            },
+          })
+          .catch(() => null);
+        const fact = result?.data?.rememberFact as { __typename: string; fact?: { id: string } } | undefined;
+        if (!fact?.fact) continue;
+        written++;
+        acknowledged.add(fact.fact.id);
+        vectors.set(fact.fact.id, vector);
+        if (i % 5 === 4) {
+          const gone = await server.gql(ForgetFactDocument, { id: fact.fact.id }).catch(() => null);
+          if (
+            (gone?.data?.forgetFact as { __typename?: string } | undefined)?.__typename === 'ForgetSuccess'
+          ) {
+            forgotten.add(fact.fact.id);
+          }
+        }
+      }
+    };
+    const writers = Array.from({ length: 6 }, (_, worker) => writer(worker));
+    const manifest = path.join(dir, 'index', 'manifest.json');
+    await waitFor(
+      () =>
+        written > 300 &&
+        existsSync(manifest) &&
+        (JSON.parse(readFileSync(manifest, 'utf8')) as { watermark: number }).watermark > 0,
+      'writes and a snapshot',
+    );
+    server.child.kill('SIGKILL');
+    await server.exited;
+    stop = true;
+    await Promise.all(writers);
+    expect(written).toBeGreaterThan(300);
+
+    // The saved snapshot is behind the database: verification replays the change log first.
+    const verify = engram(['reindex', '--verify'], env);
+    expect(await verify.exited).toBe(0);
+    const lines = verify.output().stdout.trim().split('\n');
+    const report = JSON.parse(lines.at(-1) as string) as {
+      facts: number;
+      missing: number[];
+      orphans: number[];
+    };
+    expect(report).toMatchObject({ missing: [], orphans: [] });
+    const loaded = lines.find((line) => line.includes('loaded from its snapshot'));
+    expect(loaded, verify.output().stdout).toBeDefined();
+    const { watermark, replayedFrom } = JSON.parse(loaded as string) as {
+      watermark: number;
+      replayedFrom: number;
+    };
+    expect(watermark).toBeGreaterThan(replayedFrom);
+
+    // Every acknowledged fact is in the database and searchable; every forgotten one is gone.
+    const restarted = await startServer(env);
+    try {
+      const remaining = [...acknowledged].filter((id) => !forgotten.has(id));
+      expect(report.facts).toBeGreaterThanOrEqual(remaining.length);
+      for (const id of [...remaining.slice(0, 40), ...remaining.slice(-40)]) {
+        const entity = await factEntity(restarted.gql, id);
+        const result = await restarted.gql(SemanticSearchDocument, {
+          entity,
+          vector: Array.from(vectors.get(id) as Float32Array),
+          first: 1,
+        });
+        const hits = result.data?.semanticFacts as unknown as { similarity: number; fact: { id: string } }[];
+        expect(hits[0]?.fact.id).toBe(id);
+        expect(hits[0]?.similarity).toBeGreaterThan(0.999);
+      }
+      for (const id of [...forgotten].slice(0, 20)) {
+        const entity = await factEntity(restarted.gql, id).catch(() => null);
+        expect(entity).toBeNull();
+      }
+    } finally {
+      restarted.child.kill('SIGTERM');
+      expect(await restarted.exited).toBe(0);
+    }
+  }, 120_000);
+});
+
+/** The entity of a fact by its global id, through node(id); throws when the fact is gone. */
+async function factEntity(
+  gql: (
+    document: Parameters<typeof print>[0],
+    variables: Record<string, unknown>,
+  ) => Promise<{ data?: unknown }>,
+  id: string,
+): Promise<string> {
+  const { parse } = await import('graphql');
+  const result = (await gql(
+    parse('query($id: ID!) { node(id: $id) { ... on Fact { entity { externalId } } } }'),
+    {
+      id,
+    },
+  )) as { data?: { node: { entity: { externalId: string } } | null } };
+  if (!result.data?.node) throw new Error(`fact ${id} is gone`);
+  return result.data.node.entity.externalId;
+}
