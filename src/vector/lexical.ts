@@ -7,12 +7,14 @@ export interface LexicalHit {
   score: number;
 }
 
-// Words that carry no memory: without this, "what does the user drink" matches every fact with "the".
+// Words that carry no memory: without this, "what does the user drink" matches every fact with
+// "the". "user" is one here too: every memory is about the user, so questions name them but facts
+// rarely do, and a fact that happens to say "user" should not win on it.
 const STOP_WORDS = new Set(
   (
     'a an and are as at be been but by can did do does for from had has have he her hers him his how i if in into is it ' +
     'its me my no not of on or our she so that the their them then there these they this to was we were what when where ' +
-    'which who whom why will with you your yours'
+    'which who whom why will with you your yours user'
   ).split(' '),
 );
 

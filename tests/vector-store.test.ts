@@ -1,0 +1,139 @@
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LexicalPartition } from '../src/vector/lexical.ts';
+import { Partition, type PartitionOptions } from '../src/vector/partition.ts';
+import { MemoryStore } from '../src/vector/store.ts';
+import { TEST_DATABASE } from './helpers/database.ts';
+import { exactTopK, near, randomUnit, seeded } from './helpers/vectors.ts';
+
+const options = (overrides: Partial<PartitionOptions> = {}): PartitionOptions => ({
+  dimension: 64,
+  hnswThreshold: 100_000,
+  connectivity: 16,
+  expansionAdd: 128,
+  expansionSearch: 128,
+  quantization: 'i8',
+  ...overrides,
+});
+
+function clustered(count: number, seed: number, dimension = 64): Float32Array[] {
+  const random = seeded(seed);
+  const centres = Array.from({ length: 20 }, () => randomUnit(random, dimension));
+  return Array.from({ length: count }, (_, i) =>
+    near(centres[i % centres.length] as Float32Array, 0.3, random),
+  );
+}
+
+// Pure in-memory code: once is enough, whatever database the suite is running on.
+describe.runIf(TEST_DATABASE === 'sqlite')('vector partitions', () => {
+  const dirs: string[] = [];
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['a plain scan', 200],
+    ["usearch's exact search", 2000],
+  ])('is exact with %s (%i vectors)', (_path, count) => {
+    const vectors = clustered(count, count);
+    const partition = new Partition(options());
+    vectors.forEach((vector, i) => {
+      partition.upsert(i + 1, vector);
+    });
+    expect(partition.hasGraph).toBe(false);
+    const random = seeded(1);
+    for (let q = 0; q < 20; q++) {
+      const query = near(vectors[q * 7] as Float32Array, 0.2, random);
+      const truth = exactTopK(query, vectors, 10).map((i) => i + 1);
+      expect(partition.search(query, 10).map((hit) => hit.factId)).toEqual(truth);
+    }
+  });
+
+  it('switches to an HNSW graph above the threshold, re-ranked exactly (recall@10 ≥ 0.95)', () => {
+    const vectors = clustered(3000, 3);
+    const partition = new Partition(options({ hnswThreshold: 1000 }));
+    vectors.forEach((vector, i) => {
+      partition.upsert(i + 1, vector);
+    });
+    expect(partition.hasGraph).toBe(true);
+    const random = seeded(2);
+    let found = 0;
+    for (let q = 0; q < 50; q++) {
+      const query = near(vectors[q * 31] as Float32Array, 0.2, random);
+      const truth = new Set(exactTopK(query, vectors, 10).map((i) => i + 1));
+      found += partition.search(query, 10).filter((hit) => truth.has(hit.factId)).length;
+    }
+    expect(found / 500).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('removes and replaces vectors, in the scan and in the graph', () => {
+    for (const hnswThreshold of [100_000, 50]) {
+      const vectors = clustered(300, 4);
+      const partition = new Partition(options({ hnswThreshold }));
+      vectors.forEach((vector, i) => {
+        partition.upsert(i + 1, vector);
+      });
+      const query = vectors[10] as Float32Array;
+      expect(partition.search(query, 1)[0]?.factId).toBe(11);
+      expect(partition.remove(11)).toBe(true);
+      expect(partition.remove(11)).toBe(false);
+      expect(partition.search(query, 5).map((hit) => hit.factId)).not.toContain(11);
+      expect(partition.size).toBe(299);
+      // Another fact takes the vector: it is now the nearest.
+      partition.upsert(42, query);
+      expect(partition.search(query, 1)[0]).toMatchObject({ factId: 42 });
+      expect(partition.search(query, 1)[0]?.similarity).toBeCloseTo(1, 5);
+      expect(partition.search(query, 400)).toHaveLength(299);
+    }
+  });
+
+  it('saves and loads a store, graphs included, and refuses a damaged or different snapshot', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'engram-store-'));
+    dirs.push(dir);
+    const vectors = clustered(1500, 5);
+    const store = new MemoryStore(options({ hnswThreshold: 1000 }));
+    vectors.forEach((vector, i) => {
+      store.apply({
+        factId: i + 1,
+        entityId: i < 1200 ? 1 : 2,
+        content: `fact ${i} about topic ${i % 7}`,
+        vector,
+      });
+    });
+    store.apply({ factId: 9999, entityId: 3, content: 'no vector here, only words: tea', vector: null });
+    const query = vectors[3] as Float32Array;
+    const before = store.search(1, query, 10);
+    const snapshot = path.join(dir, 'index');
+    store.save(snapshot, { watermark: 77, model: 'test', savedAt: new Date().toISOString() });
+
+    const loaded = new MemoryStore(options({ hnswThreshold: 1000 }));
+    expect(loaded.load(snapshot)).toMatchObject({ watermark: 77, model: 'test', facts: 1501 });
+    expect(loaded.stats()).toEqual({ entities: 3, facts: 1501, vectors: 1500, graphs: 1 });
+    expect(loaded.search(1, query, 10)).toEqual(before);
+    expect(loaded.search(2, query, 10).every((hit) => hit.factId > 1200)).toBe(true);
+    expect(loaded.lexicalSearch(3, 'tea', 5).map((hit) => hit.factId)).toEqual([9999]);
+
+    expect(new MemoryStore(options({ dimension: 32 })).load(snapshot)).toBeNull();
+    truncateSync(path.join(snapshot, 'facts.bin'), 1000);
+    const damaged = new MemoryStore(options());
+    expect(damaged.load(snapshot)).toBeNull();
+    expect(damaged.stats().facts).toBe(0);
+    writeFileSync(path.join(snapshot, 'manifest.json'), '{"format": 99}');
+    expect(new MemoryStore(options()).load(snapshot)).toBeNull();
+  });
+
+  it('ranks by BM25 within one entity, ignoring stop words and word endings', () => {
+    const lexical = new LexicalPartition();
+    lexical.add(1, 'Drinks green tea every morning');
+    lexical.add(2, 'Went hiking in the mountains');
+    lexical.add(3, 'The user is a software engineer');
+    lexical.add(4, 'Prefers tea to coffee, drinks coffee rarely');
+    expect(lexical.search('what does the user drink?', 5).map((hit) => hit.factId)).toEqual([1, 4]);
+    expect(lexical.search('the a of', 5)).toEqual([]);
+    expect(lexical.search('hike', 5).map((hit) => hit.factId)).toEqual([2]);
+    lexical.remove(2);
+    expect(lexical.search('hike', 5)).toEqual([]);
+  });
+});
