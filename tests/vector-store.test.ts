@@ -112,6 +112,11 @@ describe.runIf(TEST_DATABASE === 'sqlite')('vector partitions', () => {
     expect(loaded.load(snapshot)).toMatchObject({ watermark: 77, model: 'test', facts: 1501 });
     expect(loaded.stats()).toEqual({ entities: 3, facts: 1501, vectors: 1500, graphs: 1 });
     expect(loaded.search(1, query, 10)).toEqual(before);
+    // The graph is served from a memory map until the first write, which loads it for real.
+    loaded.apply({ factId: 5000, entityId: 1, content: 'new', vector: query });
+    expect(loaded.search(1, query, 2).map((hit) => hit.factId)).toEqual([4, 5000]);
+    loaded.apply({ factId: 5000, entityId: 1, content: null, vector: null });
+    expect(loaded.search(1, query, 10)).toEqual(before);
     expect(loaded.search(2, query, 10).every((hit) => hit.factId > 1200)).toBe(true);
     expect(loaded.lexicalSearch(3, 'tea', 5).map((hit) => hit.factId)).toEqual([9999]);
 

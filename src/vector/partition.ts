@@ -37,6 +37,8 @@ export class Partition {
   private ids = new Int32Array(8);
   private data: Float32Array;
   private graph: Index | null = null;
+  /** Set while the graph is a read-only memory map of this saved file (see loadGraph). */
+  private viewedFrom: string | null = null;
   size = 0;
 
   constructor(private readonly options: PartitionOptions) {
@@ -74,11 +76,14 @@ export class Partition {
       this.slotOf.set(factId, slot);
       this.ids[slot] = factId;
     } else if (this.graph) {
-      this.graph.remove(BigInt(factId));
+      this.writableGraph().remove(BigInt(factId));
     }
     this.data.set(vector, slot * dim);
-    if (this.graph) this.graph.add(BigInt(factId), vector);
-    else if (this.size > this.options.hnswThreshold) this.buildGraph();
+    if (this.graph) {
+      const graph = this.writableGraph();
+      // A graph rebuilt from the vectors just now already holds this one.
+      if (!graph.contains(BigInt(factId))) graph.add(BigInt(factId), vector);
+    } else if (this.size > this.options.hnswThreshold) this.buildGraph();
   }
 
   remove(factId: number): boolean {
@@ -93,7 +98,7 @@ export class Partition {
       this.slotOf.set(moved, slot);
     }
     this.slotOf.delete(factId);
-    this.graph?.remove(BigInt(factId));
+    if (this.graph) this.writableGraph().remove(BigInt(factId));
     return true;
   }
 
@@ -136,17 +141,47 @@ export class Partition {
     return true;
   }
 
-  /** Loads a saved graph; false (and the graph is rebuilt) when it does not match the vectors. */
+  /**
+   * Opens a saved graph as a memory map, so a large index is searchable at once without reading
+   * it into memory; the first write to the partition loads it for real (a mapped graph is
+   * read-only). False, and the graph is rebuilt, when the file does not match the vectors.
+   */
   loadGraph(path: string): boolean {
     const graph = this.newGraph();
     try {
-      graph.load(path);
+      graph.view(path);
     } catch {
       return false;
     }
     if (graph.size() !== this.size) return false;
     this.graph = graph;
+    this.viewedFrom = path;
     return true;
+  }
+
+  /** Whether the graph is still the read-only memory map of a snapshot file. */
+  get isMapped(): boolean {
+    return this.viewedFrom !== null;
+  }
+
+  /** The graph, first loaded into memory if it is still a read-only map. */
+  private writableGraph(): Index {
+    const graph = this.graph as Index;
+    if (this.viewedFrom) {
+      const path = this.viewedFrom;
+      this.viewedFrom = null;
+      try {
+        // The snapshot's file at this path always holds this same graph: saves rewrite it whole.
+        const loaded = this.newGraph();
+        loaded.load(path);
+        this.graph = loaded;
+        return loaded;
+      } catch {
+        this.buildGraph();
+        return this.graph as Index;
+      }
+    }
+    return graph;
   }
 
   /** Builds the HNSW graph now (after a bulk load) when the partition is large enough. */
