@@ -5,6 +5,7 @@ import WebSocket from 'ws';
 import { type App, buildApp } from '../../src/app.ts';
 import { type Db, openDatabase, openReader } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
+import { createEmbedder } from '../../src/embed/create.ts';
 import { EmbeddingService } from '../../src/embed/service.ts';
 import type { Embedder } from '../../src/embed/types.ts';
 import { type Env, parseEnv, poolOptions } from '../../src/env.ts';
@@ -46,7 +47,7 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Sees every SQL statement the server sends. */
   onQuery?: (sql: string) => void;
-  /** The embedding provider; @default none (vectors come from the tests). */
+  /** The embedding provider; @default the one EMBEDDING_PROVIDER names: none unless a test sets it. */
   embedder?: Embedder;
 }
 
@@ -69,8 +70,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const db = await openDatabase(databaseOptions);
   const reader = await openReader(db, databaseOptions);
   const logger = createLogger(env);
-  const embeddings = new EmbeddingService({ embedder: options.embedder ?? null, logger });
+  const embeddings = new EmbeddingService({ embedder: options.embedder ?? createEmbedder(env), logger });
   embeddings.start();
+  // Tests with a model start once it has loaded (or failed to), not while it is loading.
+  if (embeddings.status().state !== 'disabled') await embeddings.embed(['warm-up'], 'query').catch(() => {});
   const index = createVectorIndex(env, reader, logger, embeddings.status().model);
   await index?.start();
   const app = buildApp({ env, db, reader, logger, embeddings, index });
