@@ -196,3 +196,36 @@ async function factEntity(
   if (!result.data?.node) throw new Error(`fact ${id} is gone`);
   return result.data.node.entity.externalId;
 }
+
+describe('vector index worker failure', () => {
+  it('recovers by itself from its snapshot and the change log when the worker dies', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'engram-index-'));
+    const { startTestServer } = await import('./helpers/server.ts');
+    const server = await startTestServer({ env: { VECTOR_INDEX_PATH: path.join(dir, 'index') } });
+    try {
+      const random = seeded(3);
+      const vector = Array.from(randomUnit(random));
+      const remember = (content: string, embedding: number[]) =>
+        server.gql(RememberFactWithEmbeddingDocument, { input: { entity: 'phoenix', content, embedding } });
+      await remember('Before the crash', vector);
+      await server.index?.save();
+      await remember('After the snapshot', Array.from(randomUnit(random)));
+
+      const internals = server.index as unknown as { worker: { terminate(): Promise<number> } };
+      await internals.worker.terminate();
+      const during = await server.request(SemanticSearchDocument, { entity: 'phoenix', vector });
+      expect(String(during.errors?.[0]?.extensions?.code)).toMatch(/^INDEX_(UNAVAILABLE|NOT_READY)$/);
+
+      await waitFor(() => server.index?.status().state === 'ready', 'the index to recover', 15_000);
+      const after = await server.gql(SemanticSearchDocument, { entity: 'phoenix', vector, threshold: -1 });
+      expect(after.semanticFacts.map((hit) => hit.fact.content)).toEqual([
+        'Before the crash',
+        'After the snapshot',
+      ]);
+      expect(await server.index?.verify()).toMatchObject({ missing: [], orphans: [] });
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,10 +3,12 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   renameSync,
   rmSync,
+  statSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -137,8 +139,10 @@ export class MemoryStore {
    * crash leaves either the old snapshot or the new one, never half of one.
    */
   save(dir: string, meta: SnapshotMeta): void {
-    const staging = `${dir}.staging`;
-    rmSync(staging, { recursive: true, force: true });
+    // Names of their own, so that two processes saving the same index (a server and `engram
+    // reindex`) never write into one folder.
+    const unique = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const staging = `${dir}.staging-${unique}`;
     mkdirSync(staging, { recursive: true });
     const writer = new ChunkWriter(path.join(staging, 'facts.bin'));
     const header = Buffer.alloc(20);
@@ -175,8 +179,7 @@ export class MemoryStore {
         ...meta,
       }),
     );
-    const old = `${dir}.old`;
-    rmSync(old, { recursive: true, force: true });
+    const old = `${dir}.old-${unique}`;
     if (existsSync(dir)) renameSync(dir, old);
     renameSync(staging, dir);
     rmSync(old, { recursive: true, force: true });
@@ -187,10 +190,10 @@ export class MemoryStore {
    * null when there is none or it does not fit (another dimension, another format, damaged).
    */
   load(dir: string): (SnapshotMeta & { facts: number }) | null {
-    // A crash during the swap in save() can leave only the previous snapshot, under `.old`.
-    const from = existsSync(path.join(dir, 'manifest.json')) ? dir : `${dir}.old`;
+    removeAbandoned(dir);
+    const from = existsSync(path.join(dir, 'manifest.json')) ? dir : previousSnapshot(dir);
+    if (!from) return null;
     const manifestPath = path.join(from, 'manifest.json');
-    if (!existsSync(manifestPath)) return null;
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as SnapshotMeta & {
       format: number;
       dimension: number;
@@ -262,6 +265,43 @@ export class MemoryStore {
     }
     return partition;
   }
+}
+
+/** Deletes the half-written staging folders of processes that died while saving. */
+function removeAbandoned(dir: string): void {
+  const parent = path.dirname(dir);
+  const prefix = `${path.basename(dir)}.staging-`;
+  if (!existsSync(parent)) return;
+  for (const name of readdirSync(parent)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(name.slice(prefix.length).split('-')[0]);
+    if (pid === process.pid || isAlive(pid)) continue;
+    rmSync(path.join(parent, name), { recursive: true, force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A crash between the two renames in save() leaves only the previous snapshot, under
+ * `<dir>.old-*`: the newest such folder with a manifest, if any.
+ */
+function previousSnapshot(dir: string): string | null {
+  const parent = path.dirname(dir);
+  const prefix = `${path.basename(dir)}.old-`;
+  if (!existsSync(parent)) return null;
+  const candidates = readdirSync(parent)
+    .filter((name) => name.startsWith(prefix) && existsSync(path.join(parent, name, 'manifest.json')))
+    .map((name) => path.join(parent, name))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return candidates[0] ?? null;
 }
 
 /** Buffered sequential writes: a snapshot can be gigabytes, so it is never built in memory. */

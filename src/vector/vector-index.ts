@@ -68,7 +68,9 @@ export type ProgressListener = (done: number, total: number) => void;
  * came after, which is also how it repairs itself after a crash: no vector missing, none orphaned.
  */
 export class VectorIndex {
-  private readonly worker: Worker;
+  private worker!: Worker;
+  private recovering: NodeJS.Timeout | null = null;
+  private recoverDelayMs = 1000;
   private readonly pending = new Map<
     number,
     { resolve: (value: unknown) => void; reject: (error: Error) => void }
@@ -91,21 +93,31 @@ export class VectorIndex {
     private readonly db: Db,
     readonly options: VectorIndexOptions,
   ) {
-    const { dimension, hnswThreshold, connectivity, expansionAdd, expansionSearch, quantization } = options;
-    this.worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
+    this.spawnWorker();
+  }
+
+  private spawnWorker(): void {
+    const { dimension, hnswThreshold, connectivity, expansionAdd, expansionSearch, quantization } =
+      this.options;
+    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
       workerData: { dimension, hnswThreshold, connectivity, expansionAdd, expansionSearch, quantization },
     });
-    this.worker.on('message', (response: WorkerResponse) => {
+    worker.on('message', (response: WorkerResponse) => {
       const waiter = this.pending.get(response.id);
       if (!waiter) return;
       this.pending.delete(response.id);
       if ('error' in response) waiter.reject(new Error(`vector index worker: ${response.error}`));
       else waiter.resolve(response.result);
     });
-    this.worker.on('error', (error) => this.fail(error));
-    this.worker.on('exit', (code) => {
-      if (this.state !== 'closed') this.fail(new Error(`vector index worker exited with code ${code}`));
+    worker.on('error', (error) => {
+      if (worker === this.worker) this.fail(error);
     });
+    worker.on('exit', (code) => {
+      if (worker === this.worker && this.state !== 'closed') {
+        this.fail(new Error(`vector index worker exited with code ${code}`));
+      }
+    });
+    this.worker = worker;
   }
 
   get dimension(): number {
@@ -118,23 +130,57 @@ export class VectorIndex {
    */
   start(onProgress?: ProgressListener, options: { fromScratch?: boolean } = {}): Promise<void> {
     this.ready ??= this.open(onProgress, options.fromScratch ?? false).then(
-      () => {
-        this.state = 'ready';
-        const sync = setInterval(
-          () => void this.sync().catch((error) => this.logSyncError(error)),
-          this.options.syncIntervalMs,
-        );
-        const save = setInterval(() => void this.maintain(), this.options.saveIntervalMs);
-        sync.unref();
-        save.unref();
-        this.timers.push(sync, save);
-      },
+      () => this.followChanges(),
       (error: unknown) => {
         this.fail(error);
         throw error;
       },
     );
     return this.ready;
+  }
+
+  private followChanges(): void {
+    this.state = 'ready';
+    this.recoverDelayMs = 1000;
+    if (this.timers.length) return;
+    const sync = setInterval(
+      () => void this.sync().catch((error) => this.logSyncError(error)),
+      this.options.syncIntervalMs,
+    );
+    const save = setInterval(() => void this.maintain(), this.options.saveIntervalMs);
+    sync.unref();
+    save.unref();
+    this.timers.push(sync, save);
+  }
+
+  /**
+   * After a failure (the worker died, or the database was unreachable while opening), starts over
+   * the way a restart would: a new worker loads the last snapshot and replays the change log.
+   */
+  private scheduleRecovery(): void {
+    if (this.recovering || this.state === 'closed') return;
+    const delay = this.recoverDelayMs;
+    this.recoverDelayMs = Math.min(this.recoverDelayMs * 2, 30_000);
+    this.recovering = setTimeout(() => {
+      this.recovering = null;
+      if (this.state === 'closed') return;
+      this.options.logger.info(
+        { afterMs: delay },
+        'vector index: recovering from its snapshot and the change log',
+      );
+      void this.worker.terminate().catch(() => {});
+      this.spawnWorker();
+      this.state = 'starting';
+      this.error = null;
+      this.syncing = null;
+      this.seen.clear();
+      this.gapSince.clear();
+      this.open(undefined, false).then(
+        () => this.followChanges(),
+        (error: unknown) => this.fail(error),
+      );
+    }, delay);
+    this.recovering.unref();
   }
 
   status(stats?: Awaited<ReturnType<Call<'stats'>>>): IndexStatus {
@@ -257,6 +303,7 @@ export class VectorIndex {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     for (const timer of this.timers) clearInterval(timer);
+    if (this.recovering) clearTimeout(this.recovering);
     try {
       if (this.state === 'ready') {
         await this.sync();
@@ -464,12 +511,14 @@ export class VectorIndex {
   }
 
   private fail(error: unknown): void {
+    if (this.state === 'closed') return;
     this.state = 'failed';
     this.error = error instanceof Error ? error.message : String(error);
-    this.options.logger.error({ err: error }, 'vector index failed');
+    this.options.logger.error({ err: error }, 'vector index failed; it will recover from its snapshot');
     for (const waiter of this.pending.values())
       waiter.reject(new Error(`vector index failed: ${this.error}`));
     this.pending.clear();
+    this.scheduleRecovery();
   }
 
   private call<K extends keyof WorkerCalls>(
