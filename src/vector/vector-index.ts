@@ -502,7 +502,9 @@ export class VectorIndex {
     }
     throw new EngramError(
       'INDEX_UNAVAILABLE',
-      `the vector index is unavailable: ${this.error ?? this.state}`,
+      this.state === 'closed'
+        ? 'the vector index is closed (the server is shutting down)'
+        : `the vector index failed (${this.error}) and is recovering; retry shortly`,
     );
   }
 
