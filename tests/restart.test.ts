@@ -50,7 +50,11 @@ describe.runIf(!unavailable)('PostgreSQL restarting under load', () => {
     };
     const writers = [0, 1, 2, 3].map(writer);
 
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Enough acknowledged writes first (a loaded machine may need more than a second for them).
+    const deadline = Date.now() + 15_000;
+    while (acknowledged.length <= 10 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const beforeRestart = acknowledged.length;
     // The writers keep going while the server is down for half a second.
     await postgres.restart(500);

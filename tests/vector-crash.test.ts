@@ -88,6 +88,8 @@ describe('vector index crash repair', () => {
     const vectors = new Map<string, Float32Array>();
     const acknowledged = new Set<string>();
     const forgotten = new Set<string>();
+    // A forget in flight at the kill may or may not have committed: such facts are checked neither way.
+    const forgetAttempted = new Set<string>();
     let stop = false;
     let written = 0;
 
@@ -109,6 +111,7 @@ describe('vector index crash repair', () => {
         acknowledged.add(fact.fact.id);
         vectors.set(fact.fact.id, vector);
         if (i % 5 === 4) {
+          forgetAttempted.add(fact.fact.id);
           const gone = await server.gql(ForgetFactDocument, { id: fact.fact.id }).catch(() => null);
           if (
             (gone?.data?.forgetFact as { __typename?: string } | undefined)?.__typename === 'ForgetSuccess'
@@ -154,7 +157,7 @@ describe('vector index crash repair', () => {
     // Every acknowledged fact is in the database and searchable; every forgotten one is gone.
     const restarted = await startServer(env);
     try {
-      const remaining = [...acknowledged].filter((id) => !forgotten.has(id));
+      const remaining = [...acknowledged].filter((id) => !forgetAttempted.has(id));
       expect(report.facts).toBeGreaterThanOrEqual(remaining.length);
       for (const id of [...remaining.slice(0, 40), ...remaining.slice(-40)]) {
         const entity = await factEntity(restarted.gql, id);
