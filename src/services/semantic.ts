@@ -200,6 +200,15 @@ export async function recall(
   ]);
   const similarity = new Map(semanticHits.map((hit) => [hit.factId, hit.similarity]));
   const bm25 = new Map(lexicalHits.map((hit) => [hit.factId, hit.score]));
+  // A fact found by its words only still has a meaning: score it by its real similarity, not 0.
+  if (vector) {
+    const wordsOnly = lexicalHits.map((hit) => hit.factId).filter((factId) => !similarity.has(factId));
+    const exact = await index.similarities(id, vector, wordsOnly);
+    wordsOnly.forEach((factId, i) => {
+      const value = exact[i];
+      if (value !== null && value !== undefined) similarity.set(factId, value);
+    });
+  }
   const candidateIds = [...new Set([...similarity.keys(), ...bm25.keys()])];
   if (candidateIds.length === 0) return [];
   const facts = await factsInOrder(deps, candidateIds);

@@ -134,6 +134,12 @@ export class Partition {
       .slice(0, k);
   }
 
+  /** The exact cosine similarity of one fact to the query; undefined when it has no vector here. */
+  similarity(factId: number, query: Float32Array): number | undefined {
+    const slot = this.slotOf.get(factId);
+    return slot === undefined ? undefined : this.dot(slot, query);
+  }
+
   /** Saves the HNSW graph, if any, so the next start need not rebuild it. */
   saveGraph(path: string): boolean {
     if (!this.graph) return false;

@@ -94,6 +94,12 @@ export class MemoryStore {
     return this.partitions.get(entityId)?.search(query, k, threshold) ?? [];
   }
 
+  /** Exact similarities of given facts of an entity to the query (null for a fact without a vector). */
+  similarities(entityId: number, query: Float32Array, factIds: number[]): (number | null)[] {
+    const partition = this.partitions.get(entityId);
+    return factIds.map((factId) => partition?.similarity(factId, query) ?? null);
+  }
+
   lexicalSearch(entityId: number, query: string, k: number): LexicalHit[] {
     const texts = this.texts.get(entityId);
     if (!texts) return [];

@@ -209,6 +209,12 @@ export class VectorIndex {
     return this.call('search', entityId, vector, k, threshold);
   }
 
+  /** Exact similarities of some of an entity's facts to a unit vector (null: no vector). */
+  async similarities(entityId: number, vector: Float32Array, factIds: number[]): Promise<(number | null)[]> {
+    this.assertReady();
+    return factIds.length ? this.call('similarities', entityId, vector, factIds) : [];
+  }
+
   /** BM25 over the entity's facts. */
   async lexicalSearch(entityId: number, query: string, k: number): Promise<LexicalHit[]> {
     this.assertReady();

@@ -13,6 +13,7 @@ export interface WorkerCalls {
     threshold?: number,
   ) => ReturnType<MemoryStore['search']>;
   lexicalSearch: (entityId: number, query: string, k: number) => ReturnType<MemoryStore['lexicalSearch']>;
+  similarities: (entityId: number, query: Float32Array, factIds: number[]) => (number | null)[];
   listFacts: () => ReturnType<MemoryStore['listFacts']>;
   stats: () => ReturnType<MemoryStore['stats']>;
   finishLoad: () => void;
@@ -37,6 +38,7 @@ const calls: WorkerCalls = {
   resetEntity: (entityId, states) => store.resetEntity(entityId, states),
   search: (entityId, query, k, threshold) => store.search(entityId, query, k, threshold),
   lexicalSearch: (entityId, query, k) => store.lexicalSearch(entityId, query, k),
+  similarities: (entityId, query, factIds) => store.similarities(entityId, query, factIds),
   listFacts: () => store.listFacts(),
   stats: () => store.stats(),
   finishLoad: () => store.finishLoad(),
