@@ -9,6 +9,10 @@ import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import type { JobQueue } from './augment/queue.ts';
+import { workerOptions } from './augment/setup.ts';
+import type { Extractor } from './augment/types.ts';
+import { AugmentationWorker } from './augment/worker.ts';
 import { createPrincipalResolver } from './auth/api-keys.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db/client.ts';
@@ -36,6 +40,11 @@ export interface AppOptions {
   embeddings?: EmbeddingService | null;
   /** A started index; @default none (semantic queries answer INDEX_UNAVAILABLE) */
   index?: VectorIndex | null;
+  /**
+   * Background augmentation: recorded turns are enqueued, and (with AUGMENTATION_CONCURRENCY > 0)
+   * this process runs workers from start() to stop(). @default none: nothing is enqueued
+   */
+  augmentation?: { extractor: Extractor; queue: JobQueue } | null;
 }
 
 export interface App {
@@ -46,6 +55,8 @@ export interface App {
   start(port?: number, host?: string): Promise<number>;
   /** Stops accepting work, lets open requests finish (up to SHUTDOWN_TIMEOUT_MS), closes sockets. */
   stop(): Promise<void>;
+  /** This process's augmentation workers; null when augmentation is off or runs elsewhere. */
+  worker: AugmentationWorker | null;
 }
 
 /** The enveloped execute/subscribe of one request, carried to graphql-ws through rootValue. */
@@ -119,7 +130,25 @@ export function buildApp(options: AppOptions): App {
     embeddings: options.embeddings ?? null,
     index: options.index ?? null,
     semantic: { dimension: env.VECTOR_DIMENSIONS, dedupeSimilarity: env.FACT_DEDUPE_SIMILARITY },
+    augmentation: null as { wake(): void } | null,
   };
+  const augmentation = options.augmentation ?? null;
+  const worker =
+    augmentation && env.AUGMENTATION_CONCURRENCY > 0
+      ? new AugmentationWorker(
+          base,
+          augmentation.queue,
+          augmentation.extractor,
+          workerOptions(env),
+          logger.child({ component: 'augmentation' }),
+          (outcome) => {
+            for (const change of outcome.facts) events.publish('fact-changed', outcome.entity, change);
+            for (const change of outcome.triples) events.publish('triple-changed', outcome.entity, change);
+            events.publish('augmentation-completed', outcome.entity, outcome.job);
+          },
+        )
+      : null;
+  if (augmentation) base.augmentation = { wake: () => worker?.wake() };
 
   const yoga = createYoga<Record<string, unknown>, Context>({
     schema,
@@ -144,7 +173,12 @@ export function buildApp(options: AppOptions): App {
       const header = connectionParams
         ? connectionAuthorization(connectionParams)
         : request?.headers.get('authorization');
-      return { ...base, principal: resolvePrincipal(header), counts: new RelationCounter(reader) };
+      return {
+        ...base,
+        jobs: augmentation?.queue ?? null,
+        principal: resolvePrincipal(header),
+        counts: new RelationCounter(reader),
+      };
     },
   });
 
@@ -239,15 +273,18 @@ export function buildApp(options: AppOptions): App {
     server,
     yoga,
     events,
+    worker,
     start: (port = env.PORT, host = env.HOST) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
           server.off('error', reject);
+          worker?.start();
           resolve((server.address() as AddressInfo).port);
         });
       }),
     stop: async () => {
+      await worker?.stop(env.SHUTDOWN_TIMEOUT_MS);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await wsServer.dispose();
       server.closeIdleConnections();

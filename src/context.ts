@@ -1,3 +1,4 @@
+import type { JobQueue } from './augment/queue.ts';
 import type { Principal } from './auth/principal.ts';
 import type { Db } from './db/client.ts';
 import type { RelationCounter } from './db/relation-counts.ts';
@@ -15,4 +16,6 @@ export interface Context extends ServiceDeps {
   reader: Db;
   /** Per-request batched counts for connection totals. */
   counts: RelationCounter;
+  /** The augmentation job queue; null when augmentation is off. */
+  jobs: JobQueue | null;
 }

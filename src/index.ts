@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { buildApp } from './app.ts';
+import { createExtractor, createJobQueue } from './augment/setup.ts';
 import { openDatabase, openReader } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
 import { createEmbedder, localModelOptions } from './embed/create.ts';
@@ -58,7 +59,11 @@ async function serve(): Promise<void> {
   const index = createVectorIndex(env, reader, logger, embeddings.status().model);
   // Searchable when built; until then semantic queries answer INDEX_NOT_READY.
   index?.start().catch(() => {});
-  const app = buildApp({ env, db, reader, logger, embeddings, index });
+  const augmentation =
+    env.AUGMENTATION === 'on'
+      ? { extractor: createExtractor(env, logger), queue: createJobQueue(env, db) }
+      : null;
+  const app = buildApp({ env, db, reader, logger, embeddings, index, augmentation });
   const port = await app.start().catch((error: NodeJS.ErrnoException) => {
     if (error.code !== 'EADDRINUSE' && error.code !== 'EACCES') throw error;
     logger.fatal(`cannot listen on port ${env.PORT} (${error.code}): set PORT to a free port`);
@@ -194,6 +199,58 @@ program
       await embeddings.close();
       await db.$disconnect();
     }
+  });
+
+program
+  .command('worker')
+  .description('run augmentation workers only (no HTTP): for scaling extraction apart from serving')
+  .action(async () => {
+    const env = loadEnv();
+    const logger = createLogger(env);
+    if (env.MIGRATE_ON_START) await migrate(env, logger);
+    const options = { url: env.DATABASE_URL, provider: databaseProvider(env), pool: poolOptions(env) };
+    const db = await openDatabase(options);
+    const reader = await openReader(db, options);
+    const embeddings = new EmbeddingService({
+      embedder: createEmbedder(env),
+      logger,
+      cacheSize: env.EMBEDDING_CACHE_SIZE,
+    });
+    embeddings.start();
+    const index = createVectorIndex(env, reader, logger, embeddings.status().model);
+    index?.start().catch(() => {});
+    const { AugmentationWorker } = await import('./augment/worker.ts');
+    const { workerOptions } = await import('./augment/setup.ts');
+    const { createEventBus } = await import('./events/pubsub.ts');
+    const deps = {
+      db,
+      reader,
+      events: createEventBus(),
+      limits: { maxContentLength: env.MAX_CONTENT_LENGTH, maxItemsPerCall: env.MAX_ITEMS_PER_CALL },
+      embeddings,
+      index,
+      semantic: { dimension: env.VECTOR_DIMENSIONS, dedupeSimilarity: env.FACT_DEDUPE_SIMILARITY },
+      augmentation: null,
+    };
+    const worker = new AugmentationWorker(
+      deps,
+      createJobQueue(env, db),
+      createExtractor(env, logger),
+      { ...workerOptions(env), concurrency: Math.max(1, env.AUGMENTATION_CONCURRENCY) },
+      logger.child({ component: 'augmentation' }),
+    );
+    worker.start();
+    logger.info({ extractor: env.AUGMENTATION_EXTRACTOR }, 'augmentation worker running');
+    const shutdown = async () => {
+      await worker.stop(env.SHUTDOWN_TIMEOUT_MS);
+      await index?.close();
+      await embeddings.close();
+      await db.$disconnect();
+      if (reader !== db) await reader.$disconnect();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown());
+    process.on('SIGTERM', () => void shutdown());
   });
 
 program

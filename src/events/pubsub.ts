@@ -1,7 +1,7 @@
 import { createPubSub } from 'graphql-yoga';
-import type { ConversationMessage, EntityFact, Triple } from '../db/generated/client.ts';
+import type { AugmentationJob, ConversationMessage, EntityFact, Triple } from '../db/generated/client.ts';
 
-export type ChangeKind = 'CREATED' | 'MENTIONED' | 'FORGOTTEN';
+export type ChangeKind = 'CREATED' | 'MENTIONED' | 'FORGOTTEN' | 'SUPERSEDED';
 
 export interface FactChangedEvent {
   kind: ChangeKind;
@@ -24,6 +24,7 @@ export type EngramTopics = {
   'message-added': [sessionId: number, payload: ConversationMessage];
   'fact-changed': [entityExternalId: string, payload: FactChangedEvent];
   'triple-changed': [entityExternalId: string, payload: TripleChangedEvent];
+  'augmentation-completed': [entityExternalId: string, payload: AugmentationJob];
 };
 
 export type EngramPubSub = ReturnType<typeof createEventBus>;

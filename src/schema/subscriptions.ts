@@ -3,6 +3,7 @@ import { assertEntityAccess } from '../auth/principal.ts';
 import type { FactChangedEvent, TripleChangedEvent } from '../events/pubsub.ts';
 import { builder } from './builder.ts';
 import { sessionWhere } from './queries.ts';
+import { AugmentationJobNode } from './types/AugmentationJob.ts';
 import { MessageNode } from './types/Conversation.ts';
 import { ChangeKindEnum } from './types/enums.ts';
 import { FactNode } from './types/Fact.ts';
@@ -61,6 +62,16 @@ builder.subscriptionFields((t) => ({
       return ctx.events.subscribe('fact-changed', args.entity);
     },
     resolve: (event) => event,
+  }),
+  augmentationCompleted: t.field({
+    type: AugmentationJobNode,
+    description: 'Augmentation jobs of one entity as they complete (their facts and triples are written).',
+    args: { entity: t.arg.string({ required: true, description: 'External id of the entity.' }) },
+    subscribe: (_root, args, ctx) => {
+      assertEntityAccess(ctx.principal, args.entity);
+      return ctx.events.subscribe('augmentation-completed', args.entity);
+    },
+    resolve: (job) => job,
   }),
   tripleChanged: t.field({
     type: TripleChanged,

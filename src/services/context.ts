@@ -29,6 +29,14 @@ export interface ServiceDeps {
   /** The per-entity vector and BM25 index; null when VECTOR_INDEX=off. */
   index: VectorIndex | null;
   semantic: SemanticSettings;
+  /** Background augmentation; null when AUGMENTATION=off (no jobs are enqueued). */
+  augmentation: AugmentationHook | null;
+}
+
+/** What writers need from augmentation: a job is enqueued in their transaction, then workers are woken. */
+export interface AugmentationHook {
+  /** Tells this process's workers that a job is waiting (others find it by polling). */
+  wake(): void;
 }
 
 /** The Prisma client inside `$transaction(async (tx) => ...)`. */

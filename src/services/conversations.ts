@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { enqueueAugmentation } from '../augment/queue.ts';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Conversation, ConversationMessage } from '../db/generated/client.ts';
 import { inTransaction, type ServiceDeps, upsertEntity, upsertProcess } from './context.ts';
@@ -125,9 +126,20 @@ export async function recordConversation(
         }),
       );
     }
+    const first = messages[0];
+    const last = messages.at(-1);
+    if (deps.augmentation && first && last) {
+      await enqueueAugmentation(tx, {
+        conversationId: conversation.id,
+        entityId: entity.id,
+        firstMessageId: first.id,
+        lastMessageId: last.id,
+      });
+    }
     return { conversation, messages };
   });
 
+  deps.augmentation?.wake();
   for (const message of result.messages) {
     deps.events.publish('message-added', result.conversation.sessionId, message);
   }

@@ -125,9 +125,61 @@ export async function rememberFact(
 ): Promise<FactChange> {
   const input = parseInput(inputSchema(deps), raw);
   assertEntityAccess(principal, input.entity);
+  const prepared = await prepareFact(deps, input.entity, { ...input, category: input.category ?? 'FACT' });
+  const change = await inTransaction(deps, async (tx) => {
+    const entity = await upsertEntity(tx, input.entity);
+    const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
+    return storeFact(tx, { id: entity.id, externalId: input.entity }, prepared, source);
+  });
+
+  await syncIndex(deps);
+  deps.events.publish('fact-changed', input.entity, change);
+  return change;
+}
+
+/** A fact ready to be written: its hash, and its vector and near-duplicate when there are. */
+export interface PreparedFact {
+  content: string;
+  contentHash: string;
+  category: FactCategoryName;
+  embedded: FactVector | null;
+  /** The existing fact this one is a near-duplicate of. */
+  duplicateOf: number | null;
+}
+
+/**
+ * The work before the transaction (embedding can take milliseconds to seconds, so it is not done
+ * while holding a transaction open): the content's hash, its vector, and a near-duplicate.
+ */
+export async function prepareFact(
+  deps: ServiceDeps,
+  entity: string,
+  input: {
+    content: string;
+    category: FactCategoryName;
+    embedding?: number[] | null;
+    embeddingModel?: string | null;
+  },
+): Promise<PreparedFact> {
   const contentHash = factContentHash(input.content);
-  const embedded = await factVector(deps, input, contentHash);
-  const duplicateOf = embedded ? await nearDuplicate(deps, input.entity, embedded.vector) : null;
+  const embedded = await factVector(deps, { entity, ...input }, contentHash);
+  const duplicateOf = embedded ? await nearDuplicate(deps, entity, embedded.vector) : null;
+  return { content: input.content, contentHash, category: input.category, embedded, duplicateOf };
+}
+
+/**
+ * Writes a prepared fact inside the caller's transaction: a new row, one more mention of the same
+ * content, or one more mention of the near-duplicate it resembles; with provenance, and with a
+ * vector_change row whenever the index must pick it up.
+ */
+export async function storeFact(
+  tx: Tx,
+  entity: { id: number; externalId: string },
+  prepared: PreparedFact,
+  source: { messageId: number; conversationId: number } | null,
+  now = new Date(),
+): Promise<FactChange> {
+  const { embedded, duplicateOf, contentHash } = prepared;
   const vectorData = embedded
     ? {
         embedding: vectorToBytes(embedded.vector),
@@ -135,47 +187,37 @@ export async function rememberFact(
         embeddingDim: embedded.vector.length,
       }
     : {};
-
-  const change = await inTransaction(deps, async (tx) => {
-    const entity = await upsertEntity(tx, input.entity);
-    const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
-    const now = new Date();
-    // A near-duplicate counts as one more mention of the fact it resembles (if it still exists).
-    const merged = duplicateOf
-      ? await tx.entityFact
-          .update({
-            where: { id: duplicateOf, entityId: entity.id },
-            data: { mentionCount: { increment: 1 }, lastMentionedAt: now },
-          })
-          .catch((error: { code?: string }) => {
-            if (error.code === 'P2025') return null;
-            throw error;
-          })
-      : null;
-    const fact =
-      merged ??
-      (await tx.entityFact.upsert({
-        where: { entityId_contentHash: { entityId: entity.id, contentHash } },
-        create: {
-          entityId: entity.id,
-          content: input.content,
-          contentHash,
-          category: input.category ?? 'FACT',
-          lastMentionedAt: now,
-          createdAt: now,
-          ...vectorData,
-        },
-        update: { mentionCount: { increment: 1 }, lastMentionedAt: now, ...vectorData },
-      }));
-    if (source) await tx.factMention.create({ data: { factId: fact.id, ...source } });
-    const kind: ChangeKind = fact.mentionCount === 1 ? 'CREATED' : 'MENTIONED';
-    if (kind === 'CREATED' || (embedded && !merged)) await recordVectorChange(tx, entity.id, fact.id);
-    return { kind, fact, entity: input.entity };
-  });
-
-  await syncIndex(deps);
-  deps.events.publish('fact-changed', input.entity, change);
-  return change;
+  // A near-duplicate counts as one more mention of the fact it resembles (if it still exists).
+  const merged = duplicateOf
+    ? await tx.entityFact
+        .update({
+          where: { id: duplicateOf, entityId: entity.id },
+          data: { mentionCount: { increment: 1 }, lastMentionedAt: now },
+        })
+        .catch((error: { code?: string }) => {
+          if (error.code === 'P2025') return null;
+          throw error;
+        })
+    : null;
+  const fact =
+    merged ??
+    (await tx.entityFact.upsert({
+      where: { entityId_contentHash: { entityId: entity.id, contentHash } },
+      create: {
+        entityId: entity.id,
+        content: prepared.content,
+        contentHash,
+        category: prepared.category,
+        lastMentionedAt: now,
+        createdAt: now,
+        ...vectorData,
+      },
+      update: { mentionCount: { increment: 1 }, lastMentionedAt: now, ...vectorData },
+    }));
+  if (source) await tx.factMention.create({ data: { factId: fact.id, ...source } });
+  const kind: ChangeKind = fact.mentionCount === 1 ? 'CREATED' : 'MENTIONED';
+  if (kind === 'CREATED' || (embedded && !merged)) await recordVectorChange(tx, entity.id, fact.id);
+  return { kind, fact, entity: entity.externalId };
 }
 
 /**

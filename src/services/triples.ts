@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { isFunctionalPredicate } from '../augment/predicates.ts';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Triple } from '../db/generated/client.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
-import { inTransaction, resolveSourceMessage, type ServiceDeps, upsertEntity } from './context.ts';
+import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { externalIdSchema, graphNameSchema, parseInput } from './validation.ts';
 
@@ -92,48 +93,86 @@ export async function addTriples(
   const changes = await inTransaction(deps, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
-    const now = new Date();
-    const result: TripleChange[] = [];
-    for (const item of input.triples) {
-      const subject = await tx.tripleSubject.upsert({
-        where: { name: item.subject },
-        create: { name: item.subject, type: item.subjectType ?? null },
-        update: item.subjectType ? { type: item.subjectType } : {},
-      });
-      const predicate = await tx.triplePredicate.upsert({
-        where: { name: item.predicate },
-        create: { name: item.predicate },
-        update: {},
-      });
-      const object = await tx.tripleObject.upsert({
-        where: { name: item.object },
-        create: { name: item.object, type: item.objectType ?? null },
-        update: item.objectType ? { type: item.objectType } : {},
-      });
-      const key = {
-        entityId: entity.id,
-        subjectId: subject.id,
-        predicateId: predicate.id,
-        objectId: object.id,
-      };
-      const triple = await tx.triple.upsert({
-        where: { entityId_subjectId_predicateId_objectId: key },
-        create: { ...key, lastMentionedAt: now, validFrom: now, createdAt: now },
-        update: { mentionCount: { increment: 1 }, lastMentionedAt: now },
-      });
-      if (source)
-        await tx.tripleMention.create({ data: { tripleId: triple.id, messageId: source.messageId } });
-      result.push({
-        kind: triple.mentionCount === 1 ? 'CREATED' : 'MENTIONED',
-        triple,
-        entity: input.entity,
-      });
-    }
-    return result;
+    return storeTriples(
+      tx,
+      { id: entity.id, externalId: input.entity },
+      input.triples,
+      source?.messageId ?? null,
+    );
   });
 
   for (const change of changes) deps.events.publish('triple-changed', input.entity, change);
   return changes;
+}
+
+/**
+ * Writes triples inside the caller's transaction: shared names upserted, a repeated triple
+ * counted, provenance recorded. A triple whose predicate is functional (lives_in: one current
+ * value) closes the validity of the entity's other open triples with the same subject and
+ * predicate (SUPERSEDED), and a closed triple said again holds again from now.
+ */
+export async function storeTriples(
+  tx: Tx,
+  entity: { id: number; externalId: string },
+  items: TripleInput[],
+  sourceMessageId: number | null,
+  now = new Date(),
+): Promise<TripleChange[]> {
+  const result: TripleChange[] = [];
+  for (const item of items) {
+    const subject = await tx.tripleSubject.upsert({
+      where: { name: item.subject },
+      create: { name: item.subject, type: item.subjectType ?? null },
+      update: item.subjectType ? { type: item.subjectType } : {},
+    });
+    const predicate = await tx.triplePredicate.upsert({
+      where: { name: item.predicate },
+      create: { name: item.predicate },
+      update: {},
+    });
+    const object = await tx.tripleObject.upsert({
+      where: { name: item.object },
+      create: { name: item.object, type: item.objectType ?? null },
+      update: item.objectType ? { type: item.objectType } : {},
+    });
+    const key = {
+      entityId: entity.id,
+      subjectId: subject.id,
+      predicateId: predicate.id,
+      objectId: object.id,
+    };
+    if (isFunctionalPredicate(item.predicate)) {
+      const current = await tx.triple.findMany({
+        where: {
+          entityId: entity.id,
+          subjectId: subject.id,
+          predicateId: predicate.id,
+          objectId: { not: object.id },
+          validTo: null,
+        },
+      });
+      for (const old of current) {
+        const closed = await tx.triple.update({ where: { id: old.id }, data: { validTo: now } });
+        result.push({ kind: 'SUPERSEDED', triple: closed, entity: entity.externalId });
+      }
+    }
+    let triple = await tx.triple.upsert({
+      where: { entityId_subjectId_predicateId_objectId: key },
+      create: { ...key, lastMentionedAt: now, validFrom: now, createdAt: now },
+      update: { mentionCount: { increment: 1 }, lastMentionedAt: now },
+    });
+    if (triple.validTo !== null) {
+      triple = await tx.triple.update({ where: { id: triple.id }, data: { validFrom: now, validTo: null } });
+    }
+    if (sourceMessageId)
+      await tx.tripleMention.create({ data: { tripleId: triple.id, messageId: sourceMessageId } });
+    result.push({
+      kind: triple.mentionCount === 1 ? 'CREATED' : 'MENTIONED',
+      triple,
+      entity: entity.externalId,
+    });
+  }
+  return result;
 }
 
 /** Deletes one triple of an entity (the shared names stay). */

@@ -3,6 +3,8 @@ import { type ExecutionResult, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type App, buildApp } from '../../src/app.ts';
+import { createExtractor, createJobQueue } from '../../src/augment/setup.ts';
+import type { Extractor } from '../../src/augment/types.ts';
 import { type Db, openDatabase, openReader } from '../../src/db/client.ts';
 import { migrateDatabase } from '../../src/db/migrate.ts';
 import { createEmbedder } from '../../src/embed/create.ts';
@@ -47,6 +49,8 @@ export interface TestServerOptions {
   env?: Record<string, string>;
   /** Sees every SQL statement the server sends. */
   onQuery?: (sql: string) => void;
+  /** The augmentation extractor; @default the one AUGMENTATION_EXTRACTOR names. */
+  extractor?: Extractor;
   /** The embedding provider; @default the one EMBEDDING_PROVIDER names: none unless a test sets it. */
   embedder?: Embedder;
 }
@@ -62,6 +66,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     LOG_LEVEL: 'silent',
     DATABASE_URL: databaseUrl,
     EMBEDDING_PROVIDER: 'none',
+    // Background extraction would add facts behind the tests' backs; its own tests turn it on.
+    AUGMENTATION: 'off',
     VECTOR_INDEX_PATH: 'memory',
     ...options.env,
   });
@@ -76,7 +82,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   if (embeddings.status().state !== 'disabled') await embeddings.embed(['warm-up'], 'query').catch(() => {});
   const index = createVectorIndex(env, reader, logger, embeddings.status().model);
   await index?.start();
-  const app = buildApp({ env, db, reader, logger, embeddings, index });
+  const augmentation =
+    env.AUGMENTATION === 'on'
+      ? { extractor: options.extractor ?? createExtractor(env, logger), queue: createJobQueue(env, db) }
+      : null;
+  const app = buildApp({ env, db, reader, logger, embeddings, index, augmentation });
   const port = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}/graphql`;
   const wsUrl = `ws://127.0.0.1:${port}/graphql`;

@@ -1,12 +1,35 @@
 import { builder, maxPageSize } from '../builder.ts';
 import { totalCountField } from '../total-count.ts';
+import { JobStatusEnum } from './AugmentationJob.ts';
 import { MessageRoleEnum } from './enums.ts';
 
 export const ConversationNode = builder.prismaNode('Conversation', {
   description: 'A run of messages inside a session.',
   id: { field: 'id', description: 'Global id.' },
   fields: (t) => ({
-    summary: t.exposeString('summary', { nullable: true, description: 'A short summary, when one exists.' }),
+    summary: t.exposeString('summary', {
+      nullable: true,
+      description:
+        'A short summary: written by augmentation (an LLM, or extractive without one) or given by the caller.',
+    }),
+    augmentationStatus: t.field({
+      type: JobStatusEnum,
+      nullable: true,
+      description:
+        'Augmentation of the conversation as a whole: PARKED if any job is, else RUNNING or PENDING while any is, else DONE; null when none was enqueued.',
+      select: { jobs: { select: { status: true } } },
+      resolve: (conversation) => {
+        const statuses = new Set(conversation.jobs.map((job) => job.status));
+        if (statuses.size === 0) return null;
+        for (const status of ['PARKED', 'RUNNING', 'PENDING'] as const)
+          if (statuses.has(status)) return status;
+        return 'DONE';
+      },
+    }),
+    augmentationJobs: t.relation('jobs', {
+      description: 'Its augmentation jobs, oldest first.',
+      query: { orderBy: { id: 'asc' } },
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the conversation started.' }),
     session: t.relation('session', { description: 'The session it belongs to.' }),
     messages: t.relatedConnection(

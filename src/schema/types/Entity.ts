@@ -24,8 +24,17 @@ function triplesWhere(args: {
   subject?: string | null;
   predicate?: string | null;
   object?: string | null;
+  asOf?: Date | null;
+  includeHistory?: boolean | null;
 }): Prisma.TripleWhereInput {
+  // As of a moment: what held then. Otherwise what holds now, unless the history is asked for.
+  const validity: Prisma.TripleWhereInput = args.asOf
+    ? { validFrom: { lte: args.asOf }, OR: [{ validTo: null }, { validTo: { gt: args.asOf } }] }
+    : args.includeHistory
+      ? {}
+      : { validTo: null };
   return {
+    ...validity,
     ...(args.subject ? { subject: { name: args.subject } } : {}),
     ...(args.predicate ? { predicate: { name: normalizePredicate(args.predicate) } } : {}),
     ...(args.object ? { object: { name: args.object } } : {}),
@@ -72,11 +81,21 @@ export const EntityNode = builder.prismaNode('Entity', {
       {
         cursor: 'id',
         maxSize: maxPageSize,
-        description: 'Subject–predicate–object statements about the entity, most recently mentioned first.',
+        description:
+          'Subject–predicate–object statements about the entity that hold now (or at `asOf`), most recently mentioned first.',
         args: {
           subject: t.arg.string({ required: false, description: 'Only triples with this subject name.' }),
           predicate: t.arg.string({ required: false, description: 'Only triples with this predicate name.' }),
           object: t.arg.string({ required: false, description: 'Only triples with this object name.' }),
+          asOf: t.arg({
+            type: 'DateTime',
+            required: false,
+            description: 'The triples that held at this moment (superseded ones included). @default now',
+          }),
+          includeHistory: t.arg.boolean({
+            required: false,
+            description: 'Without asOf: also the triples that no longer hold. @default false',
+          }),
         },
         query: (args) => ({
           where: triplesWhere(args),

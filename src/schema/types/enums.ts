@@ -28,6 +28,10 @@ export const ChangeKindEnum = builder.enumType('ChangeKind', {
     CREATED: { description: 'It was remembered for the first time.' },
     MENTIONED: { description: 'It was said again: its mention count went up.' },
     FORGOTTEN: { description: 'It was deleted.' },
+    SUPERSEDED: {
+      description:
+        'A triple stopped holding: a newer one with the same subject and functional predicate replaced it.',
+    },
   },
 });
 

@@ -1,0 +1,141 @@
+import type { Db } from '../db/client.ts';
+import type { AugmentationJob, Prisma } from '../db/generated/client.ts';
+import type { Tx } from '../services/context.ts';
+
+/** How jobs are leased and retried; every field comes from configuration. */
+export interface QueueOptions {
+  /** Who holds a lease: unique per worker process. */
+  owner: string;
+  /** How long a claimed job is this worker's; after that another worker may take it over. @default 120000 */
+  leaseMs: number;
+  /** Runs before a failing job is parked. @default 5 */
+  maxAttempts: number;
+  /** First retry delay; doubled per attempt (with jitter), at most 5 minutes. @default 1000 */
+  backoffMs: number;
+}
+
+/** The messages a job covers, enqueued with them. */
+export interface NewJob {
+  conversationId: number;
+  entityId: number;
+  firstMessageId: number;
+  lastMessageId: number;
+}
+
+/** Adds a job inside the transaction that stored its messages: both commit or neither does. */
+export function enqueueAugmentation(tx: Tx, job: NewJob) {
+  return tx.augmentationJob.create({ data: job });
+}
+
+/**
+ * The job queue on Engram's own database, so the embedded default needs no other service.
+ * Workers claim jobs one row at a time with a conditional update (status and lease checked in
+ * the same statement), which every supported database makes atomic: any number of worker
+ * processes can share the queue, on PostgreSQL, MySQL/MariaDB, CockroachDB and SQLite alike. A
+ * job whose worker died is claimed again when its lease runs out.
+ */
+export class JobQueue {
+  constructor(
+    private readonly db: Db,
+    readonly options: QueueOptions,
+  ) {}
+
+  private claimable(now: Date): Prisma.AugmentationJobWhereInput {
+    return {
+      OR: [
+        { status: 'PENDING', runAt: { lte: now } },
+        { status: 'RUNNING', leaseUntil: { lt: now } },
+      ],
+    };
+  }
+
+  /** Leases up to `count` due jobs, oldest first. */
+  async claim(count: number): Promise<AugmentationJob[]> {
+    if (count <= 0) return [];
+    const now = new Date();
+    const candidates = await this.db.augmentationJob.findMany({
+      where: this.claimable(now),
+      orderBy: { id: 'asc' },
+      take: count * 2,
+      select: { id: true },
+    });
+    const claimed: number[] = [];
+    for (const { id } of candidates) {
+      if (claimed.length >= count) break;
+      const won = await this.db.augmentationJob.updateMany({
+        where: { id, ...this.claimable(now) },
+        data: {
+          status: 'RUNNING',
+          leaseOwner: this.options.owner,
+          leaseUntil: new Date(now.getTime() + this.options.leaseMs),
+          attempts: { increment: 1 },
+          startedAt: now,
+        },
+      });
+      if (won.count === 1) claimed.push(id);
+    }
+    if (claimed.length === 0) return [];
+    return this.db.augmentationJob.findMany({
+      where: { id: { in: claimed }, leaseOwner: this.options.owner },
+      orderBy: { id: 'asc' },
+    });
+  }
+
+  /**
+   * Marks a job done inside the transaction that writes its results. False when the lease was
+   * lost (another worker took the job over): the caller must roll back, so the results are
+   * written exactly once, by whoever completes the job.
+   */
+  async complete(
+    tx: Tx,
+    job: AugmentationJob,
+    outcome: {
+      extractor: string;
+      inputTokens: number;
+      outputTokens: number;
+      factsFound: number;
+      triplesFound: number;
+    },
+  ): Promise<boolean> {
+    const done = await tx.augmentationJob.updateMany({
+      where: { id: job.id, leaseOwner: this.options.owner, status: 'RUNNING' },
+      data: { status: 'DONE', completedAt: new Date(), leaseUntil: null, lastError: null, ...outcome },
+    });
+    return done.count === 1;
+  }
+
+  /** Schedules a retry with backoff, or parks the job (with its error) when retrying is pointless. */
+  async fail(job: AugmentationJob, error: string, retryable: boolean): Promise<'retry' | 'parked'> {
+    const park = !retryable || job.attempts >= this.options.maxAttempts;
+    const delay = Math.min(this.options.backoffMs * 2 ** (job.attempts - 1), 300_000) * (0.5 + Math.random());
+    await this.db.augmentationJob.updateMany({
+      where: { id: job.id, leaseOwner: this.options.owner, status: 'RUNNING' },
+      data: park
+        ? { status: 'PARKED', lastError: error.slice(0, 2000), leaseUntil: null }
+        : {
+            status: 'PENDING',
+            lastError: error.slice(0, 2000),
+            leaseUntil: null,
+            runAt: new Date(Date.now() + delay),
+          },
+    });
+    return park ? 'parked' : 'retry';
+  }
+
+  /** Puts a parked (or, with `force`, completed) job back in the queue with fresh attempts. */
+  async requeue(jobId: number, force = false): Promise<AugmentationJob | null> {
+    const updated = await this.db.augmentationJob.updateMany({
+      where: { id: jobId, status: { in: force ? ['PARKED', 'DONE'] : ['PARKED'] } },
+      data: {
+        status: 'PENDING',
+        attempts: 0,
+        runAt: new Date(),
+        leaseOwner: null,
+        leaseUntil: null,
+        completedAt: null,
+      },
+    });
+    if (updated.count === 0) return null;
+    return this.db.augmentationJob.findUnique({ where: { id: jobId } });
+  }
+}

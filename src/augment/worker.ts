@@ -1,0 +1,249 @@
+import { z } from 'zod';
+import type { AugmentationJob } from '../db/generated/client.ts';
+import type { Logger } from '../observability/logger.ts';
+import { inTransaction, type ServiceDeps } from '../services/context.ts';
+import { type FactChange, prepareFact, storeFact, syncIndex } from '../services/facts.ts';
+import { storeTriples, type TripleChange } from '../services/triples.ts';
+import { contentSchema, graphNameSchema } from '../services/validation.ts';
+import { normalizePredicate } from './predicates.ts';
+import type { JobQueue } from './queue.ts';
+import { extractiveSummary } from './summary.ts';
+import type { ExtractedFact, ExtractedTriple, Extraction, Extractor } from './types.ts';
+
+/** How workers run; every field comes from configuration. */
+export interface WorkerOptions {
+  /** Jobs run at the same time in this process. @default 2 */
+  concurrency: number;
+  /** Most jobs claimed per poll. @default 10 */
+  batchSize: number;
+  /** How often the queue is polled when idle (in-process writes wake the workers at once). @default 250 */
+  pollMs: number;
+  /** Longest one extraction may take before it is abandoned and retried. @default 60000 */
+  jobTimeoutMs: number;
+}
+
+/** What happened to one job, for events and logs. */
+export interface JobOutcome {
+  job: AugmentationJob;
+  entity: string;
+  facts: FactChange[];
+  triples: TripleChange[];
+}
+
+/** Errors an extractor marks as not worth retrying (a refused key, a malformed request). */
+function isRetryable(error: unknown): boolean {
+  const retryable = (error as { retryable?: unknown } | null)?.retryable;
+  return typeof retryable === 'boolean' ? retryable : true;
+}
+
+/**
+ * Runs augmentation jobs: claims them from the queue, extracts facts, triples and a summary from
+ * the job's messages, and writes the results in the same transaction that marks the job done.
+ * Failures are retried with backoff and parked after the last attempt, with their error.
+ */
+export class AugmentationWorker {
+  private running = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private wakeUp: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private readonly aborts = new Set<AbortController>();
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    private readonly queue: JobQueue,
+    private readonly extractor: Extractor,
+    private readonly options: WorkerOptions,
+    private readonly logger: Logger,
+    /** Called after a job's results are committed (events, metrics). */
+    private readonly onCompleted: (outcome: JobOutcome) => void = () => {},
+  ) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** A job was just enqueued in this process: look now rather than at the next poll. */
+  wake(): void {
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming, lets running jobs finish (up to `timeoutMs`, then abandons them to their lease). */
+  async stop(timeoutMs = 10_000): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    const finished = Promise.all(this.inFlight);
+    const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+    await Promise.race([finished, timer]);
+    for (const abort of this.aborts) abort.abort();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = this.options.concurrency - this.inFlight.size;
+      let claimed: AugmentationJob[] = [];
+      if (free > 0) {
+        try {
+          claimed = await this.queue.claim(Math.min(free, this.options.batchSize));
+        } catch (error) {
+          this.logger.warn({ err: error }, 'could not claim augmentation jobs; retrying');
+        }
+      }
+      for (const job of claimed) {
+        const task = this.process(job).finally(() => {
+          this.inFlight.delete(task);
+          this.wake();
+        });
+        this.inFlight.add(task);
+      }
+      if (claimed.length === 0 || this.inFlight.size >= this.options.concurrency) await this.idle();
+    }
+  }
+
+  private idle(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.options.pollMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = null;
+        done();
+      };
+    });
+  }
+
+  private async process(job: AugmentationJob): Promise<void> {
+    const abort = new AbortController();
+    this.aborts.add(abort);
+    const timer = setTimeout(() => abort.abort(), this.options.jobTimeoutMs);
+    try {
+      const outcome = await this.execute(job, abort.signal);
+      if (outcome) this.onCompleted(outcome);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const verdict = await this.queue.fail(job, message, isRetryable(error)).catch(() => 'unrecorded');
+      this.logger.warn(
+        { err: error, jobId: job.id, attempt: job.attempts, verdict },
+        'augmentation job failed',
+      );
+    } finally {
+      clearTimeout(timer);
+      this.aborts.delete(abort);
+    }
+  }
+
+  private async execute(job: AugmentationJob, signal: AbortSignal): Promise<JobOutcome | null> {
+    const { reader } = this.deps;
+    if (job.attempts > this.queue.options.maxAttempts) {
+      // Claimed again and again without finishing: its worker keeps dying on it.
+      await this.queue.fail(job, `gave up after ${job.attempts - 1} attempts that never finished`, false);
+      return null;
+    }
+    const conversation = await reader.conversation.findUnique({
+      where: { id: job.conversationId },
+      select: { summary: true, session: { select: { entity: { select: { externalId: true } } } } },
+    });
+    if (!conversation)
+      throw Object.assign(new Error('the conversation no longer exists'), { retryable: false });
+    const entity = conversation.session.entity.externalId;
+    const messages = await reader.conversationMessage.findMany({
+      where: { conversationId: job.conversationId, id: { gte: job.firstMessageId, lte: job.lastMessageId } },
+      orderBy: { id: 'asc' },
+    });
+    const extraction = await this.extractor.extract(
+      {
+        entity,
+        messages: messages.map(({ role, content }) => ({ role, content })),
+        previousSummary: conversation.summary,
+      },
+      signal,
+    );
+    const { facts, triples } = this.clean(extraction, messages.length);
+    const prepared = await Promise.all(
+      facts.map((fact) => prepareFact(this.deps, entity, { content: fact.content, category: fact.category })),
+    );
+    const summary =
+      extraction.summary?.trim() ||
+      extractiveSummary(
+        conversation.summary,
+        messages
+          .filter((_, i) => facts.some((fact) => fact.messageIndex === i))
+          .map((message) => message.content),
+      );
+    const now = new Date();
+
+    const written = await inTransaction(this.deps, async (tx) => {
+      const completed = await this.queue.complete(tx, job, {
+        extractor: this.extractor.name,
+        inputTokens: extraction.usage?.inputTokens ?? 0,
+        outputTokens: extraction.usage?.outputTokens ?? 0,
+        factsFound: facts.length,
+        triplesFound: triples.length,
+      });
+      if (!completed) return null;
+      const owner = { id: job.entityId, externalId: entity };
+      const factChanges: FactChange[] = [];
+      for (const [i, fact] of facts.entries()) {
+        const message = messages[fact.messageIndex];
+        const source = message ? { messageId: message.id, conversationId: job.conversationId } : null;
+        factChanges.push(await storeFact(tx, owner, prepared[i] as (typeof prepared)[number], source, now));
+      }
+      const tripleChanges: TripleChange[] = [];
+      for (const triple of triples) {
+        const message = messages[triple.messageIndex];
+        tripleChanges.push(...(await storeTriples(tx, owner, [triple], message?.id ?? null, now)));
+      }
+      if (summary && summary !== conversation.summary) {
+        await tx.conversation.update({ where: { id: job.conversationId }, data: { summary } });
+      }
+      const done = await tx.augmentationJob.findUniqueOrThrow({ where: { id: job.id } });
+      return { job: done, entity, facts: factChanges, triples: tripleChanges };
+    });
+    if (!written) {
+      this.logger.warn(
+        { jobId: job.id },
+        'augmentation job was taken over by another worker; its results were not written',
+      );
+      return null;
+    }
+    await syncIndex(this.deps);
+    return written;
+  }
+
+  /** Drops what the database would refuse or the limits forbid, instead of failing the whole job. */
+  private clean(
+    extraction: Extraction,
+    messageCount: number,
+  ): { facts: ExtractedFact[]; triples: ExtractedTriple[] } {
+    const content = contentSchema(this.deps.limits.maxContentLength);
+    const index = z
+      .number()
+      .int()
+      .min(0)
+      .max(Math.max(0, messageCount - 1));
+    const seenFacts = new Set<string>();
+    const facts = extraction.facts.filter((fact) => {
+      const key = fact.content.trim().toLowerCase();
+      if (seenFacts.has(key)) return false;
+      seenFacts.add(key);
+      return content.safeParse(fact.content).success && index.safeParse(fact.messageIndex).success;
+    });
+    const seenTriples = new Set<string>();
+    const triples = extraction.triples.flatMap((triple) => {
+      const subject = graphNameSchema.safeParse(triple.subject);
+      const object = graphNameSchema.safeParse(triple.object);
+      const predicate = normalizePredicate(triple.predicate);
+      if (!subject.success || !object.success || !predicate || !index.safeParse(triple.messageIndex).success)
+        return [];
+      const key = JSON.stringify([subject.data, predicate, object.data]);
+      if (seenTriples.has(key)) return [];
+      seenTriples.add(key);
+      return [{ ...triple, subject: subject.data, predicate, object: object.data }];
+    });
+    return { facts, triples };
+  }
+}
