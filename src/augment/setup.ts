@@ -4,6 +4,7 @@ import type { Env } from '../env.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createLlmExtractor } from './extract/llm.ts';
 import { createLocalExtractor } from './extract/local.ts';
+import { PREDICATES } from './predicates.ts';
 import { JobQueue } from './queue.ts';
 import type { Extractor } from './types.ts';
 import type { WorkerOptions } from './worker.ts';
@@ -21,6 +22,8 @@ export function createExtractor(env: Env, logger: Logger): Extractor {
     maxRetries: env.LLM_MAX_RETRIES,
     rateLimitPerMinute: env.LLM_RATE_LIMIT_PER_MINUTE,
     logger: logger.child({ component: 'llm-extractor' }),
+    // The vocabulary supersession knows, so an LLM's triples replace each other as the rules' do.
+    predicates: PREDICATES.map((predicate) => predicate.name),
   });
 }
 

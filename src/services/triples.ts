@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isFunctionalPredicate } from '../augment/predicates.ts';
+import { isFunctionalPredicate, normalizePredicate } from '../augment/predicates.ts';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Triple } from '../db/generated/client.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
@@ -29,14 +29,12 @@ export interface TripleChange {
   entity: string;
 }
 
-/** Predicates are identifiers: "Lives In" and "lives_in" are one predicate. */
-export function normalizePredicate(name: string): string {
-  return name
-    .normalize('NFKC')
-    .trim()
-    .toLowerCase()
-    .replace(/[\s-]+/g, '_');
-}
+/**
+ * Predicates are identifiers: "Lives In", "live-in" and "lives_in" are one predicate, and known
+ * aliases ("resides_in") map to the shared vocabulary, whoever writes the triple (a client or an
+ * extractor), so supersession sees one predicate.
+ */
+export { normalizePredicate };
 
 const typeSchema = z.string().trim().min(1).max(64).nullish();
 
