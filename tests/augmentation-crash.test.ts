@@ -8,12 +8,15 @@ import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 const MESSAGES = 5000;
 const PER_CALL = 5;
 
+const children: ReturnType<typeof spawn>[] = [];
+
 /** Runs `src/index.ts serve` as `npm start` does. */
 function serve(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', 'serve'], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let stdout = '';
   child.stdout?.on('data', (chunk) => {
     stdout += chunk;
@@ -59,6 +62,8 @@ describe('augmentation crash', () => {
     };
   });
   afterAll(async () => {
+    // A failed run must not leave a server behind.
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await db?.$disconnect();
     await database.drop();
   });
