@@ -12,12 +12,15 @@ import {
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { randomUnit, seeded } from './helpers/vectors.ts';
 
+const children: ReturnType<typeof spawn>[] = [];
+
 /** Runs `src/index.ts` as `npm start` does. */
 function engram(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.push(child);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk) => {
@@ -78,6 +81,8 @@ describe('vector index crash repair', () => {
     };
   });
   afterAll(async () => {
+    // A failed run must not leave a server behind.
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
     await database.drop();
   });
