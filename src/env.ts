@@ -101,8 +101,8 @@ const EnvSchema = z
     VECTOR_INDEX_PATH: z.string().min(1).default('./data/vector-index'),
     /** Facts in one entity above which it gets an HNSW graph; below, search is exact. @default 16384 */
     VECTOR_HNSW_THRESHOLD: positiveInt(16_384),
-    /** HNSW edges per node. @default 32 */
-    VECTOR_HNSW_CONNECTIVITY: positiveInt(32),
+    /** HNSW edges per node. @default 16 */
+    VECTOR_HNSW_CONNECTIVITY: positiveInt(16),
     /** HNSW candidate list while adding. @default 128 */
     VECTOR_HNSW_EXPANSION_ADD: positiveInt(128),
     /** HNSW candidate list while searching. @default 128 */

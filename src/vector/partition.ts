@@ -66,6 +66,12 @@ export class Partition {
     return this.graph !== null;
   }
 
+  /**
+   * While true (a bulk load), a partition that outgrows the threshold does not build its graph
+   * vector by vector; finishLoad() builds it in one multi-threaded batch.
+   */
+  deferGraph = false;
+
   /** Adds or replaces a fact's vector (unit length expected). */
   upsert(factId: number, vector: Float32Array): void {
     const dim = this.options.dimension;
@@ -83,7 +89,7 @@ export class Partition {
       const graph = this.writableGraph();
       // A graph rebuilt from the vectors just now already holds this one.
       if (!graph.contains(BigInt(factId))) graph.add(BigInt(factId), vector);
-    } else if (this.size > this.options.hnswThreshold) this.buildGraph();
+    } else if (!this.deferGraph && this.size > this.options.hnswThreshold) this.buildGraph();
   }
 
   remove(factId: number): boolean {
@@ -192,6 +198,7 @@ export class Partition {
 
   /** Builds the HNSW graph now (after a bulk load) when the partition is large enough. */
   finishLoad(): void {
+    this.deferGraph = false;
     if (!this.graph && this.size > this.options.hnswThreshold) this.buildGraph();
   }
 

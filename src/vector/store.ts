@@ -54,8 +54,14 @@ export class MemoryStore {
   private readonly texts = new Map<number, Map<number, string>>();
   private readonly lexical = new Map<number, LexicalPartition>();
   private readonly entityOf = new Map<number, number>();
+  private bulk = false;
 
   constructor(readonly options: PartitionOptions) {}
+
+  /** Starts a bulk load: HNSW graphs are built once, by finishLoad(), not vector by vector. */
+  beginBulk(): void {
+    this.bulk = true;
+  }
 
   /** Brings one fact to the given state; idempotent, so replaying a change twice is harmless. */
   apply(state: FactState): void {
@@ -137,6 +143,7 @@ export class MemoryStore {
 
   /** Builds the HNSW graphs of large partitions after a bulk load. */
   finishLoad(): void {
+    this.bulk = false;
     for (const partition of this.partitions.values()) partition.finishLoad();
   }
 
@@ -208,6 +215,7 @@ export class MemoryStore {
     };
     if (manifest.format !== FORMAT || manifest.dimension !== this.options.dimension) return null;
     const reader = new ChunkReader(path.join(from, 'facts.bin'));
+    this.beginBulk();
     try {
       const header = reader.read(20);
       if (header.toString('latin1', 0, 8) !== MAGIC || header.readUInt32LE(16) !== manifest.facts)
@@ -267,6 +275,7 @@ export class MemoryStore {
     let partition = this.partitions.get(entityId);
     if (!partition) {
       partition = new Partition(this.options);
+      partition.deferGraph = this.bulk;
       this.partitions.set(entityId, partition);
     }
     return partition;

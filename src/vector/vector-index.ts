@@ -362,6 +362,7 @@ export class VectorIndex {
     this.state = 'building';
     this.progress = 0;
     await this.call('clear');
+    await this.call('beginBulk');
     const scanStarted = Date.now();
     const total = await this.db.entityFact.count();
     let done = 0;

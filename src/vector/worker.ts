@@ -16,6 +16,7 @@ export interface WorkerCalls {
   similarities: (entityId: number, query: Float32Array, factIds: number[]) => (number | null)[];
   listFacts: () => ReturnType<MemoryStore['listFacts']>;
   stats: () => ReturnType<MemoryStore['stats']>;
+  beginBulk: () => void;
   finishLoad: () => void;
   save: (dir: string, meta: SnapshotMeta) => void;
   load: (dir: string) => ReturnType<MemoryStore['load']>;
@@ -41,6 +42,7 @@ const calls: WorkerCalls = {
   similarities: (entityId, query, factIds) => store.similarities(entityId, query, factIds),
   listFacts: () => store.listFacts(),
   stats: () => store.stats(),
+  beginBulk: () => store.beginBulk(),
   finishLoad: () => store.finishLoad(),
   save: (dir, meta) => store.save(dir, meta),
   load: (dir) => store.load(dir),
