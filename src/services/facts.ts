@@ -7,7 +7,7 @@ import type { ChangeKind } from '../events/pubsub.ts';
 import { vectorToBytes } from '../vector/codec.ts';
 import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
 import { NotFoundError } from './errors.ts';
-import { contentSchema, externalIdSchema, parseInput } from './validation.ts';
+import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
 
 export const FACT_CATEGORIES = ['FACT', 'PREFERENCE', 'SKILL', 'RELATIONSHIP', 'ATTRIBUTE'] as const;
 export type FactCategoryName = (typeof FACT_CATEGORIES)[number];
@@ -123,7 +123,10 @@ export async function rememberFact(
   principal: Principal,
   raw: RememberFactInput,
 ): Promise<FactChange> {
-  const input = parseInput(inputSchema(deps), raw);
+  const input = parseInput(
+    memoSchema(`facts:${deps.limits.maxContentLength}:${deps.semantic.dimension}`, () => inputSchema(deps)),
+    raw,
+  );
   assertEntityAccess(principal, input.entity);
   const prepared = await prepareFact(deps, input.entity, { ...input, category: input.category ?? 'FACT' });
   const change = await inTransaction(deps, async (tx) => {

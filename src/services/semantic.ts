@@ -5,7 +5,7 @@ import { EmbeddingError, normalize } from '../embed/types.ts';
 import type { VectorIndex } from '../vector/vector-index.ts';
 import type { ServiceDeps } from './context.ts';
 import { EngramError } from './errors.ts';
-import { contentSchema, externalIdSchema, parseInput } from './validation.ts';
+import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
 
 /** Cosine similarity below which semanticFacts drops a hit (the requirements' 0.1). */
 export const DEFAULT_SIMILARITY_THRESHOLD = 0.1;
@@ -24,6 +24,13 @@ export interface SemanticFactsInput {
 }
 
 function semanticSchema(deps: ServiceDeps, maxFirst: number) {
+  const dimension = deps.semantic.dimension;
+  return memoSchema(`semantic:${dimension}:${deps.limits.maxContentLength}:${maxFirst}`, () =>
+    buildSemanticSchema(deps, maxFirst),
+  );
+}
+
+function buildSemanticSchema(deps: ServiceDeps, maxFirst: number) {
   const dimension = deps.semantic.dimension;
   return z
     .object({
@@ -172,22 +179,33 @@ export async function recall(
   maxFirst: number,
 ): Promise<RecallHit[]> {
   const input = parseInput(
-    z.object({
-      entity: externalIdSchema,
-      query: contentSchema(deps.limits.maxContentLength),
-      first: z.number().int().min(1).max(maxFirst).default(10),
-      weights: z
-        .object({
-          semantic: z.number().min(0).nullish(),
-          lexical: z.number().min(0).nullish(),
-          mentions: z.number().min(0).nullish(),
-          recency: z.number().min(0).nullish(),
-        })
-        .nullish(),
-    }),
+    memoSchema(`recall:${deps.limits.maxContentLength}:${maxFirst}`, () => recallSchema(deps, maxFirst)),
     raw,
   );
   assertEntityAccess(principal, input.entity);
+  return rankForRecall(deps, input);
+}
+
+function recallSchema(deps: ServiceDeps, maxFirst: number) {
+  return z.object({
+    entity: externalIdSchema,
+    query: contentSchema(deps.limits.maxContentLength),
+    first: z.number().int().min(1).max(maxFirst).default(10),
+    weights: z
+      .object({
+        semantic: z.number().min(0).nullish(),
+        lexical: z.number().min(0).nullish(),
+        mentions: z.number().min(0).nullish(),
+        recency: z.number().min(0).nullish(),
+      })
+      .nullish(),
+  });
+}
+
+async function rankForRecall(
+  deps: ServiceDeps,
+  input: z.output<ReturnType<typeof recallSchema>>,
+): Promise<RecallHit[]> {
   const index = requireIndex(deps);
   const id = await entityId(deps, input.entity);
   if (id === null) return [];

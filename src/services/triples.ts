@@ -5,7 +5,7 @@ import type { Triple } from '../db/generated/client.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
 import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { externalIdSchema, graphNameSchema, parseInput } from './validation.ts';
+import { externalIdSchema, graphNameSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface TripleInput {
   subject: string;
@@ -67,7 +67,10 @@ export async function addTriples(
   principal: Principal,
   raw: AddTriplesInput,
 ): Promise<TripleChange[]> {
-  const input = parseInput(inputSchema(deps), raw);
+  const input = parseInput(
+    memoSchema(`triples:${deps.limits.maxItemsPerCall}`, () => inputSchema(deps)),
+    raw,
+  );
   assertEntityAccess(principal, input.entity);
 
   const seen = new Map<string, number>();

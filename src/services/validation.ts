@@ -9,6 +9,21 @@ export interface Limits {
   maxItemsPerCall: number;
 }
 
+const schemas = new Map<string, unknown>();
+
+/**
+ * A schema built once per key (the limits it depends on): building a zod schema costs more than
+ * using it, and the limits only change with the configuration.
+ */
+export function memoSchema<T>(key: string, build: () => T): T {
+  let schema = schemas.get(key) as T | undefined;
+  if (!schema) {
+    schema = build();
+    schemas.set(key, schema);
+  }
+  return schema;
+}
+
 /** Parses input with a zod schema, turning every problem into one ValidationError. */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
   const result = schema.safeParse(input);
