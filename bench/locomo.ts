@@ -2,17 +2,25 @@
  * LoCoMo retrieval benchmark: does Engram's `recall` find the turns that answer a question?
  *
  *   npm run bench:locomo -- [--data ../shared/data/locomo] [--model use|none]
- *                           [--conversations <n>] [--first 10]
+ *                           [--facts turns|extracted] [--conversations <n>] [--first 10]
  *
  * Starts a real Engram in this process (its own temporary SQLite file, an in-memory vector index)
  * and talks to it over HTTP. For each LoCoMo conversation (one entity, `locomo-<sample_id>`):
  *
  * 1. Ingest: every session becomes one conversation (`recordConversation`, speaker A as USER,
- *    speaker B as ASSISTANT, content `<speaker>: <text>` plus the caption of a shared photo), and
- *    every turn is also remembered as a fact (`rememberFact` with `source:` its message's global
- *    id), so each fact's provenance is its message. The message ids `recordConversation` returns
- *    give the message id -> dia_id map. Engram dedupes facts (same text, or cosine >= 0.95 with a
- *    model): a merged fact then has several sources, and covers all of their dia_ids.
+ *    speaker B as ASSISTANT, content `<speaker>: <text>` plus the caption of a shared photo). The
+ *    message ids `recordConversation` returns give the message id -> dia_id map. The facts:
+ *    - `--facts turns` (default): every turn is also remembered as a fact (`rememberFact` with
+ *      `source:` its message's global id), so each fact's provenance is its message.
+ *    - `--facts extracted`: no `rememberFact`; the server runs background augmentation with the
+ *      local extractor (AUGMENTATION=on, AUGMENTATION_EXTRACTOR=local, 2 in-process workers), which
+ *      enqueues one job per recorded batch and writes the facts it extracts with their provenance
+ *      (fact_mention.message_id) to the message they came from. The bench waits until every
+ *      augmentation_job is DONE (it fails, printing lastError, if any is PARKED).
+ *      `augmentation_seconds` runs from the first recordConversation until the queue has drained
+ *      (so it overlaps `ingest_seconds`, which stops when the last session is recorded).
+ *    Engram dedupes facts (same text, or cosine >= 0.95 with a model): a merged fact then has
+ *    several sources, and covers all of their dia_ids.
  * 2. Ask every question with `recall(entity, query, first)`. A hit covers the dia_ids of its
  *    `sources` (the provenance messages).
  * 3. Baseline: BM25 alone over the same turn texts, with Engram's own `LexicalPartition`
@@ -29,7 +37,8 @@
  * --model use: Universal Sentence Encoder lite (512-d, bench/lib/use-embedder.ts) through Engram's
  * EmbeddingService; the fact texts are embedded in batches before ingest (the service's cache then
  * serves the server's one-at-a-time requests with the very same vectors), questions are embedded
- * when asked, so query latency includes embedding. --model none: no embedder; recall runs its
+ * when asked, so query latency includes embedding (with `--facts extracted` the turns are not
+ * pre-embedded: they are not the facts, which the workers embed as they store them). --model none: no embedder; recall runs its
  * lexical fallback (BM25 + mentions + recency).
  *
  * Progress goes to stderr (so do the server's logs); a table, then one JSON line (always the last
@@ -42,7 +51,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.ts';
-import { openDatabase, openReader } from '../src/db/client.ts';
+import { createExtractor, createJobQueue } from '../src/augment/setup.ts';
+import { type Db, openDatabase, openReader } from '../src/db/client.ts';
 import { migrateDatabase } from '../src/db/migrate.ts';
 import { EmbeddingService } from '../src/embed/service.ts';
 import type { Embedder } from '../src/embed/types.ts';
@@ -64,6 +74,10 @@ const USAGE = `Usage: npm run bench:locomo -- [flags]
   --data <path>          LoCoMo folder or JSON file (default ../shared/data/locomo from the repo)
   --model <use|none>     embedding model: use = Universal Sentence Encoder lite (512-d, from npm),
                          none = no model, recall runs lexically (default use)
+  --facts <turns|extracted>
+                         turns = every turn remembered as a fact sourced from its message;
+                         extracted = facts the local extractor finds in the recorded turns,
+                         through background augmentation (default turns)
   --conversations <n>    only the first n conversations (default all)
   --first <n>            hits asked of recall per question, 1..${MAX_PAGE} (default 10; recall@k needs k <= n)
   -h, --help             print the flags
@@ -72,6 +86,7 @@ const USAGE = `Usage: npm run bench:locomo -- [flags]
 interface Options {
   data: string;
   model: 'use' | 'none';
+  facts: 'turns' | 'extracted';
   conversations: number | null;
   first: number;
 }
@@ -84,6 +99,7 @@ function options(argv: string[]): Options {
     options: {
       data: s,
       model: s,
+      facts: s,
       conversations: s,
       first: s,
       help: { type: 'boolean', short: 'h', default: false },
@@ -106,9 +122,12 @@ function options(argv: string[]): Options {
   };
   const model = values.model ?? 'use';
   if (model !== 'use' && model !== 'none') fail(`--model must be use or none, got ${model}`);
+  const facts = values.facts ?? 'turns';
+  if (facts !== 'turns' && facts !== 'extracted') fail(`--facts must be turns or extracted, got ${facts}`);
   return {
     data: values.data === undefined ? DEFAULT_DATA : path.resolve(values.data),
     model: model as Options['model'],
+    facts: facts as Options['facts'],
     conversations:
       values.conversations === undefined ? null : int('conversations', values.conversations, 0, 1_000_000),
     first: int('first', values.first, 10, MAX_PAGE),
@@ -123,12 +142,16 @@ const since = (start: number) => (performance.now() - start) / 1000;
 
 interface Engram {
   url: string;
+  db: Db;
   embeddings: EmbeddingService;
   close(): Promise<void>;
 }
 
-/** The wiring of tests/helpers/server.ts, on a temporary SQLite file, logs on stderr. */
-async function startEngram(embedder: Embedder | null, cacheSize: number): Promise<Engram> {
+/**
+ * The wiring of tests/helpers/server.ts, on a temporary SQLite file, logs on stderr; with
+ * `augment`, background augmentation as `engram serve` wires it (local extractor, in-process workers).
+ */
+async function startEngram(embedder: Embedder | null, cacheSize: number, augment: boolean): Promise<Engram> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engram-locomo-'));
   const databaseUrl = `file:${path.join(dir, 'engram.db')}`;
   const env = parseEnv({
@@ -139,6 +162,14 @@ async function startEngram(embedder: Embedder | null, cacheSize: number): Promis
     VECTOR_INDEX_PATH: 'memory',
     VECTOR_DIMENSIONS: String(USE_DIMENSIONS),
     GRAPHIQL: 'false',
+    ...(augment
+      ? {
+          AUGMENTATION: 'on',
+          AUGMENTATION_EXTRACTOR: 'local',
+          AUGMENTATION_POLL_MS: '50',
+          AUGMENTATION_CONCURRENCY: '2',
+        }
+      : {}),
   });
   await migrateDatabase(databaseUrl);
   const databaseOptions = { url: databaseUrl, pool: poolOptions(env) };
@@ -158,10 +189,14 @@ async function startEngram(embedder: Embedder | null, cacheSize: number): Promis
   }
   const index = createVectorIndex(env, reader, logger, embeddings.status().model);
   await index?.start();
-  const app = buildApp({ env, db, reader, logger, embeddings, index });
+  const augmentation = augment
+    ? { extractor: createExtractor(env, logger), queue: createJobQueue(env, db) }
+    : null;
+  const app = buildApp({ env, db, reader, logger, embeddings, index, augmentation });
   const port = await app.start(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}/graphql`,
+    db,
     embeddings,
     close: async () => {
       await app.stop();
@@ -262,14 +297,15 @@ interface IngestStats {
 }
 
 /**
- * Records every session of a conversation and remembers each turn as a fact sourced from its
- * message; fills `diaIdOf` (message global id -> dia_id).
+ * Records every session of a conversation and, with `rememberTurns`, remembers each turn as a fact
+ * sourced from its message; fills `diaIdOf` (message global id -> dia_id).
  */
 async function ingest(
   url: string,
   conversation: LocomoConversation,
   diaIdOf: Map<string, string>,
   stats: IngestStats,
+  rememberTurns: boolean,
 ): Promise<void> {
   const entity = entityOf(conversation);
   for (const session of conversation.sessions) {
@@ -307,14 +343,57 @@ async function ingest(
     for (const [i, turn] of session.turns.entries()) {
       const messageId = messageIds[i] as string;
       diaIdOf.set(messageId, turn.diaId);
+      stats.messages++;
+      if (!rememberTurns) continue;
       const data: { rememberFact: RememberResult } = await gql(url, REMEMBER, {
         input: { entity, content: turn.content, source: messageId },
       });
       const remembered = success(data.rememberFact, 'RememberFactSuccess', 'rememberFact');
       if (remembered.kind === 'CREATED') stats.factsCreated++;
       else stats.factsMerged++;
-      stats.messages++;
     }
+  }
+}
+
+/**
+ * Polls augmentation_job until every row is DONE; fails, with each parked job's lastError, as soon
+ * as one is PARKED (retried to the limit, or not retryable). Returns the job count and the facts the
+ * extractor reported (`facts_found`, counting a fact stored as a mention of an existing one too).
+ */
+async function drainAugmentation(db: Db): Promise<{ jobs: number; factsFound: number }> {
+  let lastLog = performance.now();
+  for (;;) {
+    const groups = await db.augmentationJob.groupBy({ by: ['status'], _count: { _all: true } });
+    const count = (status: string) => groups.find((g) => g.status === status)?._count._all ?? 0;
+    const total = groups.reduce((n, g) => n + g._count._all, 0);
+    if (total === 0) throw new Error('no augmentation jobs were enqueued: is augmentation wired?');
+    if (count('PARKED') > 0) {
+      const parked = await db.augmentationJob.findMany({
+        where: { status: 'PARKED' },
+        select: { id: true, conversationId: true, attempts: true, lastError: true },
+        orderBy: { id: 'asc' },
+      });
+      throw new Error(
+        `${parked.length} of ${total} augmentation jobs PARKED:\n` +
+          parked
+            .map(
+              (j) =>
+                `  job ${j.id} (conversation ${j.conversationId}, ${j.attempts} attempts): ${j.lastError ?? '(no lastError)'}`,
+            )
+            .join('\n'),
+      );
+    }
+    if (count('DONE') === total) {
+      const sum = await db.augmentationJob.aggregate({ _sum: { factsFound: true } });
+      return { jobs: total, factsFound: sum._sum.factsFound ?? 0 };
+    }
+    if (since(lastLog) >= 5) {
+      lastLog = performance.now();
+      log(
+        `  augmentation: ${count('DONE')}/${total} jobs done, ${count('RUNNING')} running, ${count('PENDING')} pending`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -397,13 +476,14 @@ async function main(): Promise<void> {
   const questionCount = conversations.reduce((n, c) => n + c.questions.length, 0);
   log(
     `locomo bench: ${file}: ${conversations.length}/${all.length} conversations, ${turns} turns, ` +
-      `${questionCount} questions; model ${o.model}, first ${o.first} (Node ${process.version}, ${os.cpus().length} cores)`,
+      `${questionCount} questions; model ${o.model}, facts ${o.facts}, first ${o.first} (Node ${process.version}, ${os.cpus().length} cores)`,
   );
 
   const embedder = o.model === 'use' ? new UseEmbedder() : null;
   let started = performance.now();
   // Every turn and question fits in the cache, so nothing is embedded twice.
-  const engram = await startEngram(embedder, turns + questionCount + 1000);
+  const extracted = o.facts === 'extracted';
+  const engram = await startEngram(embedder, turns + questionCount + 1000, extracted);
   const model = engram.embeddings.status().model ?? 'none';
   log(`  engram up at ${engram.url} in ${since(started).toFixed(1)} s; model ${model}`);
 
@@ -411,7 +491,7 @@ async function main(): Promise<void> {
     // --- Ingest ---
     const ingestStart = performance.now();
     let embedSeconds = 0;
-    if (embedder) {
+    if (embedder && !extracted) {
       const texts = conversations.flatMap((c) =>
         c.sessions.flatMap((session) => session.turns.map((t) => t.content)),
       );
@@ -428,13 +508,28 @@ async function main(): Promise<void> {
     const stats: IngestStats = { messages: 0, factsCreated: 0, factsMerged: 0 };
     for (const conversation of conversations) {
       started = performance.now();
-      await ingest(engram.url, conversation, diaIdOf, stats);
+      await ingest(engram.url, conversation, diaIdOf, stats, !extracted);
       log(
         `  ingested ${conversation.id}: ${conversation.sessions.length} sessions, ${stats.messages} turns so far ` +
           `(${since(started).toFixed(1)} s)`,
       );
     }
     const ingestSeconds = since(ingestStart);
+    let augmentationSeconds = 0;
+    let augmentationJobs = 0;
+    if (extracted) {
+      started = performance.now();
+      log(`  recorded; waiting for the augmentation queue to drain`);
+      const drained = await drainAugmentation(engram.db);
+      augmentationSeconds = since(ingestStart);
+      augmentationJobs = drained.jobs;
+      stats.factsCreated = await engram.db.entityFact.count();
+      stats.factsMerged = drained.factsFound - stats.factsCreated;
+      log(
+        `  augmentation: ${drained.jobs} jobs DONE, ${drained.factsFound} facts found, ${stats.factsCreated} distinct ` +
+          `(${augmentationSeconds.toFixed(1)} s since the first record, ${since(started).toFixed(1)} s after the last)`,
+      );
+    }
 
     // --- BM25 baseline partitions: one per conversation, one document per turn ---
     const partitions = new Map<string, { partition: LexicalPartition; diaIds: string[] }>();
@@ -530,8 +625,12 @@ async function main(): Promise<void> {
       ].join(' ');
     };
     const lines = [
-      `LoCoMo evidence retrieval: ${conversations.length} conversations, ${stats.messages} turns ` +
-        `(${stats.factsCreated} facts, ${stats.factsMerged} merged into an existing fact), model ${model}, recall first ${o.first}`,
+      `LoCoMo evidence retrieval: ${conversations.length} conversations, ${stats.messages} turns; facts ${o.facts}: ` +
+        `${stats.factsCreated} facts, ${stats.factsMerged} merged into an existing fact` +
+        (extracted
+          ? ` (local extractor, ${augmentationJobs} augmentation jobs, ${augmentationSeconds.toFixed(1)} s)`
+          : '') +
+        `; model ${model}, recall first ${o.first}`,
       'recall@k = share of a question\u2019s evidence turns (dia_ids) covered by the top k results, averaged over questions;',
       'an Engram hit covers the turns of its provenance messages; hit@k = share of questions with any evidence turn in the top k',
       '',
@@ -574,6 +673,7 @@ async function main(): Promise<void> {
       model,
       data: file,
       first: o.first,
+      facts_mode: o.facts,
       ...means(overall),
       per_category: perCategory,
       questions: overall.questions,
@@ -587,6 +687,7 @@ async function main(): Promise<void> {
       facts: stats.factsCreated,
       facts_merged: stats.factsMerged,
       ingest_seconds: round(ingestSeconds, 1),
+      augmentation_seconds: round(augmentationSeconds, 1),
       embed_seconds: round(embedSeconds, 1),
       query_seconds: round(querySeconds, 1),
       query_p50_ms: round(percentile(sorted, 0.5), 2),
