@@ -39,7 +39,7 @@ const PAGE_QUERY = /* GraphQL */ `
         totalCount
         edges { node { id content category mentionCount lastMentionedAt } }
       }
-      triples(first: 20) {
+      triples(first: 20, includeHistory: true) {
         totalCount
         edges { node { id subject { name } predicate { name } object { name } mentionCount } }
       }

@@ -23,3 +23,36 @@ export function benchEnv(databaseUrl: string): Env {
     GRAPHIQL: 'false',
   });
 }
+
+/** The worker settings bench/ingest.ts may pass on to its server (unset ones keep Engram's defaults). */
+export const AUGMENTATION_SETTINGS = [
+  'AUGMENTATION_CONCURRENCY',
+  'AUGMENTATION_BATCH_SIZE',
+  'AUGMENTATION_POLL_MS',
+] as const;
+
+/**
+ * The configuration of a server that also augments (bench/ingest.ts, BENCH_AUGMENTATION=on):
+ * {@link benchEnv} plus the local extractor with in-process workers, warnings logged (a failing
+ * job says why), no embedding model and an in-memory vector index, as the ingest benchmark runs.
+ * `settings` carries the AUGMENTATION_* values of {@link AUGMENTATION_SETTINGS} to use.
+ */
+export function benchAugmentationEnv(
+  databaseUrl: string,
+  settings: Partial<Record<(typeof AUGMENTATION_SETTINGS)[number], string>> = {},
+): Env {
+  return parseEnv({
+    NODE_ENV: 'production',
+    API_KEYS: BENCH_API_KEY,
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: databaseUrl,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    GRAPHIQL: 'false',
+    AUGMENTATION: 'on',
+    AUGMENTATION_EXTRACTOR: 'local',
+    EMBEDDING_PROVIDER: 'none',
+    VECTOR_INDEX_PATH: 'memory',
+    ...settings,
+  });
+}

@@ -5,11 +5,18 @@
  *
  * Messages in:  { type: 'cpu' } | { type: 'stop' }
  * Messages out: { type: 'ready', port } | { type: 'cpu', usage } | { type: 'stopped' }
+ *
+ * With BENCH_AUGMENTATION=on (bench/ingest.ts) it also augments, as `engram serve` does: the
+ * local extractor with in-process workers (AUGMENTATION_CONCURRENCY, AUGMENTATION_BATCH_SIZE and
+ * AUGMENTATION_POLL_MS are taken from this process's environment when set), no embedding model
+ * and an in-memory vector index kept in sync. Without it (bench/read.ts) nothing changes.
  */
 import { buildApp } from '../../src/app.ts';
 import { openDatabase, openReader } from '../../src/db/client.ts';
+import type { EmbeddingService } from '../../src/embed/service.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { benchEnv } from './env.ts';
+import type { VectorIndex } from '../../src/vector/vector-index.ts';
+import { AUGMENTATION_SETTINGS, benchAugmentationEnv, benchEnv } from './env.ts';
 
 export type ServerRequest = { type: 'cpu' } | { type: 'stop' };
 export type ServerReply =
@@ -24,16 +31,41 @@ function reply(message: ServerReply): void {
 const databaseUrl = process.env.BENCH_DATABASE_URL;
 if (!process.send || !databaseUrl) {
   process.stderr.write(
-    'bench/lib/server.ts is started by bench/read.ts (needs IPC and BENCH_DATABASE_URL)\n',
+    'bench/lib/server.ts is started by bench/read.ts or bench/ingest.ts (needs IPC and BENCH_DATABASE_URL)\n',
   );
   process.exit(2);
 }
 
-const env = benchEnv(databaseUrl);
+const augmenting = process.env.BENCH_AUGMENTATION === 'on';
+const env = augmenting
+  ? benchAugmentationEnv(
+      databaseUrl,
+      Object.fromEntries(AUGMENTATION_SETTINGS.map((name) => [name, process.env[name]])),
+    )
+  : benchEnv(databaseUrl);
 const logger = createLogger(env);
 const db = await openDatabase({ url: env.DATABASE_URL });
 const reader = await openReader(db, { url: env.DATABASE_URL });
-const app = buildApp({ env, db, reader, logger });
+let embeddings: EmbeddingService | null = null;
+let index: VectorIndex | null = null;
+let augmentation: Parameters<typeof buildApp>[0]['augmentation'] = null;
+if (augmenting) {
+  // Loaded only here, so bench/read's server loads exactly what it always did.
+  const { createExtractor, createJobQueue } = await import('../../src/augment/setup.ts');
+  const { createEmbedder } = await import('../../src/embed/create.ts');
+  const { EmbeddingService } = await import('../../src/embed/service.ts');
+  const { createVectorIndex } = await import('../../src/vector/setup.ts');
+  embeddings = new EmbeddingService({
+    embedder: createEmbedder(env),
+    logger,
+    cacheSize: env.EMBEDDING_CACHE_SIZE,
+  });
+  embeddings.start();
+  index = createVectorIndex(env, reader, logger, embeddings.status().model);
+  await index?.start();
+  augmentation = { extractor: createExtractor(env, logger), queue: createJobQueue(env, db) };
+}
+const app = buildApp({ env, db, reader, logger, embeddings, index, augmentation });
 const port = await app.start(0, '127.0.0.1');
 
 let stopping = false;
@@ -45,6 +77,8 @@ process.on('message', (message: ServerRequest) => {
     stopping = true;
     void (async () => {
       await app.stop();
+      await index?.close();
+      await embeddings?.close();
       await db.$disconnect();
       if (reader !== db) await reader.$disconnect();
       reply({ type: 'stopped' });

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { enqueueAugmentation } from '../augment/queue.ts';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
-import type { Conversation, ConversationMessage } from '../db/generated/client.ts';
-import { inTransaction, type ServiceDeps, upsertEntity, upsertProcess } from './context.ts';
+import type { Conversation, ConversationMessage, Prisma } from '../db/generated/client.ts';
+import { inTransaction, type ServiceDeps, type Tx, upsertEntity, upsertProcess } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { contentSchema, externalIdSchema, parseInput } from './validation.ts';
+import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
 
 export const MESSAGE_ROLES = ['USER', 'ASSISTANT', 'SYSTEM', 'TOOL'] as const;
 
@@ -47,6 +47,71 @@ function inputSchema(deps: ServiceDeps) {
 }
 
 /**
+ * The entity's id: looked up first, since an entity records many turns; created (by the
+ * race-safe upsert) only on its first one.
+ */
+async function entityIdOf(tx: Tx, externalId: string): Promise<number> {
+  const found = await tx.entity.findUnique({ where: { externalId }, select: { id: true } });
+  return found?.id ?? (await upsertEntity(tx, externalId)).id;
+}
+
+/** The process's id, the same way as {@link entityIdOf}. */
+async function processIdOf(tx: Tx, externalId: string): Promise<number> {
+  const found = await tx.process.findUnique({ where: { externalId }, select: { id: true } });
+  return found?.id ?? (await upsertProcess(tx, externalId)).id;
+}
+
+/**
+ * Prisma providers with `createManyAndReturn` (one INSERT ... RETURNING for all rows). MySQL and
+ * MariaDB have none; they get one INSERT per row.
+ */
+const INSERT_MANY_RETURNING = new Set(['sqlite', 'postgresql', 'cockroachdb']);
+
+/** Whether the client's provider inserts many rows and returns them in one statement. */
+function insertsManyReturning(db: ServiceDeps['db']): boolean {
+  // `_activeProvider` is the client's own record of its provider (internal, hence the check: if
+  // it ever goes away, every provider safely takes the one-row-at-a-time path).
+  const provider = (db as unknown as { _activeProvider?: unknown })._activeProvider;
+  return typeof provider === 'string' && INSERT_MANY_RETURNING.has(provider);
+}
+
+/** A call's messages as rows of its conversation. */
+function messageRows(messages: RecordConversationInput['messages']) {
+  return messages.map((message) => ({
+    role: message.role,
+    content: message.content,
+    type: message.type ?? 'text',
+  }));
+}
+
+/**
+ * Appends a call's messages to an existing conversation, in order, and returns them in that
+ * order (a new conversation gets its messages with it, in {@link recordConversation}).
+ */
+async function insertMessages(
+  tx: Tx,
+  manyAtOnce: boolean,
+  conversationId: number,
+  messages: RecordConversationInput['messages'],
+): Promise<ConversationMessage[]> {
+  const rows = messageRows(messages).map((row) => ({ ...row, conversationId }));
+  if (manyAtOnce) {
+    // One multi-row INSERT: ids are assigned in row order; sorting by id restores it whatever
+    // order RETURNING hands the rows back in.
+    // (MySQL's generated client has no such method, hence the cast: the types of every provider
+    // must compile.)
+    const delegate = tx.conversationMessage as unknown as {
+      createManyAndReturn(args: { data: typeof rows }): Promise<ConversationMessage[]>;
+    };
+    const created = await delegate.createManyAndReturn({ data: rows });
+    return created.sort((a, b) => a.id - b.id);
+  }
+  const created: ConversationMessage[] = [];
+  for (const data of rows) created.push(await tx.conversationMessage.create({ data }));
+  return created;
+}
+
+/**
  * Stores messages, creating the entity, process, session and conversation as needed,
  * all in one transaction. Idempotent on the entity's and process's external ids.
  */
@@ -55,12 +120,18 @@ export async function recordConversation(
   principal: Principal,
   raw: RecordConversationInput,
 ): Promise<RecordConversationResult> {
-  const input = parseInput(inputSchema(deps), raw);
+  const input = parseInput(
+    memoSchema(`conversations:${deps.limits.maxContentLength}:${deps.limits.maxItemsPerCall}`, () =>
+      inputSchema(deps),
+    ),
+    raw,
+  );
   assertEntityAccess(principal, input.entity);
 
+  const manyAtOnce = insertsManyReturning(deps.db);
   const result = await inTransaction(deps, async (tx) => {
-    const entity = await upsertEntity(tx, input.entity);
-    const process = await upsertProcess(tx, input.process);
+    const entity = { id: await entityIdOf(tx, input.entity) };
+    const process = { id: await processIdOf(tx, input.process) };
 
     let conversation: Conversation | null = null;
     if (input.conversationId) {
@@ -80,8 +151,12 @@ export async function recordConversation(
       }
     }
 
+    let messages: ConversationMessage[];
     if (!conversation) {
-      let sessionId: number;
+      // The session: an existing one by uuid, else a new one created with the conversation.
+      let session:
+        | { sessionId: number }
+        | { session: { create: Prisma.SessionUncheckedCreateWithoutConversationsInput } };
       if (input.session) {
         const existing = await tx.session.findUnique({ where: { uuid: input.session } });
         if (existing && (existing.entityId !== entity.id || existing.processId !== process.id)) {
@@ -91,41 +166,35 @@ export async function recordConversation(
             'SESSION_MISMATCH',
           );
         }
-        sessionId =
-          existing?.id ??
-          (
-            await tx.session.create({
-              data: { uuid: input.session, entityId: entity.id, processId: process.id },
-            })
-          ).id;
+        session = existing
+          ? { sessionId: existing.id }
+          : { session: { create: { uuid: input.session, entityId: entity.id, processId: process.id } } };
       } else {
-        sessionId = (
-          await tx.session.create({
-            data: { uuid: randomUUID(), entityId: entity.id, processId: process.id },
-          })
-        ).id;
+        session = { session: { create: { uuid: randomUUID(), entityId: entity.id, processId: process.id } } };
       }
-      conversation = await tx.conversation.create({ data: { sessionId, summary: input.summary ?? null } });
-    } else if (input.summary) {
-      conversation = await tx.conversation.update({
-        where: { id: conversation.id },
-        data: { summary: input.summary },
+      // One request for the session, the conversation and its messages (a multi-row INSERT on
+      // every provider), which Prisma runs for much less CPU than three; the new conversation's
+      // messages are exactly this call's, read back in id (= insertion) order.
+      const { messages: inserted, ...created } = await tx.conversation.create({
+        data: {
+          ...session,
+          summary: input.summary ?? null,
+          messages: { createMany: { data: messageRows(input.messages) } },
+        },
+        include: { messages: { orderBy: { id: 'asc' } } },
       });
+      conversation = created;
+      messages = inserted;
+    } else {
+      if (input.summary) {
+        conversation = await tx.conversation.update({
+          where: { id: conversation.id },
+          data: { summary: input.summary },
+        });
+      }
+      messages = await insertMessages(tx, manyAtOnce, conversation.id, input.messages);
     }
 
-    const messages: ConversationMessage[] = [];
-    for (const message of input.messages) {
-      messages.push(
-        await tx.conversationMessage.create({
-          data: {
-            conversationId: conversation.id,
-            role: message.role,
-            content: message.content,
-            type: message.type ?? 'text',
-          },
-        }),
-      );
-    }
     const first = messages[0];
     const last = messages.at(-1);
     if (deps.augmentation && first && last) {

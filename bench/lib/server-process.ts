@@ -1,0 +1,110 @@
+/**
+ * The Engram server child (bench/lib/server.ts) seen from a benchmark: started with fork, asked for
+ * its CPU time and stopped over the IPC channel, one request at a time. The same protocol as the
+ * class inside bench/read.ts, with two additions for bench/ingest.ts: extra environment for the
+ * child (BENCH_AUGMENTATION, AUGMENTATION_*) and extra Node flags (--cpu-prof).
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { ServerReply, ServerRequest } from './server.ts';
+
+export interface ServerStartOptions {
+  /** Added to the child's environment. */
+  env?: Record<string, string>;
+  /** Node flags for the child, after tsx's loader (e.g. --cpu-prof, --cpu-prof-dir=...). */
+  nodeFlags?: string[];
+}
+
+export class ServerProcess {
+  private readonly exited: Promise<number | null>;
+  private waiting: { resolve: (reply: ServerReply) => void; reject: (error: Error) => void } | null = null;
+  /** Set once the child is gone, so no wait can hang on a reply that will never come. */
+  private gone: Error | null = null;
+
+  private constructor(private readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    child.once('exit', (code, signal) =>
+      this.fail(new Error(`server exited (code ${code}, signal ${signal})`)),
+    );
+    child.on('error', (error) => this.fail(error));
+    child.on('message', (reply: ServerReply) => {
+      const waiting = this.waiting;
+      this.waiting = null;
+      waiting?.resolve(reply);
+    });
+  }
+
+  /** Starts bench/lib/server.ts on the database and resolves once it listens. */
+  static async start(
+    databaseUrl: string,
+    options: ServerStartOptions = {},
+  ): Promise<{ server: ServerProcess; port: number }> {
+    // Only tsx's loader, not the execArgv of this process: tsx's CLI preflight would tie the
+    // child to the CLI's own relay channel.
+    const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [], {
+      execArgv: ['--import', import.meta.resolve('tsx'), ...(options.nodeFlags ?? [])],
+      // Production mode for the libraries too (graphql-js, graphql-yoga): their development
+      // checks cost CPU.
+      env: {
+        ...process.env,
+        ...options.env,
+        NODE_ENV: 'production',
+        BENCH_DATABASE_URL: databaseUrl,
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const server = new ServerProcess(child);
+    const ready = await server.next();
+    if (ready.type !== 'ready') throw new Error(`server said ${ready.type} before ready`);
+    return { server, port: ready.port };
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  private fail(error: Error): void {
+    this.gone ??= error;
+    const waiting = this.waiting;
+    this.waiting = null;
+    waiting?.reject(error);
+  }
+
+  private next(): Promise<ServerReply> {
+    return new Promise((resolve, reject) => {
+      if (this.gone) reject(this.gone);
+      else this.waiting = { resolve, reject };
+    });
+  }
+
+  private ask(message: ServerRequest): Promise<ServerReply> {
+    const reply = this.next();
+    if (!this.gone) {
+      this.child.send(message, (error) => {
+        if (error) this.fail(error);
+      });
+    }
+    return reply;
+  }
+
+  /** User + system CPU time of the server process, in microseconds. */
+  async cpuMicros(): Promise<number> {
+    const reply = await this.ask({ type: 'cpu' });
+    if (reply.type !== 'cpu') throw new Error(`server said ${reply.type} instead of cpu`);
+    return reply.usage.user + reply.usage.system;
+  }
+
+  /** Graceful stop; resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    const stopped = await this.ask({ type: 'stop' });
+    if (stopped.type !== 'stopped') throw new Error(`server said ${stopped.type} instead of stopped`);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+  }
+}
