@@ -12,7 +12,6 @@
  * from a second child process; both are checked to answer the same pages, then measured one
  * after the other (never both under load at once).
  */
-import { type ChildProcess, fork } from 'node:child_process';
 import { Agent } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import {
@@ -26,7 +25,7 @@ import { type BenchOptions, parseOptions } from './lib/options.ts';
 import { PostgresCpu } from './lib/postgres-cpu.ts';
 import { entityExternalId, prepareDatabase, type TableCounts } from './lib/seed.ts';
 import { preparePostgresDatabase } from './lib/seed-postgres.ts';
-import type { ServerReply, ServerRequest } from './lib/server.ts';
+import { ServerProcess } from './lib/server-process.ts';
 import { countStatements } from './lib/statements.ts';
 
 const PAGE_QUERY = /* GraphQL */ `
@@ -160,97 +159,6 @@ function scenarios(options: BenchOptions, pageQuery = PAGE_QUERY): [Scenario, Sc
     },
   };
   return [baseline, page];
-}
-
-/** The server child and a one-at-a-time request/reply channel to it. */
-class ServerProcess {
-  private readonly exited: Promise<number | null>;
-  private waiting: { resolve: (reply: ServerReply) => void; reject: (error: Error) => void } | null = null;
-  /** Set once the child is gone, so no wait can hang on a reply that will never come. */
-  private gone: Error | null = null;
-
-  private constructor(private readonly child: ChildProcess) {
-    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
-    child.once('exit', (code, signal) =>
-      this.fail(new Error(`server exited (code ${code}, signal ${signal})`)),
-    );
-    child.on('error', (error) => this.fail(error));
-    child.on('message', (reply: ServerReply) => {
-      const waiting = this.waiting;
-      this.waiting = null;
-      waiting?.resolve(reply);
-    });
-  }
-
-  /** Starts `bench/lib/<script>.ts` (server.ts is Engram, postgraphile-server.ts PostGraphile). */
-  static async start(
-    databaseUrl: string,
-    script: 'server' | 'postgraphile-server' = 'server',
-  ): Promise<{ server: ServerProcess; port: number }> {
-    // Only tsx's loader, not the execArgv of this process: tsx's CLI preflight would tie the
-    // child to the CLI's own relay channel.
-    const child = fork(fileURLToPath(new URL(`./lib/${script}.ts`, import.meta.url)), [], {
-      execArgv: ['--import', import.meta.resolve('tsx')],
-      // Production mode for the libraries too (graphql-js, graphql-yoga, Grafast): their
-      // development checks cost CPU. GRAPHILE_ENV overrides NODE_ENV for Grafast, so pin it too.
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        GRAPHILE_ENV: 'production',
-        BENCH_DATABASE_URL: databaseUrl,
-      },
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const server = new ServerProcess(child);
-    const ready = await server.next();
-    if (ready.type !== 'ready') throw new Error(`server said ${ready.type} before ready`);
-    return { server, port: ready.port };
-  }
-
-  private fail(error: Error): void {
-    this.gone ??= error;
-    const waiting = this.waiting;
-    this.waiting = null;
-    waiting?.reject(error);
-  }
-
-  private next(): Promise<ServerReply> {
-    return new Promise((resolve, reject) => {
-      if (this.gone) reject(this.gone);
-      else this.waiting = { resolve, reject };
-    });
-  }
-
-  private ask(message: ServerRequest): Promise<ServerReply> {
-    const reply = this.next();
-    if (!this.gone) {
-      this.child.send(message, (error) => {
-        if (error) this.fail(error);
-      });
-    }
-    return reply;
-  }
-
-  /** User + system CPU time of the server process, in microseconds. */
-  async cpuMicros(): Promise<number> {
-    const reply = await this.ask({ type: 'cpu' });
-    if (reply.type !== 'cpu') throw new Error(`server said ${reply.type} instead of cpu`);
-    return reply.usage.user + reply.usage.system;
-  }
-
-  /** Graceful stop; resolves with the exit code. */
-  async stop(): Promise<number | null> {
-    const stopped = await this.ask({ type: 'stop' });
-    if (stopped.type !== 'stopped') throw new Error(`server said ${stopped.type} instead of stopped`);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
-  }
-
-  kill(): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
-  }
 }
 
 async function measure(
@@ -503,7 +411,7 @@ async function comparePostgraphile(
   const started: ServerProcess[] = [];
   const agents: Agent[] = [];
   const connect = async (script: 'server' | 'postgraphile-server', name: string) => {
-    const { server, port } = await ServerProcess.start(database.url, script);
+    const { server, port } = await ServerProcess.start(database.url, { script });
     started.push(server);
     const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
     agents.push(agent);

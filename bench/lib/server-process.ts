@@ -1,14 +1,16 @@
 /**
- * The Engram server child (bench/lib/server.ts) seen from a benchmark: started with fork, asked for
- * its CPU time and stopped over the IPC channel, one request at a time. The same protocol as the
- * class inside bench/read.ts, with two additions for bench/ingest.ts: extra environment for the
- * child (BENCH_AUGMENTATION, AUGMENTATION_*) and extra Node flags (--cpu-prof).
+ * A benchmarked server child (bench/lib/server.ts for Engram, postgraphile-server.ts for the
+ * peer) seen from a benchmark: started with fork, asked for its CPU time and stopped over the IPC
+ * channel, one request at a time. bench/ingest.ts adds environment (BENCH_AUGMENTATION,
+ * AUGMENTATION_*) and Node flags (--cpu-prof).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ServerReply, ServerRequest } from './server.ts';
 
 export interface ServerStartOptions {
+  /** Which child: Engram, or PostGraphile for bench/read's comparison. @default 'server' */
+  script?: 'server' | 'postgraphile-server';
   /** Added to the child's environment. */
   env?: Record<string, string>;
   /** Node flags for the child, after tsx's loader (e.g. --cpu-prof, --cpu-prof-dir=...). */
@@ -34,21 +36,22 @@ export class ServerProcess {
     });
   }
 
-  /** Starts bench/lib/server.ts on the database and resolves once it listens. */
+  /** Starts the server child on the database and resolves once it listens. */
   static async start(
     databaseUrl: string,
     options: ServerStartOptions = {},
   ): Promise<{ server: ServerProcess; port: number }> {
     // Only tsx's loader, not the execArgv of this process: tsx's CLI preflight would tie the
     // child to the CLI's own relay channel.
-    const child = fork(fileURLToPath(new URL('./server.ts', import.meta.url)), [], {
+    const child = fork(fileURLToPath(new URL(`./${options.script ?? 'server'}.ts`, import.meta.url)), [], {
       execArgv: ['--import', import.meta.resolve('tsx'), ...(options.nodeFlags ?? [])],
-      // Production mode for the libraries too (graphql-js, graphql-yoga): their development
-      // checks cost CPU.
+      // Production mode for the libraries too (graphql-js, graphql-yoga, Grafast): their
+      // development checks cost CPU. GRAPHILE_ENV overrides NODE_ENV for Grafast, so pin it too.
       env: {
         ...process.env,
         ...options.env,
         NODE_ENV: 'production',
+        GRAPHILE_ENV: 'production',
         BENCH_DATABASE_URL: databaseUrl,
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
