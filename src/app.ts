@@ -23,6 +23,7 @@ import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
 import type { Logger } from './observability/logger.ts';
 import { schema } from './schema/index.ts';
+import { serviceDeps } from './services/context.ts';
 import { EngramError } from './services/errors.ts';
 import type { VectorIndex } from './vector/vector-index.ts';
 
@@ -122,15 +123,14 @@ export function buildApp(options: AppOptions): App {
   const events = options.events ?? createEventBus();
   const resolvePrincipal = createPrincipalResolver({ apiKeys: env.API_KEYS });
   const base = {
-    db,
-    reader,
-    events,
-    limits: { maxContentLength: env.MAX_CONTENT_LENGTH, maxItemsPerCall: env.MAX_ITEMS_PER_CALL },
+    ...serviceDeps(env, {
+      db,
+      reader,
+      events,
+      embeddings: options.embeddings ?? null,
+      index: options.index ?? null,
+    }),
     maxPageSize: env.MAX_PAGE_SIZE,
-    embeddings: options.embeddings ?? null,
-    index: options.index ?? null,
-    semantic: { dimension: env.VECTOR_DIMENSIONS, dedupeSimilarity: env.FACT_DEDUPE_SIMILARITY },
-    augmentation: null as { wake(): void } | null,
   };
   const augmentation = options.augmentation ?? null;
   const worker =

@@ -222,16 +222,8 @@ program
     const { AugmentationWorker } = await import('./augment/worker.ts');
     const { workerOptions } = await import('./augment/setup.ts');
     const { createEventBus } = await import('./events/pubsub.ts');
-    const deps = {
-      db,
-      reader,
-      events: createEventBus(),
-      limits: { maxContentLength: env.MAX_CONTENT_LENGTH, maxItemsPerCall: env.MAX_ITEMS_PER_CALL },
-      embeddings,
-      index,
-      semantic: { dimension: env.VECTOR_DIMENSIONS, dedupeSimilarity: env.FACT_DEDUPE_SIMILARITY },
-      augmentation: null,
-    };
+    const { serviceDeps } = await import('./services/context.ts');
+    const deps = serviceDeps(env, { db, reader, events: createEventBus(), embeddings, index });
     const worker = new AugmentationWorker(
       deps,
       createJobQueue(env, db),

@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import type { EmbeddingService } from '../embed/service.ts';
+import type { Env } from '../env.ts';
 import type { EngramPubSub } from '../events/pubsub.ts';
 import type { VectorIndex } from '../vector/vector-index.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -37,6 +38,22 @@ export interface ServiceDeps {
 export interface AugmentationHook {
   /** Tells this process's workers that a job is waiting (others find it by polling). */
   wake(): void;
+}
+
+/** The services' dependencies as the configuration sets them (the server and `engram worker`). */
+export function serviceDeps(
+  env: Pick<
+    Env,
+    'MAX_CONTENT_LENGTH' | 'MAX_ITEMS_PER_CALL' | 'VECTOR_DIMENSIONS' | 'FACT_DEDUPE_SIMILARITY'
+  >,
+  parts: Pick<ServiceDeps, 'db' | 'reader' | 'events' | 'embeddings' | 'index'>,
+): ServiceDeps {
+  return {
+    ...parts,
+    limits: { maxContentLength: env.MAX_CONTENT_LENGTH, maxItemsPerCall: env.MAX_ITEMS_PER_CALL },
+    semantic: { dimension: env.VECTOR_DIMENSIONS, dedupeSimilarity: env.FACT_DEDUPE_SIMILARITY },
+    augmentation: null,
+  };
 }
 
 /** The Prisma client inside `$transaction(async (tx) => ...)`. */

@@ -81,8 +81,8 @@ async function entityId(deps: ServiceDeps, externalId: string): Promise<number |
   return entity?.id ?? null;
 }
 
-/** Facts by id, in the order of `ids`; ids deleted meanwhile are dropped. */
-async function factsInOrder(deps: ServiceDeps, ids: number[]): Promise<Map<number, EntityFact>> {
+/** The facts with these ids, by id (ids deleted meanwhile are absent). */
+async function factsById(deps: ServiceDeps, ids: number[]): Promise<Map<number, EntityFact>> {
   const facts = await deps.reader.entityFact.findMany({ where: { id: { in: ids } } });
   return new Map(facts.map((fact) => [fact.id, fact]));
 }
@@ -106,7 +106,7 @@ export async function semanticFacts(
   const id = await entityId(deps, input.entity);
   if (id === null) return [];
   const hits = await index.search(id, vector, input.first, input.threshold);
-  const facts = await factsInOrder(
+  const facts = await factsById(
     deps,
     hits.map((hit) => hit.factId),
   );
@@ -229,7 +229,7 @@ async function rankForRecall(
   }
   const candidateIds = [...new Set([...similarity.keys(), ...bm25.keys()])];
   if (candidateIds.length === 0) return [];
-  const facts = await factsInOrder(deps, candidateIds);
+  const facts = await factsById(deps, candidateIds);
 
   const useSemantic = semanticHits.length > 0;
   const weights = { ...DEFAULT_RECALL_WEIGHTS };
