@@ -112,9 +112,11 @@ export class Partition {
   search(query: Float32Array, k: number, threshold = -1): VectorHit[] {
     if (this.size === 0 || k <= 0) return [];
     let hits: VectorHit[];
-    if (this.graph) {
+    const wanted = Math.min(this.size, Math.max(k * 4, 64));
+    // The graph is approximate: when the candidates would cover the whole partition anyway, an
+    // exact scan is as cheap and misses nothing.
+    if (this.graph && wanted < this.size) {
       // Over-fetch from the graph, then rank the candidates by their exact similarity.
-      const wanted = Math.min(this.size, Math.max(k * 4, 64));
       const matches = this.graph.search(query, wanted, 0);
       hits = Array.from(matches.keys, (key) => {
         const factId = Number(key);
@@ -127,8 +129,13 @@ export class Partition {
       }
     } else {
       const dim = this.options.dimension;
-      const wanted = Math.min(this.size, k);
-      const matches = exactSearch(this.data.subarray(0, this.size * dim), query, dim, wanted, MetricKind.IP);
+      const matches = exactSearch(
+        this.data.subarray(0, this.size * dim),
+        query,
+        dim,
+        Math.min(this.size, k),
+        MetricKind.IP,
+      );
       hits = Array.from(matches.keys, (key) => {
         const slot = Number(key);
         return { factId: this.ids[slot] as number, similarity: this.dot(slot, query) };
