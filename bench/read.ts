@@ -12,7 +12,9 @@
  * from a second child process; both are checked to answer the same pages, then measured one
  * after the other (never both under load at once).
  */
+import { mkdirSync } from 'node:fs';
 import { Agent } from 'node:http';
+import { resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type ComparablePage,
@@ -343,7 +345,7 @@ async function main(): Promise<void> {
   }
 
   const dbCpu = options.db === 'postgresql' ? PostgresCpu.detect(database.url) : null;
-  const { server, port } = await ServerProcess.start(database.url);
+  const { server, port } = await ServerProcess.start(database.url, { nodeFlags: profileFlags(options) });
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
   const target = { agent, port };
   log(`server listening on 127.0.0.1:${port} (child process)`);
@@ -393,6 +395,15 @@ async function main(): Promise<void> {
   );
 }
 
+/** Node flags that make Engram's server child write a CPU profile on exit (--cpu-prof). */
+function profileFlags(options: BenchOptions): string[] {
+  if (!options.cpuProf) return [];
+  const dir = resolvePath(options.cpuProf);
+  mkdirSync(dir, { recursive: true });
+  log(`CPU profile of Engram's server: ${dir}`);
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+}
+
 /** How many entities both servers must answer identically before anything is measured. */
 const EQUIVALENCE_SAMPLE = 20;
 
@@ -411,7 +422,8 @@ async function comparePostgraphile(
   const started: ServerProcess[] = [];
   const agents: Agent[] = [];
   const connect = async (script: 'server' | 'postgraphile-server', name: string) => {
-    const { server, port } = await ServerProcess.start(database.url, { script });
+    const nodeFlags = script === 'server' ? profileFlags(options) : [];
+    const { server, port } = await ServerProcess.start(database.url, { script, nodeFlags });
     started.push(server);
     const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
     agents.push(agent);

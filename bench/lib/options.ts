@@ -16,6 +16,8 @@ export interface BenchOptions {
   warmup: number;
   fresh: boolean;
   showSql: boolean;
+  /** Write a V8 CPU profile of Engram's server child to this folder. */
+  cpuProf: string | null;
 }
 
 /** Where `--db postgresql` seeds and serves unless --database-url says otherwise. */
@@ -40,6 +42,7 @@ const USAGE = `Usage: npm run bench:read -- [flags]
   --warmup <n>               warmup seconds per scenario (default 2)
   --fresh                    rebuild the database even if a matching one exists
   --show-sql                 print the SQL statements one page request runs
+  --cpu-prof <dir>           write a V8 CPU profile of Engram's server to <dir> (it costs CPU itself)
 `;
 
 /** Parses argv, printing usage and exiting on --help or a bad value. */
@@ -61,6 +64,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       warmup: number,
       fresh: { type: 'boolean', default: false },
       'show-sql': { type: 'boolean', default: false },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -108,5 +112,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     warmup: int('warmup', 2, 0),
     fresh: values.fresh === true,
     showSql: values['show-sql'] === true,
+    cpuProf: values['cpu-prof'] ?? null,
   };
 }
