@@ -1,5 +1,8 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeepMemoryDocument } from '../client-codegen/generated/graphql.ts';
+import { TEST_DATABASE } from './helpers/database.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 /**
@@ -118,5 +121,69 @@ describe('batching: a deep query costs a bounded number of SQL statements', () =
     expect(first?.sessions.totalCount).toBe(10);
     expect(large.statements.length).toBe(small.statements.length);
     expect(large.statements.length).toBeLessThanOrEqual(30);
+  });
+
+  interface Total {
+    totalCount: number;
+    edges?: unknown[];
+  }
+  interface CountsPage {
+    entities: {
+      edges: {
+        node: {
+          facts: Total;
+          filtered: Total;
+          countOnly: Total;
+          sessions: {
+            totalCount: number;
+            edges: { node: { conversations: { edges: { node: { messages: Total } }[] } } }[];
+          };
+        };
+      }[];
+    };
+  }
+  const countsDocument = parse(/* GraphQL */ `
+    query Counts($prefix: String!) {
+      entities(first: 20, externalIdPrefix: $prefix) {
+        edges {
+          node {
+            facts(first: 3) { totalCount edges { cursor } }
+            filtered: facts(first: 1, contains: "fact 1") { totalCount edges { cursor } }
+            countOnly: triples(first: 2) { totalCount }
+            sessions(first: 2) {
+              totalCount
+              edges { node { conversations(first: 1) { edges { node { messages(first: 1) { totalCount } } } } } }
+            }
+          }
+        }
+      }
+    }
+  `) as TypedDocumentNode<CountsPage, { prefix: string }>;
+
+  it('counts partial, filtered and count-only lists in the page statement with relation joins, else batched', async () => {
+    statements.length = 0;
+    recording = true;
+    const data = await server.gql(countsDocument, { prefix: 'large-' });
+    recording = false;
+    expect(data.entities.edges).toHaveLength(20);
+    for (const { node } of data.entities.edges) {
+      expect(node.facts).toMatchObject({ totalCount: 10 });
+      expect(node.facts.edges).toHaveLength(3);
+      // "fact 1" only: the count obeys the connection's filter.
+      expect(node.filtered.totalCount).toBe(1);
+      expect(node.countOnly.totalCount).toBe(10);
+      expect(node.sessions.totalCount).toBe(10);
+      expect(node.sessions.edges[0]?.node.conversations.edges[0]?.node.messages.totalCount).toBe(2);
+    }
+    const counting = statements.filter((sql) => /GROUP BY/i.test(sql));
+    if (TEST_DATABASE === 'postgresql') {
+      // One statement for the entities page, its relations and their counts; one for the list's total.
+      expect(counting).toEqual([]);
+      expect(statements.length).toBeLessThanOrEqual(2);
+    } else {
+      // Prisma's whole-table relation count is replaced by per-parent counts, one per list.
+      expect(counting.length).toBeGreaterThan(0);
+      expect(counting.every((sql) => /\bIN\s*\(/i.test(sql))).toBe(true);
+    }
   });
 });

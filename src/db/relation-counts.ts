@@ -2,6 +2,11 @@ import DataLoader from 'dataloader';
 import type { Db } from './client.ts';
 import { Prisma } from './generated/client.ts';
 
+/** Whether a provider's generated client loads nested relations and relation counts in one statement. */
+export function joinsRelations(provider: string): boolean {
+  return provider === 'postgresql' || provider === 'cockroachdb';
+}
+
 /** Models whose rows are counted per parent for connection `totalCount`s. */
 export type CountedModel =
   | 'entityFact'
@@ -74,4 +79,100 @@ export class RelationCounter {
     }
     return loader.load(parentId);
   }
+}
+
+/** Where a stripped `_count` selection sat in a query, mirrored by the result rows. */
+interface CountPlan {
+  /** Relation names whose counts were asked at this level. */
+  counts: string[];
+  /** Nested relations (by field name) that hold more of them. */
+  nested: Map<string, CountPlan>;
+}
+
+type Selection = { select?: Record<string, unknown>; include?: Record<string, unknown> };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * A copy of a find query without its relation `_count` selections, and where they were; null when
+ * it has none (the query is used as it is).
+ */
+function stripCounts(query: Selection): { query: Selection; plan: CountPlan } | null {
+  let changed = false;
+  const plan: CountPlan = { counts: [], nested: new Map() };
+  const copy: Selection = { ...query };
+  for (const key of ['select', 'include'] as const) {
+    const fields = query[key];
+    if (!isObject(fields)) continue;
+    const next: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(fields)) {
+      if (name === '_count' && isObject(value) && isObject(value.select)) {
+        plan.counts.push(...Object.keys(value.select));
+        changed = true;
+        continue;
+      }
+      if (isObject(value) && (isObject(value.select) || isObject(value.include))) {
+        const inner = stripCounts(value as Selection);
+        if (inner) {
+          plan.nested.set(name, inner.plan);
+          next[name] = inner.query;
+          changed = true;
+          continue;
+        }
+      }
+      next[name] = value;
+    }
+    copy[key] = next;
+  }
+  return changed ? { query: copy, plan } : null;
+}
+
+/** Marks every row the plan covers with `_count: { relation: null }`: asked, not counted here. */
+function markUncounted(rows: unknown, plan: CountPlan): void {
+  if (Array.isArray(rows)) {
+    for (const row of rows) markUncounted(row, plan);
+    return;
+  }
+  if (!isObject(rows)) return;
+  if (plan.counts.length > 0) {
+    const counts: Record<string, null> = isObject(rows._count) ? (rows._count as Record<string, null>) : {};
+    for (const name of plan.counts) counts[name] = null;
+    rows._count = counts;
+  }
+  for (const [name, nested] of plan.nested) markUncounted(rows[name], nested);
+}
+
+const FIND_OPERATIONS = new Set([
+  'findUnique',
+  'findUniqueOrThrow',
+  'findFirst',
+  'findFirstOrThrow',
+  'findMany',
+]);
+
+/**
+ * For providers without relation joins (SQLite, MySQL): Prisma computes a relation `_count` there
+ * with a GROUP BY over the whole related table, joined to the parents (prisma/orm#23669), which
+ * made one entity's page scan every user's rows. This extension removes relation counts from find
+ * queries and answers them with `null` ("not counted"); the connection `totalCount` fields then
+ * count through {@link RelationCounter}, batched per request. With relation joins (PostgreSQL,
+ * CockroachDB) the counts stay in the query as correlated subqueries of the one statement.
+ */
+export function deferRelationCounts(client: Db): Db {
+  return client.$extends({
+    name: 'engram-deferred-relation-counts',
+    query: {
+      $allModels: {
+        async $allOperations({ operation, args, query }) {
+          if (!FIND_OPERATIONS.has(operation) || !isObject(args)) return query(args);
+          const stripped = stripCounts(args as Selection);
+          if (!stripped) return query(args);
+          const result = await query(stripped.query as typeof args);
+          markUncounted(result, stripped.plan);
+          return result;
+        },
+      },
+    },
+  }) as unknown as Db;
 }

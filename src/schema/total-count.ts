@@ -3,8 +3,13 @@ import type { CountedModel } from '../db/relation-counts.ts';
 
 /** What Pothos' Prisma plugin passes to connection fields: the page, its parent row and the field's args. */
 interface LoadedConnection<Args> {
-  parent: { id: number };
+  parent: { id: number } & Record<string, unknown>;
   args: Args;
+  /**
+   * The parent row's relation `_count`, loaded in the same statement where the provider joins
+   * relations; null where it was deferred (see deferRelationCounts).
+   */
+  totalCount?: number | null;
   /** Plain values on the loaded path; typed as the plugin's possibly-async shapes. */
   edges: unknown;
   pageInfo: unknown;
@@ -12,10 +17,11 @@ interface LoadedConnection<Args> {
 
 /**
  * A forward first page with nothing after it is the whole list: its size is the total, and no
- * count query is needed. Holds because these connections always load their rows (the plugin's
- * count-only mode is off) with the same filter the count would use, and never skip rows.
+ * count query is needed. Holds when the rows were loaded (not in the plugin's count-only mode,
+ * where only `totalCount` is asked) with the same filter the count would use, skipping none.
  */
-function wholeListSize(connection: LoadedConnection<unknown>): number | undefined {
+function wholeListSize(connection: LoadedConnection<unknown>, relation: string): number | undefined {
+  if (!Array.isArray(connection.parent[relation])) return undefined;
   const args = connection.args as { after?: unknown; before?: unknown; last?: unknown };
   if (args.after != null || args.before != null || args.last != null) return undefined;
   const { edges, pageInfo } = connection;
@@ -34,12 +40,14 @@ interface IntFieldBuilder<Ref, Args> {
 }
 
 /**
- * A batched `totalCount` for a `t.relatedConnection`, counted with the same filter as the page.
- * Used instead of the plugin's own count, which Prisma computes over the whole table
- * (see RelationCounter).
+ * `totalCount` for a `t.relatedConnection` declared with `totalCount: true`, counted with the same
+ * filter as the page. With relation joins the count came with the page in the same statement;
+ * elsewhere (see deferRelationCounts) it is the page's size when that is the whole list, or a
+ * count batched across the request's parents (RelationCounter).
  */
 export function totalCountField<Ref, Args>(
   t: IntFieldBuilder<Ref, Args>,
+  relation: string,
   model: CountedModel,
   foreignKey: string,
   where: (args: Args) => object = () => ({}),
@@ -48,7 +56,8 @@ export function totalCountField<Ref, Args>(
     nullable: false,
     description: 'How many items the whole list has, across all pages.',
     resolve: (connection, _args, ctx) => {
-      const known = wholeListSize(connection);
+      if (typeof connection.totalCount === 'number') return Promise.resolve(connection.totalCount);
+      const known = wholeListSize(connection, relation);
       if (known !== undefined) return Promise.resolve(known);
       return ctx.counts.count(model, foreignKey, connection.parent.id, where(connection.args));
     },

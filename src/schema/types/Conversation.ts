@@ -36,11 +36,16 @@ export const ConversationNode = builder.prismaNode('Conversation', {
       'messages',
       {
         cursor: 'id',
+        totalCount: true,
         maxSize: maxPageSize,
         description: 'Messages in the order they were said.',
         query: () => ({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'conversationMessage', 'conversationId') }) },
+      {
+        fields: (t) => ({
+          totalCount: totalCountField(t, 'messages', 'conversationMessage', 'conversationId'),
+        }),
+      },
     ),
   }),
 });

@@ -53,6 +53,7 @@ export const EntityNode = builder.prismaNode('Entity', {
       'facts',
       {
         cursor: 'id',
+        totalCount: true,
         maxSize: maxPageSize,
         description: 'What Engram remembers about the entity.',
         args: {
@@ -74,12 +75,13 @@ export const EntityNode = builder.prismaNode('Entity', {
         },
         query: (args) => ({ where: factsWhere(args), orderBy: factOrder[args.orderBy ?? 'RECENT'] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'entityFact', 'entityId', factsWhere) }) },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'facts', 'entityFact', 'entityId', factsWhere) }) },
     ),
     triples: t.relatedConnection(
       'triples',
       {
         cursor: 'id',
+        totalCount: true,
         maxSize: maxPageSize,
         description:
           'Subject–predicate–object statements about the entity that hold now (or at `asOf`), most recently mentioned first.',
@@ -102,17 +104,18 @@ export const EntityNode = builder.prismaNode('Entity', {
           orderBy: [{ lastMentionedAt: 'desc' }, { id: 'desc' }],
         }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'triple', 'entityId', triplesWhere) }) },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'triples', 'triple', 'entityId', triplesWhere) }) },
     ),
     sessions: t.relatedConnection(
       'sessions',
       {
         cursor: 'id',
+        totalCount: true,
         maxSize: maxPageSize,
         description: 'The entity’s sessions, newest first.',
         query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'session', 'entityId') }) },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'sessions', 'session', 'entityId') }) },
     ),
   }),
 });

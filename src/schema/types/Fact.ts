@@ -20,11 +20,12 @@ export const FactNode = builder.prismaNode('EntityFact', {
       'mentions',
       {
         cursor: 'id',
+        totalCount: true,
         maxSize: maxPageSize,
         description: 'Where the fact was said (provenance), newest first.',
         query: () => ({ orderBy: [{ id: 'desc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'factMention', 'factId') }) },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'mentions', 'factMention', 'factId') }) },
     ),
   }),
 });

@@ -13,21 +13,23 @@ export const ProcessNode = builder.prismaNode('Process', {
       'attributes',
       {
         cursor: 'id',
+        totalCount: true,
         maxSize: maxPageSize,
         description: 'Attributes learned about the process, most mentioned first.',
         query: () => ({ orderBy: [{ mentionCount: 'desc' }, { id: 'asc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'processAttribute', 'processId') }) },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'attributes', 'processAttribute', 'processId') }) },
     ),
     sessions: t.relatedConnection(
       'sessions',
       {
         cursor: 'id',
+        totalCount: true,
         maxSize: maxPageSize,
         description: 'Sessions with this process, newest first.',
         query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'session', 'processId') }) },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'sessions', 'session', 'processId') }) },
     ),
   }),
 });

@@ -15,11 +15,12 @@ export const SessionNode = builder.prismaNode('Session', {
       'conversations',
       {
         cursor: 'id',
+        totalCount: true,
         maxSize: maxPageSize,
         description: 'Conversations of the session, newest first.',
         query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'conversation', 'sessionId') }) },
+      { fields: (t) => ({ totalCount: totalCountField(t, 'conversations', 'conversation', 'sessionId') }) },
     ),
   }),
 });
