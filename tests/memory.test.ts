@@ -12,6 +12,7 @@ import {
   RememberWithSourceDocument,
   SessionByIdDocument,
   TripleChangedDocument,
+  TriplesAsOfDocument,
 } from '../client-codegen/generated/graphql.ts';
 import { collect, startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -207,5 +208,42 @@ describe('memory graph', () => {
     }
     controller.abort();
     expect(text).toContain('"kind":"CREATED"');
+  });
+
+  it('keeps every period of a statement that was superseded and said again, for asOf', async () => {
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 30));
+    const livesIn = async (city: string) => {
+      const result = await server.gql(AddTriplesCheckedDocument, {
+        input: { entity: 'h-1', triples: [{ subject: 'h-1', predicate: 'lives_in', object: city }] },
+      });
+      expect(result.addTriples.__typename).toBe('AddTriplesSuccess');
+      await pause();
+      return new Date().toISOString();
+    };
+    const inPorto = await livesIn('Porto');
+    const inMadrid = await livesIn('Madrid');
+    const inPortoAgain = await livesIn('Porto');
+    const cityAt = async (at?: string) => {
+      const data = await server.gql(TriplesAsOfDocument, { entity: 'h-1', predicate: 'lives_in', at });
+      return data.entity?.triples.edges.map((edge) => edge.node) ?? [];
+    };
+
+    expect((await cityAt(inPorto)).map((node) => node.object.name)).toEqual(['Porto']);
+    expect((await cityAt(inMadrid)).map((node) => node.object.name)).toEqual(['Madrid']);
+    expect((await cityAt(inPortoAgain)).map((node) => node.object.name)).toEqual(['Porto']);
+    const now = await cityAt();
+    expect(now.map((node) => node.object.name)).toEqual(['Porto']);
+    // Porto holds again since the second move; its first period ended when Madrid began.
+    const porto = now[0];
+    const madrid = (await cityAt(inMadrid))[0];
+    expect(porto?.validTo).toBeNull();
+    expect(porto?.earlierPeriods).toHaveLength(1);
+    expect(porto?.earlierPeriods[0]?.validTo).toBe(madrid?.validFrom);
+    expect(new Date(porto?.earlierPeriods[0]?.validFrom as string).getTime()).toBeLessThan(
+      new Date(inPorto).getTime(),
+    );
+    expect(porto?.validFrom).toBe(madrid?.validTo);
+    // Before anything was said there was no city.
+    expect(await cityAt('2000-01-01T00:00:00.000Z')).toEqual([]);
   });
 });

@@ -110,7 +110,8 @@ export async function addTriples(
  * Writes triples inside the caller's transaction: shared names upserted, a repeated triple
  * counted, provenance recorded. A triple whose predicate is functional (lives_in: one current
  * value) closes the validity of the entity's other open triples with the same subject and
- * predicate (SUPERSEDED), and a closed triple said again holds again from now.
+ * predicate (SUPERSEDED), and a closed triple said again holds again from now (its earlier
+ * period is kept as a TripleInterval).
  */
 export async function storeTriples(
   tx: Tx,
@@ -163,7 +164,15 @@ export async function storeTriples(
       update: { mentionCount: { increment: 1 }, lastMentionedAt: now },
     });
     if (triple.validTo !== null) {
-      triple = await tx.triple.update({ where: { id: triple.id }, data: { validFrom: now, validTo: null } });
+      // It holds again from now; the period it held before stays in its history for `asOf`.
+      triple = await tx.triple.update({
+        where: { id: triple.id },
+        data: {
+          validFrom: now,
+          validTo: null,
+          intervals: { create: { validFrom: triple.validFrom, validTo: triple.validTo } },
+        },
+      });
     }
     if (sourceMessageId)
       await tx.tripleMention.create({ data: { tripleId: triple.id, messageId: sourceMessageId } });

@@ -27,9 +27,15 @@ function triplesWhere(args: {
   asOf?: Date | null;
   includeHistory?: boolean | null;
 }): Prisma.TripleWhereInput {
-  // As of a moment: what held then. Otherwise what holds now, unless the history is asked for.
+  // As of a moment: what held then, in its current period or an earlier one. Otherwise what
+  // holds now, unless the history is asked for.
   const validity: Prisma.TripleWhereInput = args.asOf
-    ? { validFrom: { lte: args.asOf }, OR: [{ validTo: null }, { validTo: { gt: args.asOf } }] }
+    ? {
+        OR: [
+          { validFrom: { lte: args.asOf }, OR: [{ validTo: null }, { validTo: { gt: args.asOf } }] },
+          { intervals: { some: { validFrom: { lte: args.asOf }, validTo: { gt: args.asOf } } } },
+        ],
+      }
     : args.includeHistory
       ? {}
       : { validTo: null };

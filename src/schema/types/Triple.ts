@@ -12,14 +12,31 @@ export const TripleNode = builder.prismaNode('Triple', {
       type: 'DateTime',
       description: 'When it was last stated.',
     }),
-    validFrom: t.expose('validFrom', { type: 'DateTime', description: 'Since when it holds.' }),
+    validFrom: t.expose('validFrom', {
+      type: 'DateTime',
+      description: 'Since when it holds (the start of its latest period).',
+    }),
     validTo: t.expose('validTo', {
       type: 'DateTime',
       nullable: true,
       description: 'Until when it held; null while it still holds.',
     }),
+    earlierPeriods: t.relation('intervals', {
+      description:
+        'Earlier periods in which it held, oldest first: a statement that was superseded and later said again (lives in Porto, then Madrid, then Porto again).',
+      query: { orderBy: [{ validFrom: 'asc' }, { id: 'asc' }] },
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was first stated.' }),
     entity: t.relation('entity', { description: 'Whose memory it belongs to.' }),
+  }),
+});
+
+builder.prismaObject('TripleInterval', {
+  name: 'TriplePeriod',
+  description: 'A closed period in which a triple held.',
+  fields: (t) => ({
+    validFrom: t.expose('validFrom', { type: 'DateTime', description: 'When it started to hold.' }),
+    validTo: t.expose('validTo', { type: 'DateTime', description: 'When it stopped holding.' }),
   }),
 });
 
