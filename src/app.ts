@@ -17,7 +17,6 @@ import { createPrincipalResolver } from './auth/api-keys.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db/client.ts';
 import { isDatabaseUnavailable, isRefusedInput } from './db/errors.ts';
-import { RelationCounter } from './db/relation-counts.ts';
 import type { EmbeddingService } from './embed/service.ts';
 import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
@@ -177,7 +176,6 @@ export function buildApp(options: AppOptions): App {
         ...base,
         jobs: augmentation?.queue ?? null,
         principal: resolvePrincipal(header),
-        counts: new RelationCounter(reader),
       };
     },
   });

@@ -1,7 +1,6 @@
 import type { JobQueue } from './augment/queue.ts';
 import type { Principal } from './auth/principal.ts';
 import type { Db } from './db/client.ts';
-import type { RelationCounter } from './db/relation-counts.ts';
 import type { ServiceDeps } from './services/context.ts';
 
 /** Per-request GraphQL context: the shared services plus who is calling. */
@@ -14,8 +13,6 @@ export interface Context extends ServiceDeps {
    * would let a read see another request's uncommitted transaction. Elsewhere the same pool as `db`.
    */
   reader: Db;
-  /** Per-request batched counts for connection totals. */
-  counts: RelationCounter;
   /** The augmentation job queue; null when augmentation is off. */
   jobs: JobQueue | null;
 }

@@ -186,4 +186,24 @@ describe('batching: a deep query costs a bounded number of SQL statements', () =
       expect(counting.every((sql) => /\bIN\s*\(/i.test(sql))).toBe(true);
     }
   });
+
+  it('answers Prisma relation counts asked directly, nested and without the id, on every provider', async () => {
+    const [entity] = await server.db.entity.findMany({
+      where: { externalId: 'small-0' },
+      select: {
+        externalId: true,
+        _count: { select: { facts: true, sessions: { where: { uuid: { endsWith: '-1' } } } } },
+        sessions: {
+          take: 2,
+          orderBy: { id: 'asc' },
+          select: { _count: { select: { conversations: true } } },
+        },
+      },
+    });
+    expect(entity).toEqual({
+      externalId: 'small-0',
+      _count: { facts: 10, sessions: 1 },
+      sessions: [{ _count: { conversations: 1 } }, { _count: { conversations: 1 } }],
+    });
+  });
 });

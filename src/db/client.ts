@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { PrismaClient } from './generated/client.ts';
-import { deferRelationCounts, joinsRelations } from './relation-counts.ts';
+import { countRelationsSeparately, joinsRelations } from './relation-counts.ts';
 
 export type Db = PrismaClient;
 
@@ -180,7 +180,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
     // LIKE (contains, startsWith) matches case as PostgreSQL and MySQL (utf8mb4_bin) do.
     await prisma.$executeRawUnsafe('PRAGMA case_sensitive_like = ON');
   }
-  return joinsRelations(provider) ? prisma : deferRelationCounts(prisma);
+  if (joinsRelations(provider)) return prisma;
+  const { getDatamodel } = await import('./generated/pothos-types.ts');
+  return countRelationsSeparately(prisma, getDatamodel().datamodel.models);
 }
 
 /**

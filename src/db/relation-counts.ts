@@ -7,15 +7,8 @@ export function joinsRelations(provider: string): boolean {
   return provider === 'postgresql' || provider === 'cockroachdb';
 }
 
-/** Models whose rows are counted per parent for connection `totalCount`s. */
-export type CountedModel =
-  | 'entityFact'
-  | 'triple'
-  | 'session'
-  | 'conversation'
-  | 'conversationMessage'
-  | 'factMention'
-  | 'processAttribute';
+/** A model's client delegate name (`entityFact`), whose rows are counted per parent. */
+export type CountedModel = string;
 
 interface GroupByDelegate {
   groupBy(args: unknown): Promise<Array<Record<string, unknown> & { _count: { _all: number } }>>;
@@ -23,10 +16,7 @@ interface GroupByDelegate {
 
 /**
  * Counts related rows per parent, batched: all parents asking for the same (model, foreign key,
- * filter) in one request cost one `GROUP BY` over the foreign key's index.
- *
- * Prisma's own relation `_count` joins a GROUP BY over the whole table (prisma/orm#23669), which
- * made one entity's page scan every fact, session and message of every user.
+ * filter) in the same tick cost one `GROUP BY` over the foreign key's index. Nothing is cached.
  */
 /** Table and column of each counted foreign key (constants: never built from input). */
 const TABLES: Partial<Record<string, [table: string, column: string]>> = {
@@ -52,6 +42,8 @@ export class RelationCounter {
       const table = TABLES[`${model}.${foreignKey}`];
       loader = new DataLoader(
         async (ids: readonly number[]) => {
+          // One loader per batch: filters vary (`contains` holds user text), so none is kept.
+          if (this.loaders.get(key) === loader) this.loaders.delete(key);
           // Unfiltered counts go straight to SQL: Prisma's groupBy costs ~85 µs of CPU per call
           // against ~20 µs for the same statement raw, and a page asks for several.
           if (table && Object.keys(where).length === 0) {
@@ -62,7 +54,7 @@ export class RelationCounter {
             const counts = new Map(rows.map((row) => [Number(row.k), Number(row.n)]));
             return ids.map((id) => counts.get(id) ?? 0);
           }
-          const delegate = this.db[model] as unknown as GroupByDelegate;
+          const delegate = (this.db as unknown as Record<string, GroupByDelegate>)[model] as GroupByDelegate;
           const rows = await delegate.groupBy({
             by: [foreignKey],
             where: { ...where, [foreignKey]: { in: [...ids] } },
@@ -81,66 +73,148 @@ export class RelationCounter {
   }
 }
 
-/** Where a stripped `_count` selection sat in a query, mirrored by the result rows. */
+/** One relation `_count` asked in a find query, with the relation's rows when they come too. */
+interface CountRequest {
+  relation: string;
+  /** The counted model's delegate and its foreign key to the parent's id. */
+  model: CountedModel;
+  foreignKey: string;
+  where: object | undefined;
+  /** Set when the same query loads the relation from its start with this `take` and filter. */
+  take: number | undefined;
+}
+
+/** Where relation counts were taken out of a find query, mirrored by its result rows. */
 interface CountPlan {
-  /** Relation names whose counts were asked at this level. */
-  counts: string[];
-  /** Nested relations (by field name) that hold more of them. */
+  counts: CountRequest[];
+  /** Whether `id` was added to the selection to count by it (and is removed from the rows). */
+  addedId: boolean;
   nested: Map<string, CountPlan>;
 }
 
 type Selection = { select?: Record<string, unknown>; include?: Record<string, unknown> };
+type Row = Record<string, unknown>;
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** The datamodel's relation fields, as Pothos' generated types describe them. */
+export interface RelationModel {
+  fields: readonly {
+    name: string;
+    kind: string;
+    type: string;
+    isList: boolean;
+    relationName?: string | null;
+    relationFromFields?: readonly string[] | null;
+  }[];
+}
+
+const delegateName = (model: string) => model.charAt(0).toLowerCase() + model.slice(1);
+
 /**
- * A copy of a find query without its relation `_count` selections, and where they were; null when
- * it has none (the query is used as it is).
+ * Takes the relation `_count`s out of a find query on `model` (and its nested relations); null
+ * when it has none, or one this extension cannot count (then Prisma counts it).
  */
-function stripCounts(query: Selection): { query: Selection; plan: CountPlan } | null {
+function planCounts(
+  models: Record<string, RelationModel>,
+  model: string,
+  query: Selection,
+): { query: Selection; plan: CountPlan } | null {
+  const fields = models[model]?.fields;
+  if (!fields) return null;
   let changed = false;
-  const plan: CountPlan = { counts: [], nested: new Map() };
+  const plan: CountPlan = { counts: [], addedId: false, nested: new Map() };
   const copy: Selection = { ...query };
   for (const key of ['select', 'include'] as const) {
-    const fields = query[key];
-    if (!isObject(fields)) continue;
-    const next: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(fields)) {
-      if (name === '_count' && isObject(value) && isObject(value.select)) {
-        plan.counts.push(...Object.keys(value.select));
-        changed = true;
+    const selection = query[key];
+    if (!isObject(selection)) continue;
+    const next: Record<string, unknown> = { ...selection };
+    const counted = selection._count;
+    if (isObject(counted) && isObject(counted.select)) {
+      const requests: CountRequest[] = [];
+      for (const [relation, asked] of Object.entries(counted.select)) {
+        const field = fields.find((f) => f.name === relation && f.kind === 'object' && f.isList);
+        const back = field && models[field.type]?.fields.find((f) => f.relationName === field.relationName);
+        const foreignKey = back?.relationFromFields?.length === 1 ? back.relationFromFields[0] : undefined;
+        if (!field || !foreignKey || (asked !== true && !isObject(asked))) return null;
+        const where = isObject(asked) && isObject(asked.where) ? asked.where : undefined;
+        const rows = selection[relation];
+        const take =
+          isObject(rows) &&
+          typeof rows.take === 'number' &&
+          rows.take > 0 &&
+          rows.skip === undefined &&
+          rows.cursor === undefined &&
+          rows.where === where
+            ? rows.take
+            : undefined;
+        requests.push({ relation, model: delegateName(field.type), foreignKey, where, take });
+      }
+      plan.counts = requests;
+      delete next._count;
+      changed = true;
+      if (key === 'select' && selection.id === undefined) {
+        next.id = true;
+        plan.addedId = true;
+      }
+    }
+    for (const [name, value] of Object.entries(selection)) {
+      if (name === '_count' || !isObject(value) || !(isObject(value.select) || isObject(value.include)))
         continue;
+      const type = fields.find((f) => f.name === name && f.kind === 'object')?.type;
+      const inner = type ? planCounts(models, type, value as Selection) : null;
+      if (inner) {
+        plan.nested.set(name, inner.plan);
+        next[name] = inner.query;
+        changed = true;
       }
-      if (isObject(value) && (isObject(value.select) || isObject(value.include))) {
-        const inner = stripCounts(value as Selection);
-        if (inner) {
-          plan.nested.set(name, inner.plan);
-          next[name] = inner.query;
-          changed = true;
-          continue;
-        }
-      }
-      next[name] = value;
     }
     copy[key] = next;
   }
   return changed ? { query: copy, plan } : null;
 }
 
-/** Marks every row the plan covers with `_count: { relation: null }`: asked, not counted here. */
-function markUncounted(rows: unknown, plan: CountPlan): void {
-  if (Array.isArray(rows)) {
-    for (const row of rows) markUncounted(row, plan);
-    return;
-  }
-  if (!isObject(rows)) return;
+/** Every row the plan covers, level by level. */
+function collectRows(rows: unknown, into: Row[]): Row[] {
+  if (Array.isArray(rows)) for (const row of rows) collectRows(row, into);
+  else if (isObject(rows)) into.push(rows);
+  return into;
+}
+
+/** Fills `_count` on the result rows: the page's size where it holds the whole list, else a count. */
+async function fillCounts(counter: RelationCounter, result: unknown, plan: CountPlan): Promise<void> {
+  const rows = collectRows(result, []);
+  const pending: Promise<void>[] = [];
   if (plan.counts.length > 0) {
-    const counts: Record<string, null> = isObject(rows._count) ? (rows._count as Record<string, null>) : {};
-    for (const name of plan.counts) counts[name] = null;
-    rows._count = counts;
+    for (const row of rows) {
+      const counts: Record<string, number> = {};
+      row._count = counts;
+      for (const request of plan.counts) {
+        const loaded = row[request.relation];
+        if (request.take !== undefined && Array.isArray(loaded) && loaded.length < request.take) {
+          counts[request.relation] = loaded.length;
+          continue;
+        }
+        pending.push(
+          counter.count(request.model, request.foreignKey, row.id as number, request.where).then((n) => {
+            counts[request.relation] = n;
+          }),
+        );
+      }
+    }
   }
-  for (const [name, nested] of plan.nested) markUncounted(rows[name], nested);
+  for (const [name, nested] of plan.nested) {
+    pending.push(
+      fillCounts(
+        counter,
+        rows.map((row) => row[name]),
+        nested,
+      ),
+    );
+  }
+  await Promise.all(pending);
+  if (plan.addedId) for (const row of rows) delete row.id;
 }
 
 const FIND_OPERATIONS = new Set([
@@ -153,23 +227,26 @@ const FIND_OPERATIONS = new Set([
 
 /**
  * For providers without relation joins (SQLite, MySQL): Prisma computes a relation `_count` there
- * with a GROUP BY over the whole related table, joined to the parents (prisma/orm#23669), which
- * made one entity's page scan every user's rows. This extension removes relation counts from find
- * queries and answers them with `null` ("not counted"); the connection `totalCount` fields then
- * count through {@link RelationCounter}, batched per request. With relation joins (PostgreSQL,
- * CockroachDB) the counts stay in the query as correlated subqueries of the one statement.
+ * with a GROUP BY over the whole related table joined to the parents (prisma/orm#23669), which
+ * made one entity's page scan every user's rows. This extension takes relation counts out of find
+ * queries and fills them in after: a list loaded in the same query from its start, with fewer
+ * rows than it asked for, is its own count; the others are counted per parent with
+ * `WHERE parent IN (...) GROUP BY parent`, batched across the calls of the same tick (outside any
+ * transaction the query ran in). With relation joins (PostgreSQL, CockroachDB) Prisma counts in
+ * the same statement with correlated subqueries, and this is not used.
  */
-export function deferRelationCounts(client: Db): Db {
+export function countRelationsSeparately(client: Db, models: Record<string, RelationModel>): Db {
+  const counter = new RelationCounter(client);
   return client.$extends({
-    name: 'engram-deferred-relation-counts',
+    name: 'engram-relation-counts',
     query: {
       $allModels: {
-        async $allOperations({ operation, args, query }) {
+        async $allOperations({ model, operation, args, query }) {
           if (!FIND_OPERATIONS.has(operation) || !isObject(args)) return query(args);
-          const stripped = stripCounts(args as Selection);
-          if (!stripped) return query(args);
-          const result = await query(stripped.query as typeof args);
-          markUncounted(result, stripped.plan);
+          const planned = planCounts(models, model, args as Selection);
+          if (!planned) return query(args);
+          const result = await query(planned.query as typeof args);
+          await fillCounts(counter, result, planned.plan);
           return result;
         },
       },

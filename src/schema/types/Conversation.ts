@@ -43,7 +43,7 @@ export const ConversationNode = builder.prismaNode('Conversation', {
       },
       {
         fields: (t) => ({
-          totalCount: totalCountField(t, 'messages', 'conversationMessage', 'conversationId'),
+          totalCount: totalCountField(t),
         }),
       },
     ),

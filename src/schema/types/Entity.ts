@@ -81,7 +81,7 @@ export const EntityNode = builder.prismaNode('Entity', {
         },
         query: (args) => ({ where: factsWhere(args), orderBy: factOrder[args.orderBy ?? 'RECENT'] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'facts', 'entityFact', 'entityId', factsWhere) }) },
+      { fields: (t) => ({ totalCount: totalCountField(t) }) },
     ),
     triples: t.relatedConnection(
       'triples',
@@ -110,7 +110,7 @@ export const EntityNode = builder.prismaNode('Entity', {
           orderBy: [{ lastMentionedAt: 'desc' }, { id: 'desc' }],
         }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'triples', 'triple', 'entityId', triplesWhere) }) },
+      { fields: (t) => ({ totalCount: totalCountField(t) }) },
     ),
     sessions: t.relatedConnection(
       'sessions',
@@ -121,7 +121,7 @@ export const EntityNode = builder.prismaNode('Entity', {
         description: 'The entity’s sessions, newest first.',
         query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'sessions', 'session', 'entityId') }) },
+      { fields: (t) => ({ totalCount: totalCountField(t) }) },
     ),
   }),
 });

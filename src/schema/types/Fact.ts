@@ -25,7 +25,7 @@ export const FactNode = builder.prismaNode('EntityFact', {
         description: 'Where the fact was said (provenance), newest first.',
         query: () => ({ orderBy: [{ id: 'desc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'mentions', 'factMention', 'factId') }) },
+      { fields: (t) => ({ totalCount: totalCountField(t) }) },
     ),
   }),
 });

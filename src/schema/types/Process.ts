@@ -18,7 +18,7 @@ export const ProcessNode = builder.prismaNode('Process', {
         description: 'Attributes learned about the process, most mentioned first.',
         query: () => ({ orderBy: [{ mentionCount: 'desc' }, { id: 'asc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'attributes', 'processAttribute', 'processId') }) },
+      { fields: (t) => ({ totalCount: totalCountField(t) }) },
     ),
     sessions: t.relatedConnection(
       'sessions',
@@ -29,7 +29,7 @@ export const ProcessNode = builder.prismaNode('Process', {
         description: 'Sessions with this process, newest first.',
         query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'sessions', 'session', 'processId') }) },
+      { fields: (t) => ({ totalCount: totalCountField(t) }) },
     ),
   }),
 });

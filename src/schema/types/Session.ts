@@ -20,7 +20,7 @@ export const SessionNode = builder.prismaNode('Session', {
         description: 'Conversations of the session, newest first.',
         query: () => ({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
       },
-      { fields: (t) => ({ totalCount: totalCountField(t, 'conversations', 'conversation', 'sessionId') }) },
+      { fields: (t) => ({ totalCount: totalCountField(t) }) },
     ),
   }),
 });
