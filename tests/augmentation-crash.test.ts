@@ -1,45 +1,12 @@
-import { spawn } from 'node:child_process';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordConversationDocument } from '../client-codegen/generated/graphql.ts';
 import { type Db, openDatabase } from '../src/db/client.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { killSpawned, spawnEngram } from './helpers/engram-process.ts';
 
 const MESSAGES = 5000;
 const PER_CALL = 5;
-
-const children: ReturnType<typeof spawn>[] = [];
-
-/** Runs `src/index.ts serve` as `npm start` does. */
-function serve(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', 'serve'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const port = new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const found = stdout.match(/"port":(\d+)/)?.[1];
-      if (found) {
-        clearInterval(timer);
-        resolve(found);
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(`server exited: ${stderr}`));
-      }
-    }, 25);
-  });
-  return { child, exited, port };
-}
 
 describe('augmentation crash', () => {
   let database: TestDatabase;
@@ -62,8 +29,7 @@ describe('augmentation crash', () => {
     };
   });
   afterAll(async () => {
-    // A failed run must not leave a server behind.
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await killSpawned();
     await db?.$disconnect();
     await database.drop();
   });
@@ -96,8 +62,8 @@ describe('augmentation crash', () => {
       }
     };
 
-    const first = serve(env);
-    const firstUrl = `http://127.0.0.1:${await first.port}/graphql`;
+    const first = spawnEngram(['serve'], env);
+    const firstUrl = `http://127.0.0.1:${await first.port()}/graphql`;
     const writers = Array.from({ length: 8 }, () => writer(firstUrl));
     while (acknowledged.length < MESSAGES / 2) await new Promise((resolve) => setTimeout(resolve, 20));
     first.child.kill('SIGKILL');
@@ -109,8 +75,8 @@ describe('augmentation crash', () => {
     expect(atKill).toBeLessThan(MESSAGES);
 
     // Restart and send what was never acknowledged (an unacknowledged batch may or may not have been stored).
-    const second = serve(env);
-    const secondUrl = `http://127.0.0.1:${await second.port}/graphql`;
+    const second = spawnEngram(['serve'], env);
+    const secondUrl = `http://127.0.0.1:${await second.port()}/graphql`;
     db = await openDatabase({ url: database.url });
     try {
       const stored = new Set(

@@ -1,34 +1,8 @@
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../src/env.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-
-/** Runs `src/index.ts` the way `npm start` does, with the given environment. */
-function engram(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
-
-async function waitFor(check: () => boolean, what: string, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { type EngramProcess, killSpawned, spawnEngram, waitFor } from './helpers/engram-process.ts';
 
 describe('configuration', () => {
   it('lists every problem at once', () => {
@@ -49,7 +23,7 @@ describe('configuration', () => {
   });
 
   it('exits 1 printing the problems when started with a bad configuration', async () => {
-    const run = engram(['serve'], { PORT: 'not-a-port', GRAPHIQL: 'maybe' });
+    const run = spawnEngram(['serve'], { PORT: 'not-a-port', GRAPHIQL: 'maybe' });
     expect(await run.exited).toBe(1);
     expect(run.output().stderr).toMatch(/Invalid configuration:\n {2}- PORT: .*\n {2}- GRAPHIQL: /);
   });
@@ -57,24 +31,25 @@ describe('configuration', () => {
 
 describe('the server process', () => {
   let database: TestDatabase;
-  let server: ReturnType<typeof engram>;
+  let server: EngramProcess;
   let url: string;
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    server = engram(['serve'], {
+    server = spawnEngram(['serve'], {
       PORT: '0',
       HOST: '127.0.0.1',
       DATABASE_URL: database.url,
       API_KEYS: 'secret-one, secret-two',
     });
-    await waitFor(() => server.output().stdout.includes('Engram is serving'), 'the server to start');
+    await waitFor(() => server.output().stdout.includes('Engram is serving'), 'the server to start', 20_000);
     const port = server.output().stdout.match(/"port":(\d+)/)?.[1];
     url = `http://127.0.0.1:${port}/graphql`;
   });
   afterAll(async () => {
     server.child.kill('SIGKILL');
     await server.exited;
+    await killSpawned();
     await database.drop();
   });
 

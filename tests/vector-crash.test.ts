@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,39 +9,11 @@ import {
   SemanticSearchDocument,
 } from '../client-codegen/generated/graphql.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
+import { killSpawned, spawnEngram, waitFor } from './helpers/engram-process.ts';
 import { randomUnit, seeded } from './helpers/vectors.ts';
 
-const children: ReturnType<typeof spawn>[] = [];
-
-/** Runs `src/index.ts` as `npm start` does. */
-function engram(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', ...args], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => ({ stdout, stderr }) };
-}
-
-async function waitFor(check: () => boolean, what: string, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 async function startServer(env: Record<string, string>) {
-  const server = engram(['serve'], env);
+  const server = spawnEngram(['serve'], env);
   await waitFor(
     () => /vector index (built|loaded)/.test(server.output().stdout) || server.child.exitCode !== null,
     'the server and its index',
@@ -81,8 +52,7 @@ describe('vector index crash repair', () => {
     };
   });
   afterAll(async () => {
-    // A failed run must not leave a server behind.
-    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+    await killSpawned();
     rmSync(dir, { recursive: true, force: true });
     await database.drop();
   });
@@ -142,7 +112,7 @@ describe('vector index crash repair', () => {
     expect(written).toBeGreaterThan(300);
 
     // The saved snapshot is behind the database: verification replays the change log first.
-    const verify = engram(['reindex', '--verify'], env);
+    const verify = spawnEngram(['reindex', '--verify'], env);
     expect(await verify.exited).toBe(0);
     const lines = verify.output().stdout.trim().split('\n');
     const report = JSON.parse(lines.at(-1) as string) as {
