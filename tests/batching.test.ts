@@ -187,6 +187,18 @@ describe('batching: a deep query costs a bounded number of SQL statements', () =
     }
   });
 
+  it('counts no list whose page holds all of it', async () => {
+    statements.length = 0;
+    recording = true;
+    const data = await server.gql(DeepMemoryDocument, { prefix: 'small-', first: 20 });
+    recording = false;
+    expect(data.entities.edges[0]?.node.facts.totalCount).toBe(10);
+    // Every list of this document fits in its first page of 20, so its size is its total.
+    expect(statements.filter((sql) => /COUNT\(/i.test(sql) && !/\bentity\b.*external_id/i.test(sql))).toEqual(
+      TEST_DATABASE === 'postgresql' ? expect.any(Array) : [],
+    );
+  });
+
   it('answers Prisma relation counts asked directly, nested and without the id, on every provider', async () => {
     const [entity] = await server.db.entity.findMany({
       where: { externalId: 'small-0' },

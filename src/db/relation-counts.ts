@@ -110,6 +110,14 @@ export interface RelationModel {
   }[];
 }
 
+/** Whether two `where` filters select the same rows (Prisma hands extensions copies of the query). */
+function sameFilter(a: unknown, b: unknown): boolean {
+  const none = (value: unknown) =>
+    value === undefined || (isObject(value) && Object.keys(value).length === 0);
+  if (none(a) || none(b)) return none(a) && none(b);
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
 const delegateName = (model: string) => model.charAt(0).toLowerCase() + model.slice(1);
 
 /**
@@ -144,9 +152,9 @@ function planCounts(
           isObject(rows) &&
           typeof rows.take === 'number' &&
           rows.take > 0 &&
-          rows.skip === undefined &&
+          (rows.skip === undefined || rows.skip === 0) &&
           rows.cursor === undefined &&
-          rows.where === where
+          sameFilter(rows.where, where)
             ? rows.take
             : undefined;
         requests.push({ relation, model: delegateName(field.type), foreignKey, where, take });
