@@ -115,7 +115,12 @@ function sameFilter(a: unknown, b: unknown): boolean {
   const none = (value: unknown) =>
     value === undefined || (isObject(value) && Object.keys(value).length === 0);
   if (none(a) || none(b)) return none(a) && none(b);
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+  if (a === b) return true;
+  try {
+    return JSON.stringify(a) === JSON.stringify(b);
+  } catch {
+    return false; // not serializable (a BigInt): count it instead
+  }
 }
 
 const delegateName = (model: string) => model.charAt(0).toLowerCase() + model.slice(1);
@@ -154,6 +159,7 @@ function planCounts(
           rows.take > 0 &&
           (rows.skip === undefined || rows.skip === 0) &&
           rows.cursor === undefined &&
+          rows.distinct === undefined &&
           sameFilter(rows.where, where)
             ? rows.take
             : undefined;
