@@ -199,6 +199,42 @@ describe('batching: a deep query costs a bounded number of SQL statements', () =
     );
   });
 
+  it('counts filtered totals of a thousand parent rows (repeated parents, within SQLite’s parameter limit)', async () => {
+    for (let e = 0; e < 10; e++) {
+      const entity = await server.db.entity.create({ data: { externalId: `lim-${e}` } });
+      await server.db.entityFact.createMany({
+        data: Array.from({ length: 100 }, (_, f) => ({
+          entityId: entity.id,
+          content: `fact ${f}`,
+          contentHash: `lim-${e}-${f}`,
+        })),
+      });
+    }
+    const document = parse(/* GraphQL */ `
+      {
+        entities(first: 10, externalIdPrefix: "lim-") {
+          edges { node { facts(first: 100) { edges { node { entity { triples { totalCount } preferences: facts(category: PREFERENCE) { totalCount } } } } } } }
+        }
+      }
+    `) as TypedDocumentNode<{
+      entities: {
+        edges: {
+          node: {
+            facts: { edges: { node: { entity: { triples: Total; preferences: Total } } }[] };
+          };
+        }[];
+      };
+    }>;
+    const data = await server.gql(document, {});
+    const entities = data.entities.edges.map((edge) => edge.node.facts.edges);
+    expect(entities).toHaveLength(10);
+    for (const facts of entities) {
+      expect(facts).toHaveLength(100);
+      for (const { node } of facts)
+        expect(node.entity).toEqual({ triples: { totalCount: 0 }, preferences: { totalCount: 0 } });
+    }
+  });
+
   it('answers Prisma relation counts asked directly, nested and without the id, on every provider', async () => {
     const [entity] = await server.db.entity.findMany({
       where: { externalId: 'small-0' },

@@ -14,6 +14,7 @@ import {
   TripleChangedDocument,
   TriplesAsOfDocument,
 } from '../client-codegen/generated/graphql.ts';
+import { storeTriples } from '../src/services/triples.ts';
 import { collect, startTestServer, type TestServer } from './helpers/server.ts';
 
 describe('memory graph', () => {
@@ -245,5 +246,39 @@ describe('memory graph', () => {
     expect(porto?.validFrom).toBe(madrid?.validTo);
     // Before anything was said there was no city.
     expect(await cityAt('2000-01-01T00:00:00.000Z')).toEqual([]);
+  });
+
+  it('never ends a period before it began when a writer with an older clock commits last', async () => {
+    const entity = await server.db.entity.create({ data: { externalId: 'h-clock' } });
+    const owner = { id: entity.id, externalId: entity.externalId };
+    const at = (seconds: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, seconds));
+    const say = (city: string, seconds: number) =>
+      server.db.$transaction((tx) =>
+        storeTriples(
+          tx,
+          owner,
+          [{ subject: 'h-clock', predicate: 'lives_in', object: city }],
+          null,
+          at(seconds),
+        ),
+      );
+    await say('Porto', 0);
+    await say('Madrid', 10);
+    await say('Lisbon', 20);
+    await say('Porto', 15); // computed its time before Lisbon's writer, committed after it
+    const triples = await server.db.triple.findMany({
+      where: { entityId: entity.id },
+      include: { object: true, intervals: true },
+    });
+    for (const triple of triples) {
+      if (triple.validTo) expect(triple.validTo.getTime()).toBeGreaterThanOrEqual(triple.validFrom.getTime());
+      for (const period of triple.intervals) {
+        expect(period.validTo.getTime()).toBeGreaterThan(period.validFrom.getTime());
+        expect(period.validTo.getTime()).toBeLessThanOrEqual(triple.validFrom.getTime());
+      }
+    }
+    expect(triples.filter((triple) => triple.validTo === null).map((triple) => triple.object.name)).toEqual([
+      'Porto',
+    ]);
   });
 });

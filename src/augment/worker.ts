@@ -174,9 +174,9 @@ export class AugmentationWorker {
           .filter((_, i) => facts.some((fact) => fact.messageIndex === i))
           .map((message) => message.content),
       );
-    const now = new Date();
-
     const written = await inTransaction(this.deps, async (tx) => {
+      // Taken inside the transaction (and again on a retry), so validity periods follow commit order.
+      const now = new Date();
       const completed = await this.queue.complete(tx, job, {
         extractor: this.extractor.name,
         inputTokens: extraction.usage?.inputTokens ?? 0,

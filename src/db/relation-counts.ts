@@ -41,9 +41,11 @@ export class RelationCounter {
     if (!loader) {
       const table = TABLES[`${model}.${foreignKey}`];
       loader = new DataLoader(
-        async (ids: readonly number[]) => {
+        async (asked: readonly number[]) => {
           // One loader per batch: filters vary (`contains` holds user text), so none is kept.
           if (this.loaders.get(key) === loader) this.loaders.delete(key);
+          // Without a cache DataLoader repeats ids; each goes to SQL once.
+          const ids = [...new Set(asked)];
           // Unfiltered counts go straight to SQL: Prisma's groupBy costs ~85 µs of CPU per call
           // against ~20 µs for the same statement raw, and a page asks for several.
           if (table && Object.keys(where).length === 0) {
@@ -52,20 +54,21 @@ export class RelationCounter {
               Prisma.sql`SELECT ${Prisma.raw(column)} AS k, COUNT(*) AS n FROM ${Prisma.raw(name)} WHERE ${Prisma.raw(column)} IN (${Prisma.join(ids)}) GROUP BY ${Prisma.raw(column)}`,
             );
             const counts = new Map(rows.map((row) => [Number(row.k), Number(row.n)]));
-            return ids.map((id) => counts.get(id) ?? 0);
+            return asked.map((id) => counts.get(id) ?? 0);
           }
           const delegate = (this.db as unknown as Record<string, GroupByDelegate>)[model] as GroupByDelegate;
           const rows = await delegate.groupBy({
             by: [foreignKey],
-            where: { ...where, [foreignKey]: { in: [...ids] } },
+            where: { AND: [where, { [foreignKey]: { in: ids } }] },
             _count: { _all: true },
           });
           const counts = new Map(rows.map((row) => [row[foreignKey] as number, row._count._all]));
-          return ids.map((id) => counts.get(id) ?? 0);
+          return asked.map((id) => counts.get(id) ?? 0);
           // Batch, never cache: a subscription keeps one context for its whole life, and its
           // totals must follow the data.
         },
-        { cache: false },
+        // SQLite takes at most 999 parameters per statement (and a filter needs some).
+        { cache: false, maxBatchSize: 500 },
       );
       this.loaders.set(key, loader);
     }
@@ -110,17 +113,22 @@ export interface RelationModel {
   }[];
 }
 
+/** Whether a filter can be a batching key (JSON); one holding a BigInt cannot. */
+function serializable(value: unknown): boolean {
+  try {
+    JSON.stringify(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether two `where` filters select the same rows (Prisma hands extensions copies of the query). */
 function sameFilter(a: unknown, b: unknown): boolean {
   const none = (value: unknown) =>
     value === undefined || (isObject(value) && Object.keys(value).length === 0);
   if (none(a) || none(b)) return none(a) && none(b);
-  if (a === b) return true;
-  try {
-    return JSON.stringify(a) === JSON.stringify(b);
-  } catch {
-    return false; // not serializable (a BigInt): count it instead
-  }
+  return a === b || (serializable(a) && JSON.stringify(a) === JSON.stringify(b));
 }
 
 const delegateName = (model: string) => model.charAt(0).toLowerCase() + model.slice(1);
@@ -135,7 +143,9 @@ function planCounts(
   query: Selection,
 ): { query: Selection; plan: CountPlan } | null {
   const fields = models[model]?.fields;
-  if (!fields) return null;
+  // Counting needs each parent's id: a query that leaves it out is left to Prisma.
+  const omitted = isObject((query as { omit?: unknown }).omit) && (query as { omit: Row }).omit.id === true;
+  if (!fields || omitted || query.select?.id === false) return null;
   let changed = false;
   const plan: CountPlan = { counts: [], addedId: false, nested: new Map() };
   const copy: Selection = { ...query };
@@ -152,6 +162,7 @@ function planCounts(
         const foreignKey = back?.relationFromFields?.length === 1 ? back.relationFromFields[0] : undefined;
         if (!field || !foreignKey || (asked !== true && !isObject(asked))) return null;
         const where = isObject(asked) && isObject(asked.where) ? asked.where : undefined;
+        if (where !== undefined && !serializable(where)) return null;
         const rows = selection[relation];
         const take =
           isObject(rows) &&
@@ -245,8 +256,10 @@ const FIND_OPERATIONS = new Set([
  * made one entity's page scan every user's rows. This extension takes relation counts out of find
  * queries and fills them in after: a list loaded in the same query from its start, with fewer
  * rows than it asked for, is its own count; the others are counted per parent with
- * `WHERE parent IN (...) GROUP BY parent`, batched across the calls of the same tick (outside any
- * transaction the query ran in). With relation joins (PostgreSQL, CockroachDB) Prisma counts in
+ * `WHERE parent IN (...) GROUP BY parent`, batched across the calls of the same tick. Those counts
+ * run on the base client, outside any transaction the query ran in: inside a transaction they do
+ * not see its uncommitted rows (no Engram code selects `_count` in a transaction; GraphQL reads
+ * go through the reader). With relation joins (PostgreSQL, CockroachDB) Prisma counts in
  * the same statement with correlated subqueries, and this is not used.
  */
 export function countRelationsSeparately(client: Db, models: Record<string, RelationModel>): Db {

@@ -154,7 +154,9 @@ export async function storeTriples(
         },
       });
       for (const old of current) {
-        const closed = await tx.triple.update({ where: { id: old.id }, data: { validTo: now } });
+        // A writer with an older clock never ends a period before it began.
+        const validTo = old.validFrom > now ? old.validFrom : now;
+        const closed = await tx.triple.update({ where: { id: old.id }, data: { validTo } });
         result.push({ kind: 'SUPERSEDED', triple: closed, entity: entity.externalId });
       }
     }
@@ -164,13 +166,18 @@ export async function storeTriples(
       update: { mentionCount: { increment: 1 }, lastMentionedAt: now },
     });
     if (triple.validTo !== null) {
-      // It holds again from now; the period it held before stays in its history for `asOf`.
+      // It holds again from now (never before its last period ended); that period stays in its
+      // history for `asOf`, unless it was empty (closed by another item of the same call).
+      const ended = triple.validTo;
+      const validFrom = ended > now ? ended : now;
       triple = await tx.triple.update({
         where: { id: triple.id },
         data: {
-          validFrom: now,
+          validFrom,
           validTo: null,
-          intervals: { create: { validFrom: triple.validFrom, validTo: triple.validTo } },
+          ...(triple.validFrom < ended
+            ? { intervals: { create: { validFrom: triple.validFrom, validTo: ended } } }
+            : {}),
         },
       });
     }
