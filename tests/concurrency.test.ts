@@ -85,4 +85,25 @@ describe('concurrent writers', () => {
     expect(during.errors).toBeUndefined();
     expect(during.data?.entity).toBeNull();
   });
+
+  it('concurrent moves to different cities leave exactly one current city (a functional predicate)', async () => {
+    const cities = Array.from({ length: 10 }, (_, i) => `City ${i}`);
+    const results = await Promise.all(
+      cities.map((city) =>
+        server.request(AddTriplesCheckedDocument, {
+          input: { entity: 'c-move', triples: [{ subject: 'c-move', predicate: 'lives_in', object: city }] },
+        }),
+      ),
+    );
+    for (const result of results) {
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.addTriples.__typename).toBe('AddTriplesSuccess');
+    }
+    const triples = await server.db.triple.findMany({ where: { entity: { externalId: 'c-move' } } });
+    expect(triples).toHaveLength(10);
+    expect(triples.filter((triple) => triple.validTo === null)).toHaveLength(1);
+    for (const triple of triples) {
+      if (triple.validTo) expect(triple.validTo.getTime()).toBeGreaterThanOrEqual(triple.validFrom.getTime());
+    }
+  });
 });

@@ -76,6 +76,18 @@ function isRetryable(error: unknown): boolean {
 const MAX_ATTEMPTS = 10;
 
 /**
+ * READ COMMITTED on MySQL/MariaDB, as PostgreSQL has by default: a transaction that waited for a
+ * row lock must then read what the other writer committed (InnoDB's default REPEATABLE READ keeps
+ * the snapshot of its first read, so an update of a row committed meanwhile finds nothing).
+ * SQLite runs one writer at a time and takes no isolation level.
+ */
+function transactionOptions(db: ServiceDeps['db']): { isolationLevel?: 'ReadCommitted' } {
+  // `_activeProvider` is internal, as in conversations.ts: without it, the database's default.
+  const provider = (db as unknown as { _activeProvider?: unknown })._activeProvider;
+  return provider === 'mysql' ? { isolationLevel: 'ReadCommitted' } : {};
+}
+
+/**
  * Runs `work` in one transaction, retrying it whole when a concurrent writer got there first.
  * No constraint error from a race ever reaches a client.
  */
@@ -85,7 +97,8 @@ export async function inTransaction<T>(
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await deps.db.$transaction(work);
+      // Typed by the default (SQLite) client, whose only isolation level is Serializable.
+      return await deps.db.$transaction(work, transactionOptions(deps.db) as { maxWait?: number });
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
       // Jittered backoff so the racers do not collide again in lockstep.

@@ -106,6 +106,39 @@ export async function addTriples(
   return changes;
 }
 
+/** Providers whose concurrent writers need row locks here (SQLite runs one writer at a time). */
+const LOCKING_PROVIDERS = new Set(['postgresql', 'cockroachdb', 'mysql']);
+
+/**
+ * The entity's other current values of a functional (subject, predicate). Where writers run
+ * concurrently, the entity's row is locked first, so two writers of different values for the same
+ * entity take turns and the second sees (and closes) the first's value; the rows are read with a
+ * locking read, which sees the latest committed rows even in a REPEATABLE READ snapshot (MySQL).
+ */
+async function currentValues(
+  tx: Tx,
+  entityId: number,
+  subjectId: number,
+  predicateId: number,
+  objectId: number,
+): Promise<{ id: number; validFrom: Date }[]> {
+  // `_activeProvider` is internal, as in conversations.ts: without it, the unlocked read.
+  const provider = (tx as unknown as { _activeProvider?: unknown })._activeProvider;
+  if (typeof provider === 'string' && LOCKING_PROVIDERS.has(provider)) {
+    await tx.$queryRaw`SELECT id FROM entity WHERE id = ${entityId} FOR UPDATE`;
+    const rows = await tx.$queryRaw<{ id: number | bigint; valid_from: Date }[]>`
+      SELECT id, valid_from FROM knowledge_graph
+      WHERE entity_id = ${entityId} AND subject_id = ${subjectId} AND predicate_id = ${predicateId}
+        AND object_id <> ${objectId} AND valid_to IS NULL
+      FOR UPDATE`;
+    return rows.map((row) => ({ id: Number(row.id), validFrom: new Date(row.valid_from) }));
+  }
+  return tx.triple.findMany({
+    where: { entityId, subjectId, predicateId, objectId: { not: objectId }, validTo: null },
+    select: { id: true, validFrom: true },
+  });
+}
+
 /**
  * Writes triples inside the caller's transaction: shared names upserted, a repeated triple
  * counted, provenance recorded. A triple whose predicate is functional (lives_in: one current
@@ -144,15 +177,7 @@ export async function storeTriples(
       objectId: object.id,
     };
     if (isFunctionalPredicate(item.predicate)) {
-      const current = await tx.triple.findMany({
-        where: {
-          entityId: entity.id,
-          subjectId: subject.id,
-          predicateId: predicate.id,
-          objectId: { not: object.id },
-          validTo: null,
-        },
-      });
+      const current = await currentValues(tx, entity.id, subject.id, predicate.id, object.id);
       for (const old of current) {
         // A writer with an older clock never ends a period before it began.
         const validTo = old.validFrom > now ? old.validFrom : now;
