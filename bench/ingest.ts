@@ -35,16 +35,14 @@ import { resolve as resolvePath } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { buildApp } from '../src/app.ts';
-import { createExtractor, createJobQueue } from '../src/augment/setup.ts';
 import { type Db, openDatabase } from '../src/db/client.ts';
-import { createLogger } from '../src/observability/logger.ts';
-import { BENCH_AUTHORIZATION, benchAugmentationEnv } from './lib/env.ts';
+import { BENCH_AUTHORIZATION } from './lib/env.ts';
 import { createFreshDatabase, type FreshDatabase } from './lib/fresh-database.ts';
 import { chatMessages, seededRandom } from './lib/ingest-data.ts';
 import { percentile, postGraphql, runPhase, type Scenario } from './lib/load.ts';
 import { PostgresCpu } from './lib/postgres-cpu.ts';
 import { ServerProcess } from './lib/server-process.ts';
+import { countStatements } from './lib/statements.ts';
 
 /** The issue's goals. */
 const GOAL_MESSAGES_PER_SECOND = 2000;
@@ -292,50 +290,6 @@ class QueueReader {
 
   close(): Promise<void> {
     return this.db.$disconnect();
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// SQL statements per call, counted on an in-process app (Prisma's query events cost CPU of their
-// own, so the measured server runs without them). Its jobs are enqueued but not run here.
-
-async function countStatements(
-  url: string,
-  bodies: string[],
-): Promise<{ perCall: number[]; last: string[] }> {
-  let statements: string[] = [];
-  const env = benchAugmentationEnv(url);
-  const logger = createLogger(env);
-  const db = await openDatabase({ url, onQuery: (sql) => statements.push(sql) });
-  const app = buildApp({
-    env,
-    db,
-    logger,
-    augmentation: { extractor: createExtractor(env, logger), queue: createJobQueue(env, db) },
-  });
-  const result = { perCall: [] as number[], last: [] as string[] };
-  try {
-    for (const body of bodies) {
-      statements = [];
-      const response = await app.yoga.fetch('http://127.0.0.1/graphql', {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/graphql-response+json',
-          authorization: BENCH_AUTHORIZATION,
-        },
-        body,
-      });
-      const problem = checkCall(response.status, await response.text());
-      if (problem) throw new Error(`statement count call failed: ${problem}`);
-      await new Promise((resolve) => setImmediate(resolve));
-      result.perCall.push(statements.length);
-      result.last = statements;
-    }
-    return result;
-  } finally {
-    await app.stop();
-    await db.$disconnect();
   }
 }
 
@@ -664,11 +618,15 @@ async function main(): Promise<void> {
     // The first call creates its process too; the second one only its entity (same process);
     // the third finds both (the steady state: entities come back).
     const processes = PROCESSES.length;
+    // Counted on an in-process app (query events cost CPU, so the measured server has none);
+    // its jobs are enqueued but not run.
     const statements = await countStatements(
       database.url,
       [1, 1 + processes, 1 + processes].map((entity) => callBody(options, random, { entity })),
+      (status, text) => checkCall(status, text),
+      { augmentation: true },
     );
-    const [, statementsNewEntity = 0, statementsPerCall = 0] = statements.perCall;
+    const [, statementsNewEntity = 0, statementsPerCall = 0] = statements.perRequest;
     progress(
       `SQL statements per call of ${options.messagesPerCall} messages: ${statementsPerCall} (existing entity), ${statementsNewEntity} (new entity)`,
     );

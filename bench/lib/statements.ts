@@ -1,29 +1,42 @@
 import { buildApp } from '../../src/app.ts';
+import { createExtractor, createJobQueue } from '../../src/augment/setup.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { createLogger } from '../../src/observability/logger.ts';
-import { BENCH_AUTHORIZATION, benchEnv } from './env.ts';
+import { BENCH_AUTHORIZATION, benchAugmentationEnv, benchEnv } from './env.ts';
 
 export interface StatementCount {
   /** SQL statements each request ran, in request order. */
   perRequest: number[];
   /** The statements of the first request, in the order they ran. */
   sample: string[];
+  /** The statements of the last request. */
+  last: string[];
 }
 
 /**
  * Runs each body once through an in-process app whose database reports every statement.
  * This lives outside the measured server on purpose: Prisma's query events cost CPU of their own.
+ * With `augmentation`, recorded turns are enqueued as in the measured server (never run here).
  */
 export async function countStatements(
   databaseUrl: string,
   bodies: string[],
   check: (status: number, text: string, body: string) => string | null,
+  { augmentation = false }: { augmentation?: boolean } = {},
 ): Promise<StatementCount> {
   let statements: string[] = [];
-  const env = benchEnv(databaseUrl);
+  const env = augmentation ? benchAugmentationEnv(databaseUrl) : benchEnv(databaseUrl);
+  const logger = createLogger(env);
   const db = await openDatabase({ url: env.DATABASE_URL, onQuery: (sql) => statements.push(sql) });
-  const app = buildApp({ env, db, logger: createLogger(env) });
-  const result: StatementCount = { perRequest: [], sample: [] };
+  const app = buildApp({
+    env,
+    db,
+    logger,
+    augmentation: augmentation
+      ? { extractor: createExtractor(env, logger), queue: createJobQueue(env, db) }
+      : null,
+  });
+  const result: StatementCount = { perRequest: [], sample: [], last: [] };
   try {
     for (const body of bodies) {
       statements = [];
@@ -42,6 +55,7 @@ export async function countStatements(
       await new Promise((resolve) => setImmediate(resolve));
       result.perRequest.push(statements.length);
       if (result.sample.length === 0) result.sample = statements;
+      result.last = statements;
     }
     return result;
   } finally {
