@@ -38,9 +38,10 @@ import WebSocket from 'ws';
 import { type Db, openDatabase } from '../src/db/client.ts';
 import { BENCH_AUTHORIZATION } from './lib/env.ts';
 import { createFreshDatabase, type FreshDatabase } from './lib/fresh-database.ts';
-import { chatMessages, seededRandom } from './lib/ingest-data.ts';
+import { chatMessages } from './lib/ingest-data.ts';
 import { percentile, postGraphql, runPhase, type Scenario } from './lib/load.ts';
 import { PostgresCpu } from './lib/postgres-cpu.ts';
+import { seededRandom } from './lib/random.ts';
 import { ServerProcess } from './lib/server-process.ts';
 import { countStatements } from './lib/statements.ts';
 

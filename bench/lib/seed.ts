@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { migrateSqlite } from '../../src/db/migrate.ts';
 import { factContentHash } from '../../src/services/facts.ts';
 import { MAX_TRIPLES_PER_ENTITY } from './options.ts';
+import { seededRandom } from './random.ts';
 
 /** How much data to generate. */
 export interface SeedSizes {
@@ -136,18 +137,6 @@ const SENTENCES = [
   'Could you also check whether the museum is open on Mondays?',
   'It opens at ten on weekdays and stays open late on Thursdays.',
 ];
-
-/** Small, fast, seedable PRNG (mulberry32): the data must not depend on Math.random. */
-function createRng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * DateTime columns hold what Prisma's SQLite adapter writes: ISO-8601 text with milliseconds
@@ -326,7 +315,7 @@ function seed(db: Database.Database, sizes: SeedSizes, log: (line: string) => vo
  * instead of sitting on one page.
  */
 export function* generateTables(sizes: SeedSizes, dateTime: (ms: number) => unknown): Generator<TableRows> {
-  const rng = createRng(RNG_SEED);
+  const rng = seededRandom(RNG_SEED);
   const now = Date.now();
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rng() * items.length)] as T;
   // Later in an entity's life than `from`, skewed towards recent activity.

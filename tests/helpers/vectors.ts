@@ -1,19 +1,11 @@
+import { seededRandom } from '../../bench/lib/random.ts';
 import type { Db } from '../../src/db/client.ts';
 import { type Embedder, normalize } from '../../src/embed/types.ts';
 import { vectorToBytes } from '../../src/vector/codec.ts';
 import { processTerm } from '../../src/vector/lexical.ts';
 
 /** A seeded PRNG (mulberry32) so every vector in a test is reproducible. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = seededRandom;
 
 /** A random unit vector. */
 export function randomUnit(random: () => number, dimension = 384): Float32Array {

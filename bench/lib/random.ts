@@ -1,0 +1,15 @@
+/**
+ * mulberry32: a small, fast, seedable 32-bit generator. Benchmark data and test vectors must not
+ * depend on Math.random, so two runs with the same seed see the same data.
+ * @returns a function giving uniform numbers in [0, 1)
+ */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
