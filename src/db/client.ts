@@ -53,6 +53,16 @@ function statementName(query: { sql: string }): string {
   return `engram_${createHash('sha1').update(query.sql).digest('base64url')}`;
 }
 
+/**
+ * The provider of a client or transaction client, from Prisma's own record of it
+ * (`_activeProvider`, internal: if it ever goes away this answers undefined, and callers take
+ * their provider-neutral path).
+ */
+export function clientProvider(client: unknown): string | undefined {
+  const provider = (client as { _activeProvider?: unknown } | null)?._activeProvider;
+  return typeof provider === 'string' ? provider : undefined;
+}
+
 /** Which provider a URL speaks, or undefined when it names none Engram knows. */
 export function providerFromUrl(url: string): Provider | undefined {
   if (url.startsWith('file:')) return 'sqlite';

@@ -1,4 +1,4 @@
-import type { Db } from '../db/client.ts';
+import { clientProvider, type Db } from '../db/client.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import type { EmbeddingService } from '../embed/service.ts';
 import type { Env } from '../env.ts';
@@ -82,9 +82,7 @@ const MAX_ATTEMPTS = 10;
  * SQLite runs one writer at a time and takes no isolation level.
  */
 function transactionOptions(db: ServiceDeps['db']): { isolationLevel?: 'ReadCommitted' } {
-  // `_activeProvider` is internal, as in conversations.ts: without it, the database's default.
-  const provider = (db as unknown as { _activeProvider?: unknown })._activeProvider;
-  return provider === 'mysql' ? { isolationLevel: 'ReadCommitted' } : {};
+  return clientProvider(db) === 'mysql' ? { isolationLevel: 'ReadCommitted' } : {};
 }
 
 /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { enqueueAugmentation } from '../augment/queue.ts';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
+import { clientProvider } from '../db/client.ts';
 import type { Conversation, ConversationMessage, Prisma } from '../db/generated/client.ts';
 import { inTransaction, type ServiceDeps, type Tx, upsertEntity, upsertProcess } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -69,10 +70,7 @@ const INSERT_MANY_RETURNING = new Set(['sqlite', 'postgresql', 'cockroachdb']);
 
 /** Whether the client's provider inserts many rows and returns them in one statement. */
 function insertsManyReturning(db: ServiceDeps['db']): boolean {
-  // `_activeProvider` is the client's own record of its provider (internal, hence the check: if
-  // it ever goes away, every provider safely takes the one-row-at-a-time path).
-  const provider = (db as unknown as { _activeProvider?: unknown })._activeProvider;
-  return typeof provider === 'string' && INSERT_MANY_RETURNING.has(provider);
+  return INSERT_MANY_RETURNING.has(clientProvider(db) ?? '');
 }
 
 /** A call's messages as rows of its conversation. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isFunctionalPredicate, normalizePredicate } from '../augment/predicates.ts';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
+import { clientProvider } from '../db/client.ts';
 import type { Triple } from '../db/generated/client.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
 import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
@@ -122,9 +123,7 @@ async function currentValues(
   predicateId: number,
   objectId: number,
 ): Promise<{ id: number; validFrom: Date }[]> {
-  // `_activeProvider` is internal, as in conversations.ts: without it, the unlocked read.
-  const provider = (tx as unknown as { _activeProvider?: unknown })._activeProvider;
-  if (typeof provider === 'string' && LOCKING_PROVIDERS.has(provider)) {
+  if (LOCKING_PROVIDERS.has(clientProvider(tx) ?? '')) {
     await tx.$queryRaw`SELECT id FROM entity WHERE id = ${entityId} FOR UPDATE`;
     const rows = await tx.$queryRaw<{ id: number | bigint; valid_from: Date }[]>`
       SELECT id, valid_from FROM knowledge_graph
