@@ -200,6 +200,19 @@ function planCounts(
   return changed ? { query: copy, plan } : null;
 }
 
+/** Whether a query selects a relation `_count` at any depth. */
+function asksCount(query: Selection): boolean {
+  for (const selection of [query.select, query.include]) {
+    if (!isObject(selection)) continue;
+    for (const name in selection) {
+      const value = selection[name];
+      if (name === '_count' && isObject(value)) return true;
+      if (isObject(value) && asksCount(value as Selection)) return true;
+    }
+  }
+  return false;
+}
+
 /** Every row the plan covers, level by level. */
 function collectRows(rows: unknown, into: Row[]): Row[] {
   if (Array.isArray(rows)) for (const row of rows) collectRows(row, into);
@@ -270,7 +283,8 @@ export function countRelationsSeparately(client: Db, models: Record<string, Rela
       $allModels: {
         async $allOperations({ model, operation, args, query }) {
           if (!FIND_OPERATIONS.has(operation) || !isObject(args)) return query(args);
-          const planned = planCounts(models, model, args as Selection);
+          // Most queries count nothing: a look without copying keeps them off the slow path.
+          const planned = asksCount(args as Selection) ? planCounts(models, model, args as Selection) : null;
           if (!planned) return query(args);
           const result = await query(planned.query as typeof args);
           await fillCounts(counter, result, planned.plan);
