@@ -21,6 +21,7 @@ import type { EmbeddingService } from './embed/service.ts';
 import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
 import type { Logger } from './observability/logger.ts';
+import { usePlannedReads } from './planned-reads/plugin.ts';
 import { schema } from './schema/index.ts';
 import { serviceDeps } from './services/context.ts';
 import { EngramError } from './services/errors.ts';
@@ -161,6 +162,7 @@ export function buildApp(options: AppOptions): App {
     plugins: [
       maxDepthPlugin({ n: env.MAX_QUERY_DEPTH, exposeLimits: true }),
       maxAliasesPlugin({ n: env.MAX_ALIASES, exposeLimits: true }),
+      ...(env.PLANNED_READS ? [usePlannedReads()] : []),
     ],
     context: ({
       request,

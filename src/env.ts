@@ -33,6 +33,11 @@ const EnvSchema = z
     DATABASE_IDLE_TIMEOUT_MS: positiveInt(DEFAULT_POOL.idleTimeoutMs),
     /** PostgreSQL: reuse query plans through named prepared statements. @default true */
     DATABASE_PREPARED_STATEMENTS: booleanish.default(DEFAULT_POOL.preparedStatements),
+    /**
+     * PostgreSQL: answer read queries over entities, facts, triples, sessions and conversations
+     * with one planned SQL statement instead of resolvers and Prisma. @default true
+     */
+    PLANNED_READS: booleanish.default(true),
     /** Apply pending migrations when the server starts. @default true */
     MIGRATE_ON_START: booleanish.default(true),
     /** pino level. @default info */

@@ -100,18 +100,62 @@ async function loadClient(provider: Provider): Promise<ClientModule> {
   }
 }
 
-async function createAdapter(provider: Provider, options: OpenDatabaseOptions): Promise<object> {
+/**
+ * Direct access to a PostgreSQL client's node-postgres pool, for statements Prisma does not build
+ * (planned reads, src/planned-reads). It is the pool Prisma itself uses.
+ */
+export interface SqlAccess {
+  query(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+}
+
+const sqlAccess = new WeakMap<object, SqlAccess>();
+
+/** The PostgreSQL pool behind a client opened by {@link openDatabase}; undefined on other databases. */
+export function sqlAccessOf(db: Db): SqlAccess | undefined {
+  return sqlAccess.get(db);
+}
+
+/**
+ * Statements on the client's own pool. The client is connected first: Prisma ends the pool on
+ * $disconnect only when it connected, so a server that answered every request here still shuts down.
+ */
+function directAccess(
+  prisma: Db,
+  pgPool: import('pg').Pool,
+  prepared: boolean,
+  onQuery: ((sql: string) => void) | undefined,
+): SqlAccess {
+  let connected: Promise<void> | null = null;
+  return {
+    query: async (sql, params) => {
+      connected ??= prisma.$connect().catch((error: unknown) => {
+        connected = null;
+        throw error;
+      });
+      await connected;
+      onQuery?.(sql);
+      return pgPool.query(prepared ? { text: sql, values: params, name: statementName({ sql }) } : { text: sql, values: params });
+    },
+  };
+}
+
+async function createAdapter(
+  provider: Provider,
+  options: OpenDatabaseOptions,
+): Promise<{ adapter: object; pgPool?: import('pg').Pool }> {
   const pool = { ...DEFAULT_POOL, ...options.pool };
   const onError = (error: Error) => options.onConnectionError?.(error);
   if (provider === 'sqlite') {
     const path = sqlitePath(options.url);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
-    return new PrismaBetterSqlite3({
-      url: path,
-      timeout: pool.connectTimeoutMs,
-      readonly: options.readonly ?? false,
-    });
+    return {
+      adapter: new PrismaBetterSqlite3({
+        url: path,
+        timeout: pool.connectTimeoutMs,
+        readonly: options.readonly ?? false,
+      }),
+    };
   }
   if (provider === 'mysql') {
     const { PrismaMariaDb } = await import('@prisma/adapter-mariadb');
@@ -129,20 +173,19 @@ async function createAdapter(provider: Provider, options: OpenDatabaseOptions): 
     for (const [name, value] of Object.entries(defaults)) {
       if (!url.searchParams.has(name)) url.searchParams.set(name, String(value));
     }
-    return new PrismaMariaDb(url.toString());
+    return { adapter: new PrismaMariaDb(url.toString()) };
   }
   const { PrismaPg } = await import('@prisma/adapter-pg');
   const { PrePingPool } = await import('./pre-ping-pool.ts');
-  return new PrismaPg(
-    new PrePingPool({
-      connectionString: options.url,
-      max: pool.size,
-      connectionTimeoutMillis: pool.connectTimeoutMs,
-      idleTimeoutMillis: pool.idleTimeoutMs,
-      // TCP keepalive notices a peer that vanished (a partition) instead of waiting forever.
-      keepAlive: true,
-    }),
-    {
+  const pgPool = new PrePingPool({
+    connectionString: options.url,
+    max: pool.size,
+    connectionTimeoutMillis: pool.connectTimeoutMs,
+    idleTimeoutMillis: pool.idleTimeoutMs,
+    // TCP keepalive notices a peer that vanished (a partition) instead of waiting forever.
+    keepAlive: true,
+  });
+  const adapter = new PrismaPg(pgPool, {
       // The pool is ours: end it with the client.
       disposeExternalPool: true,
       // node-postgres drops a connection that errors while idle (a server restart); without these
@@ -150,8 +193,8 @@ async function createAdapter(provider: Provider, options: OpenDatabaseOptions): 
       onPoolError: onError,
       onConnectionError: onError,
       ...(pool.preparedStatements ? { statementNameGenerator: statementName } : {}),
-    },
-  );
+  });
+  return { adapter, pgPool };
 }
 
 /**
@@ -163,8 +206,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   if (!provider) throw new Error(`DATABASE_URL names no database Engram supports: ${options.url}`);
   const { PrismaClient } = await loadClient(provider);
   const pool = { ...DEFAULT_POOL, ...options.pool };
+  const { adapter, pgPool } = await createAdapter(provider, options);
   const prisma = new PrismaClient({
-    adapter: await createAdapter(provider, options),
+    adapter,
     // No stack trace captured on every query (about 2% of a page's CPU); errors keep their codes.
     errorFormat: 'minimal',
     // Embeddings are large and only the vector index reads them: never load them by default.
@@ -189,6 +233,10 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
     }
     // LIKE (contains, startsWith) matches case as PostgreSQL and MySQL (utf8mb4_bin) do.
     await prisma.$executeRawUnsafe('PRAGMA case_sensitive_like = ON');
+  }
+  // Planned reads are proven on PostgreSQL only; CockroachDB keeps the Prisma path.
+  if (pgPool && provider === 'postgresql') {
+    sqlAccess.set(prisma, directAccess(prisma, pgPool, pool.preparedStatements, options.onQuery));
   }
   if (joinsRelations(provider)) return prisma;
   const { getDatamodel } = await import('./generated/pothos-types.ts');

@@ -1,0 +1,460 @@
+/**
+ * Planned reads: a read-only GraphQL document over the types of {@link CATALOG} answered with one
+ * SQL statement on PostgreSQL that builds the whole tree as JSON, instead of a resolver per field
+ * and a Prisma query per root field. `planDocument` checks once per document that every field it
+ * selects is known (no directives, no unknown fields, a supported root field); `runPlan` then
+ * builds the statement for the request's variables, runs it and shapes the answer exactly as the
+ * resolvers would. Anything outside that (an unknown field, `after`/`before`/`last`, a filter left
+ * to Prisma, a denied principal, a database error) returns null and the document takes the normal
+ * path, which also produces the errors.
+ */
+import { encodeBase64, encodeCursorChunk, getConnectionPageSize, validateConnectionArguments } from '@pothos/core';
+import { encodeGlobalID } from '@pothos/plugin-relay';
+import {
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLField,
+  type GraphQLLeafType,
+  GraphQLObjectType,
+  type GraphQLSchema,
+  getArgumentValues,
+  getNamedType,
+  getOperationAST,
+  getVariableValues,
+  isAbstractType,
+  isLeafType,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+} from 'graphql';
+import { assertEntityAccess } from '../auth/principal.ts';
+import type { Context } from '../context.ts';
+import { type Args, CATALOG, type FieldSpec, type OrderBy, Params, type TypeSpec } from './catalog.ts';
+
+/** Connections without `first` get as many items as in the Pothos builder (defaultConnectionSize). */
+const DEFAULT_CONNECTION_SIZE = 20;
+/** PostgreSQL functions take at most 100 arguments (json_build_array included). */
+const MAX_COLUMNS = 100;
+
+/** A field of the document, merged across fragments by response key. */
+interface FieldSelection {
+  key: string;
+  name: string;
+  /** The first node of the field (graphql validation makes every node's arguments equal). */
+  node: FieldNode;
+  definition: GraphQLField<unknown, unknown>;
+  /** Set for scalars and enums. */
+  leaf?: GraphQLLeafType;
+  /** Set for catalog fields of a catalog type. */
+  spec?: FieldSpec;
+  /** The selection below an object, list or connection field. */
+  children?: FieldSelection[];
+  /** The object type of `children`. */
+  type?: GraphQLObjectType;
+}
+
+export interface Plan {
+  operation: OperationDefinitionNode;
+  fields: FieldSelection[];
+  /** The Query type's name, for a root `__typename`. */
+  rootTypename: string;
+}
+
+/** Thrown while planning or building when the document must take the normal path. */
+class Unplannable extends Error {}
+
+const unplannable = (why: string): never => {
+  throw new Unplannable(why);
+};
+
+/** The plan of one operation of a document, or null when it must take the normal path. */
+export function planDocument(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operationName: string | null | undefined,
+): Plan | null {
+  const operation = getOperationAST(document, operationName);
+  if (!operation || operation.operation !== 'query') return null;
+  const queryType = schema.getQueryType();
+  if (!queryType) return null;
+  const fragments: Record<string, FragmentDefinitionNode> = {};
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
+  }
+  try {
+    const fields = collect(schema, queryType, [operation.selectionSet], fragments);
+    for (const field of fields) {
+      if (field.name === '__typename') continue;
+      if (field.name !== 'entity') return null;
+      checkObject(schema, field, fragments);
+    }
+    return { operation, fields, rootTypename: queryType.name };
+  } catch (error) {
+    if (error instanceof Unplannable) return null;
+    throw error;
+  }
+}
+
+/** The fields of selection sets on an object type, merged by response key, fragments inlined. */
+function collect(
+  schema: GraphQLSchema,
+  type: GraphQLObjectType,
+  sets: readonly SelectionSetNode[],
+  fragments: Record<string, FragmentDefinitionNode>,
+): FieldSelection[] {
+  const byKey = new Map<string, FieldSelection & { sets: SelectionSetNode[] }>();
+  const visit = (set: SelectionSetNode) => {
+    for (const selection of set.selections) {
+      // @skip/@include (or any other directive) would make the shape depend on variables.
+      if (selection.directives?.length) unplannable('directive');
+      if (selection.kind === Kind.FIELD) {
+        const key = selection.alias?.value ?? selection.name.value;
+        const existing = byKey.get(key);
+        if (existing) {
+          if (selection.selectionSet) existing.sets.push(selection.selectionSet);
+          continue;
+        }
+        const name = selection.name.value;
+        const definition =
+          name === '__typename'
+            ? ({ name, type: getNamedType(schema.getType('String')) } as unknown as GraphQLField<unknown, unknown>)
+            : (type.getFields()[name] ?? unplannable(`unknown field ${name}`));
+        byKey.set(key, {
+          key,
+          name,
+          node: selection,
+          definition,
+          sets: selection.selectionSet ? [selection.selectionSet] : [],
+        });
+        continue;
+      }
+      const fragment =
+        selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments[selection.name.value];
+      if (!fragment) return unplannable('unknown fragment');
+      if (fragment.directives?.length) unplannable('directive');
+      const condition = fragment.typeCondition?.name.value;
+      if (condition && condition !== type.name) {
+        const conditionType = schema.getType(condition);
+        if (!isAbstractType(conditionType) || !schema.isSubType(conditionType, type)) continue;
+      }
+      visit(fragment.selectionSet);
+    }
+  };
+  for (const set of sets) visit(set);
+  return [...byKey.values()].map(({ sets: childSets, ...field }) => {
+    const named = getNamedType(field.definition.type);
+    if (field.name !== '__typename' && isLeafType(named)) return { ...field, leaf: named };
+    if (field.name === '__typename' || !(named instanceof GraphQLObjectType)) return field;
+    return { ...field, type: named, children: collect(schema, named, childSets, fragments) };
+  });
+}
+
+/** Requires every field below a catalog object field to be one the catalog answers. */
+function checkObject(
+  schema: GraphQLSchema,
+  field: FieldSelection,
+  fragments: Record<string, FragmentDefinitionNode>,
+): void {
+  const spec = typeSpec(field.type);
+  let columns = 1;
+  for (const child of field.children ?? []) {
+    if (child.name === '__typename') continue;
+    const childSpec = spec.fields[child.name] ?? unplannable(`field ${field.type?.name}.${child.name}`);
+    child.spec = childSpec;
+    columns += childSpec.kind === 'connection' ? 2 : 1;
+    if (childSpec.kind === 'id' || childSpec.kind === 'column') continue;
+    if (childSpec.kind === 'connection') checkConnection(schema, child, childSpec.type, fragments);
+    else if (child.type?.name === childSpec.type) checkObject(schema, child, fragments);
+    else unplannable(`type of ${child.name}`);
+  }
+  if (columns > MAX_COLUMNS) unplannable('too many columns');
+}
+
+const CONNECTION_FIELDS = new Set(['__typename', 'totalCount', 'edges', 'pageInfo']);
+const EDGE_FIELDS = new Set(['__typename', 'cursor', 'node']);
+const PAGE_INFO_FIELDS = new Set(['__typename', 'hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor']);
+
+function checkConnection(
+  schema: GraphQLSchema,
+  field: FieldSelection,
+  nodeType: string,
+  fragments: Record<string, FragmentDefinitionNode>,
+): void {
+  for (const child of field.children ?? []) {
+    if (!CONNECTION_FIELDS.has(child.name)) unplannable(`connection field ${child.name}`);
+    if (child.name === 'pageInfo') {
+      for (const info of child.children ?? []) {
+        if (!PAGE_INFO_FIELDS.has(info.name)) unplannable(`pageInfo field ${info.name}`);
+      }
+    }
+    if (child.name !== 'edges') continue;
+    for (const edge of child.children ?? []) {
+      if (!EDGE_FIELDS.has(edge.name)) unplannable(`edge field ${edge.name}`);
+      if (edge.name !== 'node') continue;
+      if (edge.type?.name !== nodeType) unplannable('node type');
+      checkObject(schema, edge, fragments);
+    }
+  }
+}
+
+function typeSpec(type: GraphQLObjectType | undefined): TypeSpec {
+  return (type && CATALOG[type.name]) ?? unplannable(`type ${type?.name}`);
+}
+
+/** One statement: its SQL, its parameters, and how to turn its single JSON value into the answer. */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+  shape: (row: unknown[] | undefined) => Record<string, unknown>;
+}
+
+/**
+ * The statement for a plan and one request's raw variables, or null when this request must take
+ * the normal path (variables that do not coerce, a denied principal, paging arguments the plan
+ * does not do).
+ */
+export function buildStatement(
+  schema: GraphQLSchema,
+  plan: Plan,
+  rawVariables: Record<string, unknown> | null | undefined,
+  ctx: Pick<Context, 'principal' | 'maxPageSize'>,
+): Statement | null {
+  const coerced = getVariableValues(schema, plan.operation.variableDefinitions ?? [], rawVariables ?? {});
+  if (coerced.errors) return null;
+  const builder = new Builder(coerced.coerced, ctx.maxPageSize);
+  try {
+    const parts: { key: string; read: (row: unknown[] | undefined) => unknown }[] = [];
+    let sql = '';
+    for (const field of plan.fields) {
+      if (field.name === '__typename') {
+        parts.push({ key: field.key, read: () => plan.rootTypename });
+        continue;
+      }
+      if (sql) return null; // One entity per statement.
+      const args = builder.args(field);
+      const externalId = String(args.externalId);
+      assertEntityAccess(ctx.principal, externalId);
+      const alias = builder.alias();
+      const object = builder.object(field, alias);
+      sql = `SELECT json_build_array(${object.columns.join(', ')}) AS "row" FROM "entity" ${alias} WHERE ${alias}."external_id" = ${builder.params.add(externalId)}`;
+      parts.push({ key: field.key, read: (row) => (row ? object.read(row) : null) });
+    }
+    if (!sql) return null;
+    return {
+      sql,
+      params: builder.params.values,
+      shape: (row) => {
+        const data: Record<string, unknown> = {};
+        for (const part of parts) data[part.key] = part.read(row);
+        return data;
+      },
+    };
+  } catch (error) {
+    // Pothos' own argument checks throw validation errors; access checks throw ForbiddenError.
+    // The normal path raises them again, with their codes.
+    if (error instanceof Error) return null;
+    throw error;
+  }
+}
+
+type Reader = (row: unknown[]) => unknown;
+
+/** Builds the SQL of one request bottom-up, and the readers of its JSON arrays alongside. */
+class Builder {
+  readonly params = new Params();
+  private aliases = 0;
+
+  constructor(
+    private readonly variables: Record<string, unknown>,
+    private readonly maxPageSize: number,
+  ) {}
+
+  alias(): string {
+    this.aliases += 1;
+    return `t${this.aliases}`;
+  }
+
+  args(field: FieldSelection): Args {
+    return getArgumentValues(field.definition, field.node, this.variables);
+  }
+
+  /**
+   * The columns of a row of `field.type` read through `alias` (its id first), and the reader of
+   * the JSON array they make.
+   */
+  object(field: FieldSelection, alias: string): { columns: string[]; read: (row: unknown[]) => Record<string, unknown> } {
+    const type = field.type as GraphQLObjectType;
+    const spec = CATALOG[type.name] as TypeSpec;
+    const columns = [`${alias}."id"`];
+    const readers: { key: string; read: Reader }[] = [];
+    for (const child of field.children ?? []) {
+      const at = columns.length;
+      if (child.name === '__typename') {
+        readers.push({ key: child.key, read: () => type.name });
+        continue;
+      }
+      const fieldSpec = child.spec as FieldSpec;
+      switch (fieldSpec.kind) {
+        case 'id':
+          readers.push({ key: child.key, read: (row) => encodeGlobalID(type.name, row[0] as number) });
+          break;
+        case 'column': {
+          columns.push(`${alias}."${fieldSpec.column}"`);
+          readers.push({ key: child.key, read: leafReader(child.leaf as GraphQLLeafType, at, fieldSpec.time) });
+          break;
+        }
+        case 'one': {
+          const inner = this.alias();
+          const target = CATALOG[fieldSpec.type] as TypeSpec;
+          const object = this.object(child, inner);
+          columns.push(
+            `(SELECT json_build_array(${object.columns.join(', ')}) FROM "${target.table}" ${inner} WHERE ${inner}."id" = ${alias}."${fieldSpec.foreignKey}")`,
+          );
+          readers.push({
+            key: child.key,
+            read: (row) => (row[at] == null ? null : object.read(row[at] as unknown[])),
+          });
+          break;
+        }
+        case 'list': {
+          const inner = this.alias();
+          const target = CATALOG[fieldSpec.type] as TypeSpec;
+          const object = this.object(child, inner);
+          columns.push(
+            `(SELECT coalesce(json_agg(json_build_array(${object.columns.join(', ')}) ORDER BY ${orderSql(inner, fieldSpec.order)}), '[]'::json) FROM "${target.table}" ${inner} WHERE ${inner}."${fieldSpec.parentKey}" = ${alias}."id")`,
+          );
+          readers.push({ key: child.key, read: (row) => (row[at] as unknown[][]).map(object.read) });
+          break;
+        }
+        case 'connection':
+          readers.push({ key: child.key, read: this.connection(child, fieldSpec, alias, columns) });
+          break;
+      }
+    }
+    return {
+      columns,
+      read: (row) => {
+        const out: Record<string, unknown> = {};
+        for (const reader of readers) out[reader.key] = reader.read(row);
+        return out;
+      },
+    };
+  }
+
+  /** Adds a connection's columns (its page, then its total when asked) and returns its reader. */
+  private connection(
+    field: FieldSelection,
+    spec: Extract<FieldSpec, { kind: 'connection' }>,
+    parent: string,
+    columns: string[],
+  ): Reader {
+    const args = this.args(field);
+    if (args.after != null || args.before != null || args.last != null) unplannable('paging backwards or after');
+    validateConnectionArguments(args as { first?: number | null; last?: number | null });
+    const { limit } = getConnectionPageSize({
+      args: args as { first?: number | null; last?: number | null },
+      defaultSize: DEFAULT_CONNECTION_SIZE,
+      maxSize: this.maxPageSize,
+    });
+    const inner = this.alias();
+    const target = CATALOG[spec.type] as TypeSpec;
+    const conditions = spec.where ? spec.where(args, inner, this.params) : [];
+    if (!conditions) return unplannable('filter');
+    const where = [`${inner}."${spec.parentKey}" = ${parent}."id"`, ...conditions].join(' AND ');
+    const children = field.children ?? [];
+    const wantsRows = children.some((child) => child.name === 'edges' || child.name === 'pageInfo');
+    const wantsTotal = children.some((child) => child.name === 'totalCount');
+    const edges = children.find((child) => child.name === 'edges');
+    const nodeField = edges?.children?.find((child) => child.name === 'node');
+    const node = nodeField ? this.object(nodeField, inner) : { columns: [`${inner}."id"`], read: () => ({}) };
+
+    const rowsAt = columns.length;
+    if (wantsRows) {
+      const order = spec.order(args);
+      // json_agg keeps the page's order only when told: the sort keys ride along as o0, o1...
+      const keys = order.map(([column], index) => `${inner}."${column}" AS o${index}`).join(', ');
+      const page = `${inner}p`;
+      const outer = order.map(([, direction], index) => `${page}.o${index} ${direction}`).join(', ');
+      columns.push(
+        `(SELECT coalesce(json_agg(${page}.j ORDER BY ${outer}), '[]'::json) FROM (SELECT json_build_array(${node.columns.join(', ')}) AS j, ${keys} FROM "${target.table}" ${inner} WHERE ${where} ORDER BY ${orderSql(inner, order)} LIMIT ${limit}) ${page})`,
+      );
+    }
+    const totalAt = columns.length;
+    if (wantsTotal) columns.push(`(SELECT count(*)::int FROM "${target.table}" ${inner} WHERE ${where})`);
+
+    const typename = field.type?.name;
+    return (row) => {
+      const rows = wantsRows ? (row[rowsAt] as unknown[][]) : [];
+      // As Pothos' wrapConnectionResult: one extra row was asked for to know whether more follow.
+      const full = rows.length === limit;
+      const page = full ? rows.slice(0, -1) : rows;
+      const cursors = page.map((item) => encodeBase64(`GPC:${encodeCursorChunk(item[0])}`));
+      const out: Record<string, unknown> = {};
+      for (const child of children) {
+        switch (child.name) {
+          case '__typename':
+            out[child.key] = typename;
+            break;
+          case 'totalCount':
+            out[child.key] = row[totalAt];
+            break;
+          case 'pageInfo':
+            out[child.key] = pageInfo(child, full, cursors);
+            break;
+          case 'edges':
+            out[child.key] = page.map((item, index) => edge(child, item, cursors[index] as string, node.read));
+            break;
+        }
+      }
+      return out;
+    };
+  }
+}
+
+function edge(field: FieldSelection, item: unknown[], cursor: string, read: Reader): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const child of field.children ?? []) {
+    if (child.name === '__typename') out[child.key] = field.type?.name;
+    else if (child.name === 'cursor') out[child.key] = cursor;
+    else out[child.key] = read(item);
+  }
+  return out;
+}
+
+function pageInfo(field: FieldSelection, hasNextPage: boolean, cursors: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const child of field.children ?? []) {
+    switch (child.name) {
+      case '__typename':
+        out[child.key] = field.type?.name;
+        break;
+      case 'hasNextPage':
+        out[child.key] = hasNextPage;
+        break;
+      case 'hasPreviousPage':
+        out[child.key] = false;
+        break;
+      case 'startCursor':
+        out[child.key] = cursors[0] ?? null;
+        break;
+      case 'endCursor':
+        out[child.key] = cursors[cursors.length - 1] ?? null;
+        break;
+    }
+  }
+  return out;
+}
+
+/** Reads a column through the GraphQL scalar or enum, as the resolver's value would be serialized. */
+function leafReader(leaf: GraphQLLeafType, at: number, time: true | undefined): Reader {
+  if (time) {
+    // json renders timestamp(3) as 2026-11-24T09:25:08.123 (UTC without its zone).
+    return (row) => (row[at] == null ? null : leaf.serialize(new Date(`${row[at] as string}Z`)));
+  }
+  return (row) => (row[at] == null ? null : leaf.serialize(row[at]));
+}
+
+function orderSql(alias: string, order: OrderBy): string {
+  return order.map(([column, direction]) => `${alias}."${column}" ${direction}`).join(', ');
+}

@@ -1,0 +1,51 @@
+import type { Plugin } from 'graphql-yoga';
+import type { DocumentNode, ExecutionResult } from 'graphql';
+import type { Context } from '../context.ts';
+import { sqlAccessOf } from '../db/client.ts';
+import { buildStatement, type Plan, planDocument } from './plan.ts';
+
+/**
+ * Answers the queries planned reads can plan (src/planned-reads/plan.ts) with one SQL statement,
+ * on PostgreSQL. Every other document, and any request whose plan cannot run (a database error
+ * included), goes through the normal executor unchanged, which also raises the errors.
+ */
+export function usePlannedReads(): Plugin<Context> {
+  // yoga's parser cache hands out one DocumentNode per document text, so plans are made once.
+  const plans = new WeakMap<DocumentNode, Map<string, Plan | null>>();
+  const planFor = (args: { schema: Parameters<typeof planDocument>[0]; document: DocumentNode; operationName?: string | null }) => {
+    let byOperation = plans.get(args.document);
+    if (!byOperation) {
+      byOperation = new Map();
+      plans.set(args.document, byOperation);
+    }
+    const name = args.operationName ?? '';
+    let plan = byOperation.get(name);
+    if (plan === undefined) {
+      plan = planDocument(args.schema, args.document, args.operationName);
+      byOperation.set(name, plan);
+    }
+    return plan;
+  };
+  return {
+    onExecute({ args, executeFn, setExecuteFn }) {
+      const ctx = args.contextValue as Context;
+      const sql = sqlAccessOf(ctx.reader);
+      if (!sql) return;
+      const plan = planFor(args);
+      if (!plan) return;
+      const statement = buildStatement(args.schema, plan, args.variableValues, ctx);
+      if (!statement) return;
+      setExecuteFn(async (execArgs) => {
+        let row: unknown[] | undefined;
+        try {
+          const result = await sql.query(statement.sql, statement.params);
+          row = result.rows[0]?.row as unknown[] | undefined;
+        } catch {
+          // The normal path meets the same outage and answers it with a coded error.
+          return executeFn(execArgs);
+        }
+        return { data: statement.shape(row) } satisfies ExecutionResult;
+      });
+    },
+  };
+}
