@@ -134,7 +134,11 @@ function directAccess(
       });
       await connected;
       onQuery?.(sql);
-      return pgPool.query(prepared ? { text: sql, values: params, name: statementName({ sql }) } : { text: sql, values: params });
+      return pgPool.query(
+        prepared
+          ? { text: sql, values: params, name: statementName({ sql }) }
+          : { text: sql, values: params },
+      );
     },
   };
 }
@@ -186,13 +190,13 @@ async function createAdapter(
     keepAlive: true,
   });
   const adapter = new PrismaPg(pgPool, {
-      // The pool is ours: end it with the client.
-      disposeExternalPool: true,
-      // node-postgres drops a connection that errors while idle (a server restart); without these
-      // listeners the error would be thrown at the process.
-      onPoolError: onError,
-      onConnectionError: onError,
-      ...(pool.preparedStatements ? { statementNameGenerator: statementName } : {}),
+    // The pool is ours: end it with the client.
+    disposeExternalPool: true,
+    // node-postgres drops a connection that errors while idle (a server restart); without these
+    // listeners the error would be thrown at the process.
+    onPoolError: onError,
+    onConnectionError: onError,
+    ...(pool.preparedStatements ? { statementNameGenerator: statementName } : {}),
   });
   return { adapter, pgPool };
 }

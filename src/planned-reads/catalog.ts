@@ -176,9 +176,15 @@ export const CATALOG: Readonly<Record<string, TypeSpec>> = {
     table: 'triple_interval',
     fields: { validFrom: time('valid_from'), validTo: time('valid_to') },
   },
-  TripleSubject: { table: 'subject', fields: { id: { kind: 'id' }, name: column('name'), type: column('type') } },
+  TripleSubject: {
+    table: 'subject',
+    fields: { id: { kind: 'id' }, name: column('name'), type: column('type') },
+  },
   TriplePredicate: { table: 'predicate', fields: { id: { kind: 'id' }, name: column('name') } },
-  TripleObject: { table: 'object', fields: { id: { kind: 'id' }, name: column('name'), type: column('type') } },
+  TripleObject: {
+    table: 'object',
+    fields: { id: { kind: 'id' }, name: column('name'), type: column('type') },
+  },
   Session: {
     table: 'session',
     fields: {

@@ -8,7 +8,12 @@
  * to Prisma, a denied principal, a database error) returns null and the document takes the normal
  * path, which also produces the errors.
  */
-import { encodeBase64, encodeCursorChunk, getConnectionPageSize, validateConnectionArguments } from '@pothos/core';
+import {
+  encodeBase64,
+  encodeCursorChunk,
+  getConnectionPageSize,
+  validateConnectionArguments,
+} from '@pothos/core';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import {
   type DocumentNode,
@@ -75,7 +80,7 @@ export function planDocument(
   operationName: string | null | undefined,
 ): Plan | null {
   const operation = getOperationAST(document, operationName);
-  if (!operation || operation.operation !== 'query') return null;
+  if (operation?.operation !== 'query') return null;
   const queryType = schema.getQueryType();
   if (!queryType) return null;
   const fragments: Record<string, FragmentDefinitionNode> = {};
@@ -118,7 +123,10 @@ function collect(
         const name = selection.name.value;
         const definition =
           name === '__typename'
-            ? ({ name, type: getNamedType(schema.getType('String')) } as unknown as GraphQLField<unknown, unknown>)
+            ? ({ name, type: getNamedType(schema.getType('String')) } as unknown as GraphQLField<
+                unknown,
+                unknown
+              >)
             : (type.getFields()[name] ?? unplannable(`unknown field ${name}`));
         byKey.set(key, {
           key,
@@ -129,8 +137,7 @@ function collect(
         });
         continue;
       }
-      const fragment =
-        selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments[selection.name.value];
+      const fragment = selection.kind === Kind.INLINE_FRAGMENT ? selection : fragments[selection.name.value];
       if (!fragment) return unplannable('unknown fragment');
       if (fragment.directives?.length) unplannable('directive');
       const condition = fragment.typeCondition?.name.value;
@@ -173,7 +180,13 @@ function checkObject(
 
 const CONNECTION_FIELDS = new Set(['__typename', 'totalCount', 'edges', 'pageInfo']);
 const EDGE_FIELDS = new Set(['__typename', 'cursor', 'node']);
-const PAGE_INFO_FIELDS = new Set(['__typename', 'hasNextPage', 'hasPreviousPage', 'startCursor', 'endCursor']);
+const PAGE_INFO_FIELDS = new Set([
+  '__typename',
+  'hasNextPage',
+  'hasPreviousPage',
+  'startCursor',
+  'endCursor',
+]);
 
 function checkConnection(
   schema: GraphQLSchema,
@@ -283,9 +296,11 @@ class Builder {
    * The columns of a row of `field.type` read through `alias` (its id first), and the reader of
    * the JSON array they make.
    */
-  object(field: FieldSelection, alias: string): { columns: string[]; read: (row: unknown[]) => Record<string, unknown> } {
+  object(
+    field: FieldSelection,
+    alias: string,
+  ): { columns: string[]; read: (row: unknown[]) => Record<string, unknown> } {
     const type = field.type as GraphQLObjectType;
-    const spec = CATALOG[type.name] as TypeSpec;
     const columns = [`${alias}."id"`];
     const readers: { key: string; read: Reader }[] = [];
     for (const child of field.children ?? []) {
@@ -301,7 +316,10 @@ class Builder {
           break;
         case 'column': {
           columns.push(`${alias}."${fieldSpec.column}"`);
-          readers.push({ key: child.key, read: leafReader(child.leaf as GraphQLLeafType, at, fieldSpec.time) });
+          readers.push({
+            key: child.key,
+            read: leafReader(child.leaf as GraphQLLeafType, at, fieldSpec.time),
+          });
           break;
         }
         case 'one': {
@@ -350,7 +368,8 @@ class Builder {
     columns: string[],
   ): Reader {
     const args = this.args(field);
-    if (args.after != null || args.before != null || args.last != null) unplannable('paging backwards or after');
+    if (args.after != null || args.before != null || args.last != null)
+      unplannable('paging backwards or after');
     validateConnectionArguments(args as { first?: number | null; last?: number | null });
     const { limit } = getConnectionPageSize({
       args: args as { first?: number | null; last?: number | null },
@@ -403,7 +422,9 @@ class Builder {
             out[child.key] = pageInfo(child, full, cursors);
             break;
           case 'edges':
-            out[child.key] = page.map((item, index) => edge(child, item, cursors[index] as string, node.read));
+            out[child.key] = page.map((item, index) =>
+              edge(child, item, cursors[index] as string, node.read),
+            );
             break;
         }
       }

@@ -1,5 +1,5 @@
-import type { Plugin } from 'graphql-yoga';
 import type { DocumentNode, ExecutionResult } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
 import { sqlAccessOf } from '../db/client.ts';
 import { buildStatement, type Plan, planDocument } from './plan.ts';
@@ -12,7 +12,11 @@ import { buildStatement, type Plan, planDocument } from './plan.ts';
 export function usePlannedReads(): Plugin<Context> {
   // yoga's parser cache hands out one DocumentNode per document text, so plans are made once.
   const plans = new WeakMap<DocumentNode, Map<string, Plan | null>>();
-  const planFor = (args: { schema: Parameters<typeof planDocument>[0]; document: DocumentNode; operationName?: string | null }) => {
+  const planFor = (args: {
+    schema: Parameters<typeof planDocument>[0];
+    document: DocumentNode;
+    operationName?: string | null;
+  }) => {
     let byOperation = plans.get(args.document);
     if (!byOperation) {
       byOperation = new Map();
