@@ -227,6 +227,21 @@ export class VectorIndex {
    */
   async sync(): Promise<void> {
     if (this.state !== 'ready') return;
+    await this.followLog();
+  }
+
+  /**
+   * Replays the change log into a freshly loaded or built index, then opens it for searches: a
+   * search right after `ready` sees every change committed before it (not only the snapshot's).
+   * The second pass catches what committed during the first, when writers could not yet sync.
+   */
+  private async catchUpThenOpen(): Promise<void> {
+    await this.followLog();
+    this.state = 'ready';
+    await this.sync();
+  }
+
+  private async followLog(): Promise<void> {
     if (this.syncing) {
       // A pass that started before the caller's commit may miss it: ask for one more pass,
       // which runs inside the same promise.
@@ -332,8 +347,7 @@ export class VectorIndex {
     const tooOld = loaded && Date.now() - Date.parse(loaded.savedAt) > retentionMs;
     if (loaded && !tooOld) {
       this.watermark = this.highest = loaded.watermark;
-      this.state = 'ready';
-      await this.sync();
+      await this.catchUpThenOpen();
       const stats = await this.call('stats');
       logger.info(
         { ...stats, watermark: this.watermark, replayedFrom: loaded.watermark, ms: Date.now() - started },
@@ -398,8 +412,7 @@ export class VectorIndex {
     this.seen.clear();
     this.gapSince.clear();
     this.progress = null;
-    this.state = 'ready';
-    await this.sync();
+    await this.catchUpThenOpen();
   }
 
   /** One pass: new changes plus any hole below them that has since been filled. */
