@@ -421,9 +421,13 @@ async function comparePostgraphile(
   const [graphileBaseline, graphilePage] = scenarios(options, POSTGRAPHILE_PAGE_QUERY);
   const started: ServerProcess[] = [];
   const agents: Agent[] = [];
-  const connect = async (script: 'server' | 'postgraphile-server', name: string) => {
-    const nodeFlags = script === 'server' ? profileFlags(options) : [];
-    const { server, port } = await ServerProcess.start(database.url, { script, nodeFlags });
+  const connect = async (
+    script: 'server' | 'postgraphile-server',
+    name: string,
+    env?: Record<string, string>,
+  ) => {
+    const nodeFlags = script === 'server' && !env ? profileFlags(options) : [];
+    const { server, port } = await ServerProcess.start(database.url, { script, nodeFlags, env });
     started.push(server);
     const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
     agents.push(agent);
@@ -431,10 +435,12 @@ async function comparePostgraphile(
     return { server, target: { agent, port } };
   };
 
-  const results: Record<'eb' | 'gb' | 'ep' | 'gp', Measurement> = {} as never;
+  const results: Record<'eb' | 'gb' | 'ep' | 'gp' | 'rp', Measurement> = {} as never;
   try {
     const engram = await connect('server', 'Engram');
     const graphile = await connect('postgraphile-server', 'PostGraphile');
+    // The same Engram without planned reads: every field through the resolvers and Prisma.
+    const resolvers = await connect('server', 'Engram with PLANNED_READS=false', { PLANNED_READS: 'false' });
 
     const sample = sampleEntities(options.entities, EQUIVALENCE_SAMPLE);
     await checkEquivalence(
@@ -442,7 +448,12 @@ async function comparePostgraphile(
       { target: graphile.target, page: graphilePage },
       sample,
     );
-    log(`equivalence: both servers answer the same pages for ${sample.length} random entities`);
+    await checkEquivalence(
+      { target: resolvers.target, page: engramPage },
+      { target: graphile.target, page: graphilePage },
+      sample,
+    );
+    log(`equivalence: all three servers answer the same pages for ${sample.length} random entities`);
 
     // Baselines back to back, then pages back to back, so each pair sees the same machine state.
     const dbCpu = PostgresCpu.detect(database.url);
@@ -452,6 +463,7 @@ async function comparePostgraphile(
     results.gb = await run(graphile, graphileBaseline, 'postgraphile baseline');
     results.ep = await run(engram, engramPage, 'engram page');
     results.gp = await run(graphile, graphilePage, 'postgraphile page');
+    results.rp = await run(resolvers, engramPage, 'engram page with PLANNED_READS=false');
   } catch (error) {
     for (const agent of agents) agent.destroy();
     for (const server of started) server.kill();
@@ -463,12 +475,13 @@ async function comparePostgraphile(
     if (exitCode !== 0) throw new Error(`a server exited with ${exitCode} on stop`);
   }
 
-  const { eb, gb, ep, gp } = results;
+  const { eb, gb, ep, gp, rp } = results;
   printTable([
     ['engram baseline', eb],
     ['postgraphile baseline', gb],
     ['engram page', ep],
     ['postgraphile page', gp],
+    ['engram page, resolvers', rp],
   ]);
   const ratioRps = ep.rps / gp.rps;
   const ratioCpu = ep.cpu_us_per_req / gp.cpu_us_per_req;
@@ -492,6 +505,12 @@ async function comparePostgraphile(
     `engram / postgraphile, baseline: ${baselineRps.toFixed(3)}x the throughput, ${baselineCpu.toFixed(2)}x the server CPU per request`,
   );
   log(
+    `engram planned / resolvers, page: ${(ep.rps / rp.rps).toFixed(3)}x the throughput, ${(ep.cpu_us_per_req / rp.cpu_us_per_req).toFixed(2)}x the server CPU per request`,
+  );
+  log(
+    `resolvers / postgraphile, page:  ${(rp.rps / gp.rps).toFixed(3)}x the throughput, ${(rp.cpu_us_per_req / gp.cpu_us_per_req).toFixed(2)}x the server CPU per request`,
+  );
+  log(
     `goal (Engram page at or above PostGraphile): ${ratioRps >= 1 ? 'met' : 'not met'} on throughput, ${ratioCpu <= 1 ? 'met' : 'not met'} on CPU per request`,
   );
   if (database.seedSeconds !== null) log(`seeding took ${database.seedSeconds.toFixed(1)} s`);
@@ -511,6 +530,7 @@ async function comparePostgraphile(
       equivalent_pages_checked: EQUIVALENCE_SAMPLE,
       engram: summary(ep),
       postgraphile: summary(gp),
+      engram_resolvers: summary(rp),
       ratio_rps: round(ratioRps, 4),
       ratio_cpu: round(ratioCpu, 4),
       ...(ratioTotal === null ? {} : { ratio_cpu_with_db: round(ratioTotal, 4) }),

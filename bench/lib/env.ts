@@ -21,6 +21,8 @@ export function benchEnv(databaseUrl: string): Env {
     HOST: '127.0.0.1',
     PORT: '0',
     GRAPHIQL: 'false',
+    // bench/read's comparison runs a second Engram with PLANNED_READS=false; unset keeps the default.
+    PLANNED_READS: process.env.PLANNED_READS,
   });
 }
 
