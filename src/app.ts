@@ -162,7 +162,7 @@ export function buildApp(options: AppOptions): App {
     plugins: [
       maxDepthPlugin({ n: env.MAX_QUERY_DEPTH, exposeLimits: true }),
       maxAliasesPlugin({ n: env.MAX_ALIASES, exposeLimits: true }),
-      ...(env.PLANNED_READS ? [usePlannedReads()] : []),
+      ...(env.PLANNED_READS ? [usePlannedReads(logger.child({ component: 'planned-reads' }))] : []),
     ],
     context: ({
       request,

@@ -316,6 +316,11 @@ describe.runIf(TEST_DATABASE === 'postgresql')('planned reads answer exactly as 
       expect(usedPlan, query).toBe(false);
       expect(fast, query).toStrictEqual(slow);
     }
+    // A statement the database refuses (a NUL byte in text) falls back to the resolvers' coded error.
+    const refused = await both(PAGE, { id: 'nul\u0000byte' });
+    expect(refused.usedPlan).toBe(true);
+    expect(refused.fast).toStrictEqual(refused.slow);
+    expect(refused.fast.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const negative = await both('{ entity(externalId: "user-0") { facts(first: -1) { totalCount } } }', {});
     expect(negative.fast.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });

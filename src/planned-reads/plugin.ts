@@ -2,6 +2,8 @@ import type { DocumentNode, ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
 import { sqlAccessOf } from '../db/client.ts';
+import { isDatabaseUnavailable, isRefusedInput } from '../db/errors.ts';
+import type { Logger } from '../observability/logger.ts';
 import { buildStatement, type Plan, planDocument } from './plan.ts';
 
 /**
@@ -9,9 +11,10 @@ import { buildStatement, type Plan, planDocument } from './plan.ts';
  * on PostgreSQL. Every other document, and any request whose plan cannot run (a database error
  * included), goes through the normal executor unchanged, which also raises the errors.
  */
-export function usePlannedReads(): Plugin<Context> {
+export function usePlannedReads(logger: Logger): Plugin<Context> {
   // yoga's parser cache hands out one DocumentNode per document text, so plans are made once.
   const plans = new WeakMap<DocumentNode, Map<string, Plan | null>>();
+  const failed = new WeakSet<Plan>();
   const planFor = (args: {
     schema: Parameters<typeof planDocument>[0];
     document: DocumentNode;
@@ -44,8 +47,13 @@ export function usePlannedReads(): Plugin<Context> {
         try {
           const result = await sql.query(statement.sql, statement.params);
           row = result.rows[0]?.row as unknown[] | undefined;
-        } catch {
-          // The normal path meets the same outage and answers it with a coded error.
+        } catch (error) {
+          // The normal path meets the same outage and answers it with a coded error. Anything
+          // else is a planner bug (the statement is wrong for this database): say so once per plan.
+          if (!isDatabaseUnavailable(error) && !isRefusedInput(error) && !failed.has(plan)) {
+            failed.add(plan);
+            logger.warn({ err: error, sql: statement.sql }, 'planned read failed; the resolvers answer it');
+          }
           return executeFn(execArgs);
         }
         return { data: statement.shape(row) } satisfies ExecutionResult;
