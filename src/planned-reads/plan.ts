@@ -396,7 +396,7 @@ class Builder {
       const page = `${inner}p`;
       const outer = order.map(([, direction], index) => `${page}.o${index} ${direction}`).join(', ');
       columns.push(
-        `(SELECT coalesce(json_agg(${page}.j ORDER BY ${outer}), '[]'::json) FROM (SELECT json_build_array(${node.columns.join(', ')}) AS j, ${keys} FROM "${target.table}" ${inner} WHERE ${where} ORDER BY ${orderSql(inner, order)} LIMIT ${limit}) ${page})`,
+        `(SELECT coalesce(json_agg(${page}.j ORDER BY ${outer}), '[]'::json) FROM (SELECT json_build_array(${node.columns.join(', ')}) AS j, ${keys} FROM "${target.table}" ${inner} WHERE ${where} ORDER BY ${orderSql(inner, order)} LIMIT ${this.params.add(limit)}) ${page})`,
       );
     }
     const totalAt = columns.length;
