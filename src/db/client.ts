@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type pg from 'pg';
 import type { PrismaClient } from './generated/client.ts';
 import { countRelationsSeparately, joinsRelations } from './relation-counts.ts';
 
@@ -121,7 +122,7 @@ export function sqlAccessOf(db: Db): SqlAccess | undefined {
  */
 function directAccess(
   prisma: Db,
-  pgPool: import('pg').Pool,
+  pgPool: pg.Pool,
   prepared: boolean,
   onQuery: ((sql: string) => void) | undefined,
 ): SqlAccess {
@@ -146,7 +147,7 @@ function directAccess(
 async function createAdapter(
   provider: Provider,
   options: OpenDatabaseOptions,
-): Promise<{ adapter: object; pgPool?: import('pg').Pool }> {
+): Promise<{ adapter: object; pgPool?: pg.Pool }> {
   const pool = { ...DEFAULT_POOL, ...options.pool };
   const onError = (error: Error) => options.onConnectionError?.(error);
   if (provider === 'sqlite') {
