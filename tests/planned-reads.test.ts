@@ -222,6 +222,13 @@ describe.runIf(TEST_DATABASE === 'postgresql')('planned reads answer exactly as 
       expect(fast.errors).toBeUndefined();
       expect(fast).toStrictEqual(slow);
     }
+    // The same connection's edges under two aliases, one with the nodes and one without.
+    const aliased = await both(
+      '{ entity(externalId: "user-0") { facts(first: 3) { a: edges { cursor } b: edges { node { id content } } } } }',
+      {},
+    );
+    expect(aliased.usedPlan).toBe(true);
+    expect(aliased.fast).toStrictEqual(aliased.slow);
   });
 
   it('filters triples by time, history and names alike', async () => {
@@ -307,6 +314,15 @@ describe.runIf(TEST_DATABASE === 'postgresql')('planned reads answer exactly as 
       ],
       ['{ entity(externalId: "user-0") { facts { edges { node { mentions { totalCount } } } } } }', {}],
       ['{ entity(externalId: "user-0") { id } entities { totalCount } }', {}],
+      // Two different selections of the same connection's nodes.
+      [
+        '{ entity(externalId: "user-0") { facts(first: 3) { edges { n1: node { id } n2: node { content } } } } }',
+        {},
+      ],
+      [
+        '{ entity(externalId: "user-0") { facts(first: 3) { a: edges { node { id } } b: edges { node { content } } } } }',
+        {},
+      ],
       // Errors come from the resolvers, with their codes.
       ['{ entity(externalId: "user-0") { facts(first: -1) { totalCount } } }', {}],
       ['{ entity(externalId: "user-0") { facts(after: "not a cursor") { totalCount } } }', {}],
@@ -323,5 +339,40 @@ describe.runIf(TEST_DATABASE === 'postgresql')('planned reads answer exactly as 
     expect(refused.fast.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const negative = await both('{ entity(externalId: "user-0") { facts(first: -1) { totalCount } } }', {});
     expect(negative.fast.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+  });
+
+  it('answers an outage as the resolvers do, after one wait for a connection', async () => {
+    // One pooled connection, held by a slow statement: the page cannot get a connection in time.
+    const env = { VECTOR_INDEX: 'off', DATABASE_POOL_SIZE: '1', DATABASE_CONNECT_TIMEOUT_MS: '1500' };
+    const narrow = await startTestServer({
+      database: { url: planned.databaseUrl },
+      env: { ...env, PLANNED_READS: 'true' },
+    });
+    const narrowResolvers = await startTestServer({
+      database: { url: planned.databaseUrl },
+      env: { ...env, PLANNED_READS: 'false' },
+    });
+    try {
+      const answers = [];
+      for (const server of [narrow, narrowResolvers]) {
+        // Prisma runs a query only once it is awaited or then'd.
+        const hold = server.db.$queryRawUnsafe('SELECT 1 AS held FROM pg_sleep(4)').then(() => undefined);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const started = performance.now();
+        answers.push({
+          result: await server.request(parse(PAGE), { id: 'user-0' }),
+          ms: performance.now() - started,
+        });
+        await hold;
+      }
+      const [fast, slow] = answers as [(typeof answers)[0], (typeof answers)[0]];
+      expect(fast.result.errors?.[0]?.extensions?.code).toBe('DATABASE_UNAVAILABLE');
+      expect(fast.result).toStrictEqual(slow.result);
+      // Falling back to the resolvers would wait for a connection a second time (3 s or more).
+      expect(fast.ms).toBeLessThan(2900);
+    } finally {
+      await narrowResolvers.close();
+      await narrow.close();
+    }
   });
 });

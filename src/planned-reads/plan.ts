@@ -17,8 +17,10 @@ import {
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import {
   type DocumentNode,
+  type ExecutionResult,
   type FieldNode,
   type FragmentDefinitionNode,
+  GraphQLError,
   type GraphQLField,
   type GraphQLLeafType,
   GraphQLObjectType,
@@ -220,6 +222,11 @@ export interface Statement {
   sql: string;
   params: unknown[];
   shape: (row: unknown[] | undefined) => Record<string, unknown>;
+  /**
+   * The answer when the database is unreachable, as the resolvers give it: the entity null, with
+   * the error at its path (error masking then codes it DATABASE_UNAVAILABLE).
+   */
+  unavailable: (error: unknown) => ExecutionResult;
 }
 
 /**
@@ -239,12 +246,14 @@ export function buildStatement(
   try {
     const parts: { key: string; read: (row: unknown[] | undefined) => unknown }[] = [];
     let sql = '';
+    let entityField: FieldSelection | undefined;
     for (const field of plan.fields) {
       if (field.name === '__typename') {
         parts.push({ key: field.key, read: () => plan.rootTypename });
         continue;
       }
       if (sql) return null; // One entity per statement.
+      entityField = field;
       const args = builder.args(field);
       const externalId = String(args.externalId);
       assertEntityAccess(ctx.principal, externalId);
@@ -261,6 +270,18 @@ export function buildStatement(
         const data: Record<string, unknown> = {};
         for (const part of parts) data[part.key] = part.read(row);
         return data;
+      },
+      unavailable: (error) => {
+        const data: Record<string, unknown> = {};
+        for (const part of parts)
+          data[part.key] = part.key === entityField?.key ? null : part.read(undefined);
+        const message = error instanceof Error ? error.message : String(error);
+        const key = entityField?.key as string;
+        const nodes = entityField ? [entityField.node] : [];
+        return {
+          data,
+          errors: [new GraphQLError(message, { nodes, path: [key], originalError: error as Error })],
+        };
       },
     };
   } catch (error) {
@@ -384,8 +405,12 @@ class Builder {
     const children = field.children ?? [];
     const wantsRows = children.some((child) => child.name === 'edges' || child.name === 'pageInfo');
     const wantsTotal = children.some((child) => child.name === 'totalCount');
-    const edges = children.find((child) => child.name === 'edges');
-    const nodeField = edges?.children?.find((child) => child.name === 'node');
+    // Every `node` under every `edges` alias reads the same columns: one selection, or none.
+    const nodeFields = children
+      .filter((child) => child.name === 'edges')
+      .flatMap((edges) => (edges.children ?? []).filter((child) => child.name === 'node'));
+    if (nodeFields.length > 1) unplannable('node selected under several aliases');
+    const nodeField = nodeFields[0];
     const node = nodeField ? this.object(nodeField, inner) : { columns: [`${inner}."id"`], read: () => ({}) };
 
     const rowsAt = columns.length;

@@ -2,14 +2,20 @@ import type { DocumentNode, ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
 import { sqlAccessOf } from '../db/client.ts';
-import { isDatabaseUnavailable, isRefusedInput } from '../db/errors.ts';
+import { isDatabaseUnavailable } from '../db/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { buildStatement, type Plan, planDocument } from './plan.ts';
+
+/** PostgreSQL's data exceptions (SQLSTATE class 22): the caller's values, not the statement. */
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}
 
 /**
  * Answers the queries planned reads can plan (src/planned-reads/plan.ts) with one SQL statement,
  * on PostgreSQL. Every other document, and any request whose plan cannot run (a database error
- * included), goes through the normal executor unchanged, which also raises the errors.
+ * other than an outage included), goes through the normal executor unchanged, which also raises the errors.
  */
 export function usePlannedReads(logger: Logger): Plugin<Context> {
   // yoga's parser cache hands out one DocumentNode per document text, so plans are made once.
@@ -48,9 +54,12 @@ export function usePlannedReads(logger: Logger): Plugin<Context> {
           const result = await sql.query(statement.sql, statement.params);
           row = result.rows[0]?.row as unknown[] | undefined;
         } catch (error) {
-          // The normal path meets the same outage and answers it with a coded error. Anything
-          // else is a planner bug (the statement is wrong for this database): say so once per plan.
-          if (!isDatabaseUnavailable(error) && !isRefusedInput(error) && !failed.has(plan)) {
+          // An outage answers as the resolvers would, without making the caller wait twice.
+          if (isDatabaseUnavailable(error)) return statement.unavailable(error);
+          // Input the database refuses (a NUL byte, a date out of its range: SQLSTATE class 22)
+          // goes to the resolvers, which answer it with their coded error. Anything else is a
+          // planner bug (the statement is wrong for this database): say so once per plan.
+          if (!isDataException(error) && !failed.has(plan)) {
             failed.add(plan);
             logger.warn({ err: error, sql: statement.sql }, 'planned read failed; the resolvers answer it');
           }
