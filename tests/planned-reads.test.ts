@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from './helpers/server.ts';
  * JSON, while the first one really ran its planned statement (or, for documents outside the
  * plan, really did not).
  */
-const PLANNED_SQL = /^SELECT json_build_array\(/;
+const PLANNED_SQL = /^SELECT \(SELECT json_build_array\(/;
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
@@ -229,6 +229,40 @@ describe.runIf(TEST_DATABASE === 'postgresql')('planned reads answer exactly as 
     );
     expect(aliased.usedPlan).toBe(true);
     expect(aliased.fast).toStrictEqual(aliased.slow);
+  });
+
+  it('plans session roots and several roots in one statement alike', async () => {
+    const SESSION = /* GraphQL */ `
+      query Session($id: ID!) {
+        session(id: $id) {
+          __typename id uuid createdAt entity { externalId triples(first: 1) { totalCount } }
+          conversations(first: 2) { totalCount pageInfo { hasNextPage } edges { node { id summary messages { edges { node { role content } } } } } }
+        }
+      }
+    `;
+    const byUuid = await both(SESSION, { id: 's-1-3' });
+    expect(byUuid.usedPlan).toBe(true);
+    expect(byUuid.fast.errors).toBeUndefined();
+    expect(byUuid.fast).toStrictEqual(byUuid.slow);
+    const globalId = (byUuid.fast.data as { session: { id: string } }).session.id;
+    for (const id of [globalId, 's-2-0', 'no-such-session', Buffer.from('Fact:1').toString('base64')]) {
+      const { fast, slow, usedPlan } = await both(SESSION, { id });
+      expect(usedPlan, id).toBe(true);
+      expect(fast, id).toStrictEqual(slow);
+    }
+    // An empty id is the resolver's BAD_USER_INPUT.
+    const empty = await both(SESSION, { id: '' });
+    expect(empty.usedPlan).toBe(false);
+    expect(empty.fast).toStrictEqual(empty.slow);
+
+    const several = await both(
+      '{ __typename a: entity(externalId: "user-0") { id facts(first: 1) { totalCount } } b: entity(externalId: "user-1") { externalId } gone: entity(externalId: "nobody") { id } s: session(id: "s-0-2") { uuid conversations { totalCount } } }',
+      {},
+    );
+    expect(several.usedPlan).toBe(true);
+    expect(several.statements).toHaveLength(1);
+    expect(several.fast.errors).toBeUndefined();
+    expect(several.fast).toStrictEqual(several.slow);
   });
 
   it('filters triples by time, history and names alike', async () => {

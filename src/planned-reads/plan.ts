@@ -1,7 +1,7 @@
 /**
- * Planned reads: a read-only GraphQL document over the types of {@link CATALOG} answered with one
- * SQL statement on PostgreSQL that builds the whole tree as JSON, instead of a resolver per field
- * and a Prisma query per root field. `planDocument` checks once per document that every field it
+ * Planned reads: a read-only GraphQL document over the types of {@link CATALOG}, from the root
+ * fields `entity` and `session`, answered with one SQL statement on PostgreSQL that builds the
+ * whole tree as JSON, instead of a resolver per field and a Prisma query per root field. `planDocument` checks once per document that every field it
  * selects is known (no directives, no unknown fields, a supported root field); `runPlan` then
  * builds the statement for the request's variables, runs it and shapes the answer exactly as the
  * resolvers would. Anything outside that (an unknown field, `after`/`before`/`last`, a filter left
@@ -35,8 +35,9 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
-import { assertEntityAccess } from '../auth/principal.ts';
+import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Context } from '../context.ts';
+import { sessionWhere } from '../schema/queries.ts';
 import { type Args, CATALOG, type FieldSpec, type OrderBy, Params, type TypeSpec } from './catalog.ts';
 
 /** Connections without `first` get as many items as in the Pothos builder (defaultConnectionSize). */
@@ -93,7 +94,7 @@ export function planDocument(
     const fields = collect(schema, queryType, [operation.selectionSet], fragments);
     for (const field of fields) {
       if (field.name === '__typename') continue;
-      if (field.name !== 'entity') return null;
+      if (!ROOTS[field.name]) return null;
       checkObject(schema, field, fragments);
     }
     return { operation, fields, rootTypename: queryType.name };
@@ -221,13 +222,45 @@ function typeSpec(type: GraphQLObjectType | undefined): TypeSpec {
 export interface Statement {
   sql: string;
   params: unknown[];
-  shape: (row: unknown[] | undefined) => Record<string, unknown>;
+  /** The data, from the statement's one row (a column per root field). */
+  shape: (row: Record<string, unknown>) => Record<string, unknown>;
   /**
-   * The answer when the database is unreachable, as the resolvers give it: the entity null, with
-   * the error at its path (error masking then codes it DATABASE_UNAVAILABLE).
+   * The answer when the database is unreachable, as the resolvers give it: each root field null,
+   * with the error at its path (error masking then codes it DATABASE_UNAVAILABLE).
    */
   unavailable: (error: unknown) => ExecutionResult;
 }
+
+/** A root field planned reads answer: its table's rows are found by `where`. */
+interface Root {
+  /**
+   * The condition on the root row (alias `row`) for these arguments, after the resolver's own
+   * access check; throws (the document then takes the normal path) where the resolver would
+   * do more than one lookup or refuse.
+   */
+  where: (args: Args, row: string, params: Params, principal: Principal) => string;
+}
+
+/** The root fields of src/schema/queries.ts that planned reads answer. */
+const ROOTS: Readonly<Record<string, Root>> = {
+  entity: {
+    where: (args, row, params, principal) => {
+      const externalId = String(args.externalId);
+      assertEntityAccess(principal, externalId);
+      return `${row}."external_id" = ${params.add(externalId)}`;
+    },
+  },
+  session: {
+    where: (args, row, params, principal) => {
+      // Only administrators: for others the resolver first looks up the session's owner.
+      if (principal.kind !== 'admin') unplannable('session owner check');
+      const where = sessionWhere(String(args.id));
+      return 'id' in where
+        ? `${row}."id" = ${params.add(where.id)}`
+        : `${row}."uuid" = ${params.add(where.uuid)}`;
+    },
+  },
+};
 
 /**
  * The statement for a plan and one request's raw variables, or null when this request must take
@@ -244,44 +277,49 @@ export function buildStatement(
   if (coerced.errors) return null;
   const builder = new Builder(coerced.coerced, ctx.maxPageSize);
   try {
-    const parts: { key: string; read: (row: unknown[] | undefined) => unknown }[] = [];
-    let sql = '';
-    let entityField: FieldSelection | undefined;
+    const parts: { field: FieldSelection; column?: string; read: (value: unknown) => unknown }[] = [];
+    const columns: string[] = [];
     for (const field of plan.fields) {
       if (field.name === '__typename') {
-        parts.push({ key: field.key, read: () => plan.rootTypename });
+        parts.push({ field, read: () => plan.rootTypename });
         continue;
       }
-      if (sql) return null; // One entity per statement.
-      entityField = field;
-      const args = builder.args(field);
-      const externalId = String(args.externalId);
-      assertEntityAccess(ctx.principal, externalId);
+      const root = ROOTS[field.name] as Root;
       const alias = builder.alias();
+      const where = root.where(builder.args(field), alias, builder.params, ctx.principal);
       const object = builder.object(field, alias);
-      sql = `SELECT json_build_array(${object.columns.join(', ')}) AS "row" FROM "entity" ${alias} WHERE ${alias}."external_id" = ${builder.params.add(externalId)}`;
-      parts.push({ key: field.key, read: (row) => (row ? object.read(row) : null) });
+      const table = (CATALOG[field.type?.name as string] as TypeSpec).table;
+      const column = `r${columns.length}`;
+      // A scalar subquery per root field: null when no row matches, one statement for all of them.
+      columns.push(
+        `(SELECT json_build_array(${object.columns.join(', ')}) FROM "${table}" ${alias} WHERE ${where}) AS "${column}"`,
+      );
+      parts.push({
+        field,
+        column,
+        read: (value) => (value == null ? null : object.read(value as unknown[])),
+      });
     }
-    if (!sql) return null;
+    if (columns.length === 0) return null;
     return {
-      sql,
+      sql: `SELECT ${columns.join(', ')}`,
       params: builder.params.values,
       shape: (row) => {
         const data: Record<string, unknown> = {};
-        for (const part of parts) data[part.key] = part.read(row);
+        for (const part of parts) data[part.field.key] = part.read(part.column ? row[part.column] : null);
         return data;
       },
       unavailable: (error) => {
         const data: Record<string, unknown> = {};
-        for (const part of parts)
-          data[part.key] = part.key === entityField?.key ? null : part.read(undefined);
+        const errors: GraphQLError[] = [];
         const message = error instanceof Error ? error.message : String(error);
-        const key = entityField?.key as string;
-        const nodes = entityField ? [entityField.node] : [];
-        return {
-          data,
-          errors: [new GraphQLError(message, { nodes, path: [key], originalError: error as Error })],
-        };
+        for (const part of parts) {
+          data[part.field.key] = part.column ? null : part.read(null);
+          if (!part.column) continue;
+          const at = { nodes: [part.field.node], path: [part.field.key], originalError: error as Error };
+          errors.push(new GraphQLError(message, at));
+        }
+        return { data, errors };
       },
     };
   } catch (error) {

@@ -49,10 +49,10 @@ export function usePlannedReads(logger: Logger): Plugin<Context> {
       const statement = buildStatement(args.schema, plan, args.variableValues, ctx);
       if (!statement) return;
       setExecuteFn(async (execArgs) => {
-        let row: unknown[] | undefined;
+        let row: Record<string, unknown>;
         try {
           const result = await sql.query(statement.sql, statement.params);
-          row = result.rows[0]?.row as unknown[] | undefined;
+          row = result.rows[0] ?? {};
         } catch (error) {
           // An outage answers as the resolvers would, without making the caller wait twice.
           if (isDatabaseUnavailable(error)) return statement.unavailable(error);
