@@ -288,7 +288,7 @@ export function buildStatement(
       const alias = builder.alias();
       const where = root.where(builder.args(field), alias, builder.params, ctx.principal);
       const object = builder.object(field, alias);
-      const table = (CATALOG[field.type?.name as string] as TypeSpec).table;
+      const table = typeSpec(field.type).table;
       const column = `r${columns.length}`;
       // A scalar subquery per root field: null when no row matches, one statement for all of them.
       columns.push(
