@@ -1,12 +1,13 @@
 /**
  * Planned reads: a read-only GraphQL document over the types of {@link CATALOG}, from the root
  * fields `entity` and `session`, answered with one SQL statement on PostgreSQL that builds the
- * whole tree as JSON, instead of a resolver per field and a Prisma query per root field. `planDocument` checks once per document that every field it
- * selects is known (no directives, no unknown fields, a supported root field); `runPlan` then
- * builds the statement for the request's variables, runs it and shapes the answer exactly as the
+ * whole tree as JSON, instead of a resolver per field and a Prisma query per root field.
+ * `planDocument` checks once per document that every field it selects is known (no directives,
+ * no unknown fields, supported root fields); `buildStatement` then builds the statement for one
+ * request's variables and the function that shapes its row into the answer exactly as the
  * resolvers would. Anything outside that (an unknown field, `after`/`before`/`last`, a filter left
- * to Prisma, a denied principal, a database error) returns null and the document takes the normal
- * path, which also produces the errors.
+ * to Prisma, a caller the resolver would check further) returns null and the document takes the
+ * normal path, which also produces the errors. src/planned-reads/plugin.ts runs the statement.
  */
 import {
   encodeBase64,
