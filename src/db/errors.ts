@@ -67,3 +67,12 @@ export function isRefusedInput(error: unknown, depth = 0): boolean {
   if (typeof message === 'string' && /invalid byte sequence for encoding/i.test(message)) return true;
   return isRefusedInput(cause, depth + 1);
 }
+
+/**
+ * A value the database cannot take (SQLSTATE class 22: a NUL byte, a date out of its range, a
+ * number out of range), as node-postgres reports it: the caller's input, not the statement.
+ */
+export function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
+}

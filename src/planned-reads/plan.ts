@@ -35,6 +35,7 @@ import {
   Kind,
   type OperationDefinitionNode,
   type SelectionSetNode,
+  TypeNameMetaFieldDef,
 } from 'graphql';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Context } from '../context.ts';
@@ -127,10 +128,7 @@ function collect(
         const name = selection.name.value;
         const definition =
           name === '__typename'
-            ? ({ name, type: getNamedType(schema.getType('String')) } as unknown as GraphQLField<
-                unknown,
-                unknown
-              >)
+            ? TypeNameMetaFieldDef
             : (type.getFields()[name] ?? unplannable(`unknown field ${name}`));
         byKey.set(key, {
           key,

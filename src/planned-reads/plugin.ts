@@ -2,15 +2,9 @@ import type { DocumentNode, ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { Context } from '../context.ts';
 import { sqlAccessOf } from '../db/client.ts';
-import { isDatabaseUnavailable } from '../db/errors.ts';
+import { isDatabaseUnavailable, isDataException } from '../db/errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { buildStatement, type Plan, planDocument } from './plan.ts';
-
-/** PostgreSQL's data exceptions (SQLSTATE class 22): the caller's values, not the statement. */
-function isDataException(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && code.startsWith('22');
-}
 
 /**
  * Answers the queries planned reads can plan (src/planned-reads/plan.ts) with one SQL statement,
