@@ -350,7 +350,13 @@ export class VectorIndex {
       await this.catchUpThenOpen();
       const stats = await this.call('stats');
       logger.info(
-        { ...stats, watermark: this.watermark, replayedFrom: loaded.watermark, ms: Date.now() - started },
+        {
+          ...stats,
+          watermark: this.watermark,
+          appliedUpTo: this.highest,
+          replayedFrom: loaded.watermark,
+          ms: Date.now() - started,
+        },
         'vector index loaded from its snapshot and brought up to date',
       );
       return;
