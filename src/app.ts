@@ -3,8 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import { PothosValidationError } from '@pothos/core';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import type { ExecutionArgs } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
@@ -16,15 +15,14 @@ import { AugmentationWorker } from './augment/worker.ts';
 import { createPrincipalResolver } from './auth/api-keys.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db/client.ts';
-import { isDatabaseUnavailable, isRefusedInput } from './db/errors.ts';
 import type { EmbeddingService } from './embed/service.ts';
 import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
+import { isGraphQLError, maskError } from './http/mask-error.ts';
 import type { Logger } from './observability/logger.ts';
 import { usePlannedReads } from './planned-reads/plugin.ts';
 import { schema } from './schema/index.ts';
 import { serviceDeps } from './services/context.ts';
-import { EngramError } from './services/errors.ts';
 import type { VectorIndex } from './vector/vector-index.ts';
 
 /** Everything {@link buildApp} needs; tests pass their own database and logger. */
@@ -64,51 +62,6 @@ export interface App {
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => OperationResult;
   subscribe: (args: ExecutionArgs) => OperationResult;
-}
-
-/**
- * A GraphQLError from any copy of graphql-js (its CommonJS and ESM builds are different classes,
- * and bundlers or test runners can load both).
- */
-function isGraphQLError(error: unknown): error is GraphQLError {
-  return error instanceof Error && error.name === 'GraphQLError';
-}
-
-/** Errors a caller caused keep their message and get a code; everything else is masked. */
-function maskError(error: unknown, message: string): Error {
-  const wrapper = isGraphQLError(error) ? error : undefined;
-  const original = wrapper?.originalError ?? error;
-  const at = wrapper ? { path: wrapper.path, nodes: wrapper.nodes } : {};
-  if (original instanceof EngramError) {
-    return new GraphQLError(original.message, { ...at, extensions: { code: original.code } });
-  }
-  if (isDatabaseUnavailable(original)) {
-    return new GraphQLError('the database is unavailable right now; retry shortly', {
-      ...at,
-      extensions: { code: 'DATABASE_UNAVAILABLE', http: { status: 503 } },
-    });
-  }
-  if (isRefusedInput(original)) {
-    return new GraphQLError('the input contains characters the database cannot store (NUL)', {
-      ...at,
-      extensions: { code: 'BAD_USER_INPUT' },
-    });
-  }
-  // Pothos rejects malformed cursors and global ids with a validation error: the caller's fault.
-  if (original instanceof PothosValidationError) {
-    return new GraphQLError(original.message, { ...at, extensions: { code: 'BAD_USER_INPUT' } });
-  }
-  if (isGraphQLError(original)) {
-    if (original.extensions?.code) return original;
-    // Uncoded GraphQL errors come from variable coercion (a bad enum value, a missing field)
-    // or from validation rules such as the depth and alias limits.
-    const code = original.message.startsWith('Variable "$') ? 'BAD_USER_INPUT' : 'GRAPHQL_VALIDATION_FAILED';
-    return new GraphQLError(original.message, { ...at, extensions: { ...original.extensions, code } });
-  }
-  return new GraphQLError(message, {
-    ...at,
-    extensions: { code: 'INTERNAL_SERVER_ERROR' },
-  });
 }
 
 /** graphql-ws clients send the API key as an `authorization` connection param. */
