@@ -162,6 +162,7 @@ async function startEngram(embedder: Embedder | null, cacheSize: number, augment
     VECTOR_INDEX_PATH: 'memory',
     VECTOR_DIMENSIONS: String(USE_DIMENSIONS),
     GRAPHIQL: 'false',
+    RATE_LIMIT_PER_ADDRESS: '0',
     ...(augment
       ? {
           AUGMENTATION: 'on',

@@ -3,22 +3,28 @@ import type { AddressInfo } from 'node:net';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
-import type { ExecutionArgs } from 'graphql';
-import type { OperationResult } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
 import type { JobQueue } from './augment/queue.ts';
 import { workerOptions } from './augment/setup.ts';
 import type { Extractor } from './augment/types.ts';
 import { AugmentationWorker } from './augment/worker.ts';
 import { createPrincipalResolver } from './auth/api-keys.ts';
+import type { Principal } from './auth/principal.ts';
 import type { Context } from './context.ts';
 import type { Db } from './db/client.ts';
 import type { EmbeddingService } from './embed/service.ts';
 import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
-import { isGraphQLError, maskError } from './http/mask-error.ts';
+import { readBody } from './http/body.ts';
+import { clientAddress } from './http/client-address.ts';
+import { checkVariables, useDocumentLimits } from './http/document-limits.ts';
+import { sendHealth } from './http/health.ts';
+import { maskError } from './http/mask-error.ts';
+import { boundedParserCache } from './http/parse-cache.ts';
+import { RateLimits } from './http/rate-limits.ts';
+import { type Refusal, sendRefusal } from './http/reply.ts';
+import { createRequestGuard } from './http/request-guard.ts';
+import { attachWebSocket, connectionAuthorization } from './http/websocket.ts';
 import type { Logger } from './observability/logger.ts';
 import { usePlannedReads } from './planned-reads/plugin.ts';
 import { schema } from './schema/index.ts';
@@ -56,18 +62,6 @@ export interface App {
   stop(): Promise<void>;
   /** This process's augmentation workers; null when augmentation is off or runs elsewhere. */
   worker: AugmentationWorker | null;
-}
-
-/** The enveloped execute/subscribe of one request, carried to graphql-ws through rootValue. */
-interface EnvelopedRoot {
-  execute: (args: ExecutionArgs) => OperationResult;
-  subscribe: (args: ExecutionArgs) => OperationResult;
-}
-
-/** graphql-ws clients send the API key as an `authorization` connection param. */
-function connectionAuthorization(params: Record<string, unknown> | undefined): string | undefined {
-  const value = params?.authorization ?? params?.Authorization;
-  return typeof value === 'string' ? value : undefined;
 }
 
 export function buildApp(options: AppOptions): App {
@@ -112,7 +106,23 @@ export function buildApp(options: AppOptions): App {
     renderGraphiQL,
     logging: logger.child({ component: 'graphql' }),
     maskedErrors: { maskError },
+    // Browsers on other origins get no CORS headers unless CORS_ORIGINS names them.
+    cors: env.CORS_ORIGINS.length
+      ? { origin: env.CORS_ORIGINS, credentials: true, methods: ['GET', 'POST'] }
+      : false,
+    parserAndValidationCache: boundedParserCache(env.PARSE_CACHE_BYTES),
     plugins: [
+      useDocumentLimits({
+        maxLength: env.MAX_QUERY_LENGTH,
+        maxTokens: env.MAX_QUERY_TOKENS,
+        maxListLength: env.MAX_VARIABLE_LIST_LENGTH,
+      }),
+      {
+        onParams({ params }) {
+          const problem = checkVariables(params.variables, env.MAX_VARIABLE_LIST_LENGTH);
+          if (problem) throw problem;
+        },
+      },
       maxDepthPlugin({ n: env.MAX_QUERY_DEPTH, exposeLimits: true }),
       maxAliasesPlugin({ n: env.MAX_ALIASES, exposeLimits: true }),
       ...(env.PLANNED_READS ? [usePlannedReads(logger.child({ component: 'planned-reads' }))] : []),
@@ -135,92 +145,149 @@ export function buildApp(options: AppOptions): App {
     },
   });
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.url === '/health') {
-      // Alive, plus what works: a missing model degrades semantic search but not the server.
-      const embedding = base.embeddings?.status() ?? {
-        state: 'disabled',
-        model: null,
-        dimension: null,
-        error: null,
-      };
-      const describe = base.index?.describe() ?? Promise.resolve(null);
-      describe
-        .catch(() => base.index?.status() ?? null)
-        .then((index) => {
-          res
-            .writeHead(200, { 'content-type': 'application/json' })
-            .end(JSON.stringify({ status: 'ok', embedding, vectorIndex: index }));
-        });
-      return;
-    }
-    if (req.url === '/ready') {
-      reader
-        .$queryRawUnsafe('SELECT 1')
-        .then(() => {
-          res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true}');
-        })
-        .catch((error: unknown) => {
-          logger.warn({ err: error }, 'readiness check failed');
-          res.writeHead(503, { 'content-type': 'application/json' }).end('{"ready":false}');
-        });
-      return;
-    }
-    yoga.requestListener(req, res);
+  const guard = createRequestGuard({
+    corsOrigins: env.CORS_ORIGINS,
+    checkHost: env.API_KEYS.length === 0,
+    allowedHosts: env.ALLOWED_HOSTS,
+  });
+  const rateLimits = new RateLimits({
+    perAddress: env.RATE_LIMIT_PER_ADDRESS,
+    perKey: env.RATE_LIMIT_PER_KEY,
+    authFailures: env.RATE_LIMIT_AUTH_FAILURES,
   });
 
-  // graphql-ws on the same path; every plugin (limits, masking, context) applies through getEnveloped.
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const wsServer = useServer(
-    {
-      execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
-      subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
-      // Refuse the socket itself when API keys are required and the key is wrong (closes with 4403).
-      onConnect: (ctx) => {
-        try {
-          resolvePrincipal(connectionAuthorization(ctx.connectionParams));
-          return true;
-        } catch {
-          return false;
+  /**
+   * What a caller without a key may fetch: liveness and readiness (detail needs a key), and the
+   * GraphiQL page itself where it is enabled (static HTML; its requests carry the key).
+   */
+  const publicPage = (req: IncomingMessage): boolean => {
+    if (req.url === '/health' || req.url === '/ready') return true;
+    return (
+      env.GRAPHIQL &&
+      req.method === 'GET' &&
+      req.url === yoga.graphqlEndpoint &&
+      req.headers.accept?.includes('text/html') === true
+    );
+  };
+
+  /**
+   * Everything that can be refused without parsing: Host and Origin, rate limits, the API key (before
+   * a byte of the body is read), the content type and the body's size. Returns the principal's
+   * name when the request may go on to yoga.
+   */
+  const admit = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
+    const method = req.method ?? 'GET';
+    const hasBody = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
+    // An unread body is not drained: the connection is closed after the answer.
+    const refuse = (refusal: Refusal) => {
+      sendRefusal(res, refusal, hasBody);
+      return false;
+    };
+    const refused = guard.check(req, { body: hasBody && req.url?.startsWith(yoga.graphqlEndpoint) === true });
+    if (refused) return refuse(refused);
+    const address = clientAddress(req, env.TRUST_PROXY);
+    const limited = await rateLimits.admitAddress(address);
+    if (limited) return refuse(limited);
+    if (method === 'OPTIONS') return true;
+    if (env.API_KEYS.length > 0 && !publicPage(req)) {
+      let principal: Principal;
+      try {
+        principal = resolvePrincipal(req.headers.authorization);
+      } catch {
+        const blocked = await rateLimits.authFailed(address);
+        sendRefusal(
+          res,
+          blocked ?? {
+            status: 401,
+            code: 'UNAUTHENTICATED',
+            message: 'a valid API key is required: send Authorization: Bearer <key>',
+            headers: { 'www-authenticate': 'Bearer' },
+          },
+          hasBody,
+        );
+        return false;
+      }
+      const overKey = await rateLimits.admitKey(
+        principal.kind === 'admin' ? principal.name : principal.entityExternalId,
+      );
+      if (overKey) return refuse(overKey);
+    }
+    if (hasBody) {
+      const read = await readBody(req, env.MAX_REQUEST_BYTES);
+      if (!read.ok) {
+        if (read.reason === 'too-large') {
+          sendRefusal(
+            res,
+            {
+              status: 413,
+              code: 'REQUEST_TOO_LARGE',
+              message: `the request body is larger than ${env.MAX_REQUEST_BYTES} bytes (MAX_REQUEST_BYTES)`,
+            },
+            true,
+          );
+        } else res.destroy();
+        return false;
+      }
+      // @whatwg-node (under yoga) takes an already-read body from `req.body`.
+      (req as IncomingMessage & { body?: Buffer }).body = read.body;
+    }
+    return true;
+  };
+
+  /** A caller with full access: development mode, or a valid API key. */
+  const fullAccess = (req: IncomingMessage): boolean => {
+    try {
+      return resolvePrincipal(req.headers.authorization).kind === 'admin';
+    } catch {
+      return false;
+    }
+  };
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    admit(req, res).then(
+      (admitted) => {
+        if (!admitted) return;
+        if (req.url === '/health') {
+          sendHealth(res, { embeddings: base.embeddings, index: base.index }, fullAccess(req));
+          return;
         }
-      },
-      onSubscribe: async (ctx, _id, params) => {
-        const {
-          schema: enveloped,
-          execute,
-          subscribe,
-          contextFactory,
-          parse,
-          validate,
-        } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-        });
-        let document: ReturnType<typeof parse>;
-        try {
-          document = parse(params.query);
-        } catch (error) {
-          // A malformed document fails this operation only, not the socket and its other subscriptions.
-          if (isGraphQLError(error)) return [error];
-          throw error;
+        if (req.url === '/ready') {
+          reader
+            .$queryRawUnsafe('SELECT 1')
+            .then(() => {
+              res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true}');
+            })
+            .catch((error: unknown) => {
+              logger.warn({ err: error }, 'readiness check failed');
+              res.writeHead(503, { 'content-type': 'application/json' }).end('{"ready":false}');
+            });
+          return;
         }
-        const args = {
-          schema: enveloped,
-          operationName: params.operationName,
-          document,
-          variableValues: params.variables,
-          contextValue: await contextFactory({ connectionParams: ctx.connectionParams }),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
+        yoga.requestListener(req, res);
       },
-    },
-    wss,
-  );
+      (error: unknown) => {
+        logger.error({ err: error }, 'request admission failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      },
+    );
+  });
+  // Slow clients are not held for Node's defaults (up to 5 minutes for a request).
+  server.headersTimeout = env.HTTP_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = env.HTTP_REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = env.HTTP_KEEP_ALIVE_TIMEOUT_MS;
+
+  const { dispose: disposeWebSocket } = attachWebSocket(server, yoga, {
+    maxPayload: env.MAX_REQUEST_BYTES,
+    initTimeoutMs: env.WS_INIT_TIMEOUT_MS,
+    maxSubscriptionsPerSocket: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+    maxSocketsPerPrincipal: env.WS_MAX_SOCKETS_PER_PRINCIPAL,
+    maxVariableListLength: env.MAX_VARIABLE_LIST_LENGTH,
+    trustProxy: env.TRUST_PROXY,
+    keyed: env.API_KEYS.length > 0,
+    guard: (req) => guard.check(req, { body: false }),
+    rateLimits,
+    resolvePrincipal: (authorization) => resolvePrincipal(authorization),
+  });
 
   return {
     server,
@@ -239,7 +306,7 @@ export function buildApp(options: AppOptions): App {
     stop: async () => {
       await worker?.stop(env.SHUTDOWN_TIMEOUT_MS);
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await wsServer.dispose();
+      await disposeWebSocket();
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), env.SHUTDOWN_TIMEOUT_MS);
       timer.unref();

@@ -9,6 +9,17 @@ const booleanish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+/** A comma-separated list; empty entries are dropped. */
+const commaList = z
+  .string()
+  .optional()
+  .transform((value) =>
+    (value ?? '')
+      .split(',')
+      .map((item) => item.trim())
+      .filter(Boolean),
+  );
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const EnvSchema = z
@@ -42,18 +53,10 @@ const EnvSchema = z
     MIGRATE_ON_START: booleanish.default(true),
     /** pino level. @default info */
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** Serve GraphiQL on GET /graphql. @default true */
-    GRAPHIQL: booleanish.default(true),
+    /** Serve GraphiQL on GET /graphql. @default true in development, false in production */
+    GRAPHIQL: booleanish.optional(),
     /** Comma-separated API keys; when set, every request needs `Authorization: Bearer <key>`. */
-    API_KEYS: z
-      .string()
-      .optional()
-      .transform((value) =>
-        (value ?? '')
-          .split(',')
-          .map((key) => key.trim())
-          .filter(Boolean),
-      ),
+    API_KEYS: commaList,
     /** Longest message or fact content accepted, in characters. @default 16000 */
     MAX_CONTENT_LENGTH: positiveInt(16_000),
     /** Most messages or triples accepted in one mutation. @default 500 */
@@ -66,6 +69,41 @@ const EnvSchema = z
     MAX_ALIASES: positiveInt(30),
     /** Time given to open requests and sockets on shutdown. @default 10000 */
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+
+    /** Largest request body (and graphql-ws message) accepted, in bytes; refused before it is read. @default 1048576 */
+    MAX_REQUEST_BYTES: positiveInt(1_048_576),
+    /** Longest GraphQL document accepted, in characters (checked before parsing). @default 100000 */
+    MAX_QUERY_LENGTH: positiveInt(100_000),
+    /** Most tokens the parser reads from one document (graphql-js `maxTokens`). @default 5000 */
+    MAX_QUERY_TOKENS: positiveInt(5_000),
+    /** Longest list anywhere in a request's variables, checked before they are coerced. @default 10000 */
+    MAX_VARIABLE_LIST_LENGTH: positiveInt(10_000),
+    /** Memory for parsed and validated documents (an estimate from their length), in bytes. @default 33554432 */
+    PARSE_CACHE_BYTES: positiveInt(32 * 1024 * 1024),
+    /** Browser origins allowed to call the API (CORS), comma-separated; none by default. */
+    CORS_ORIGINS: commaList,
+    /** Host names accepted in development mode besides localhost and IP literals (DNS rebinding). */
+    ALLOWED_HOSTS: commaList,
+    /** Requests per minute from one client address; 0 turns the limit off. @default 6000 */
+    RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(6_000),
+    /** Requests per minute with one API key; 0 turns the limit off. @default 60000 */
+    RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(60_000),
+    /** Failed authentications per address per minute before that address is refused for 5 minutes; 0 is off. @default 10 */
+    RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(0).default(10),
+    /** Take the client address from the last `X-Forwarded-For` hop (behind a reverse proxy). @default false */
+    TRUST_PROXY: booleanish.default(false),
+    /** Time a client has to send its request headers. @default 10000 */
+    HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+    /** Time a client has to send a whole request (headers and body). @default 30000 */
+    HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+    /** How long an idle keep-alive connection stays open. @default 5000 */
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
+    /** Time a graphql-ws client has to send `connection_init` (and so authenticate). @default 3000 */
+    WS_INIT_TIMEOUT_MS: positiveInt(3_000),
+    /** Most operations running at once on one graphql-ws socket. @default 100 */
+    WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(100),
+    /** Most graphql-ws sockets open for one API key (or one client address without a key). @default 100 */
+    WS_MAX_SOCKETS_PER_PRINCIPAL: positiveInt(100),
 
     /**
      * Who embeds text: `local` (transformers.js in a worker thread), `openai`, `openai-compatible`
@@ -199,7 +237,12 @@ const EnvSchema = z
     }
   });
 
-export type Env = z.infer<typeof EnvSchema>;
+const ParsedEnv = EnvSchema.transform((env) => ({
+  ...env,
+  GRAPHIQL: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+}));
+
+export type Env = z.infer<typeof ParsedEnv>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -211,7 +254,7 @@ export class ConfigError extends Error {
 /** Parses the whole environment, collecting every problem before failing. */
 export function parseEnv(source: Record<string, string | undefined>): Env {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
-  const result = EnvSchema.safeParse(cleaned);
+  const result = ParsedEnv.safeParse(cleaned);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),

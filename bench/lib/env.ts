@@ -7,6 +7,12 @@ export const BENCH_API_KEY = 'engram-bench-key';
 export const BENCH_AUTHORIZATION = `Bearer ${BENCH_API_KEY}`;
 
 /**
+ * Benchmarks drive thousands of requests a second from one address with one key, far above the
+ * production rate limits; the limits are off so the figures measure the server, not the limiter.
+ */
+export const BENCH_UNLIMITED = { RATE_LIMIT_PER_ADDRESS: '0', RATE_LIMIT_PER_KEY: '0' } as const;
+
+/**
  * The configuration the benchmarked server runs with: production, as deployed (which requires an
  * API key, so each request also pays for checking it); logs are off so they cost nothing.
  * The server processes also run with process.env.NODE_ENV=production, which is what graphql-js,
@@ -21,6 +27,7 @@ export function benchEnv(databaseUrl: string): Env {
     HOST: '127.0.0.1',
     PORT: '0',
     GRAPHIQL: 'false',
+    ...BENCH_UNLIMITED,
     // bench/read's comparison runs a second Engram with PLANNED_READS=false; unset keeps the default.
     PLANNED_READS: process.env.PLANNED_READS,
   });
@@ -51,6 +58,7 @@ export function benchAugmentationEnv(
     HOST: '127.0.0.1',
     PORT: '0',
     GRAPHIQL: 'false',
+    ...BENCH_UNLIMITED,
     AUGMENTATION: 'on',
     AUGMENTATION_EXTRACTOR: 'local',
     EMBEDDING_PROVIDER: 'none',

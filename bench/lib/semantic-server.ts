@@ -11,7 +11,7 @@ import { openDatabase, openReader } from '../../src/db/client.ts';
 import { parseEnv } from '../../src/env.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { createVectorIndex } from '../../src/vector/setup.ts';
-import { BENCH_API_KEY } from './env.ts';
+import { BENCH_API_KEY, BENCH_UNLIMITED } from './env.ts';
 
 const { BENCH_DATABASE_URL: databaseUrl, BENCH_INDEX_DIR: dir, BENCH_DIMS: dims } = process.env;
 if (!process.send || !databaseUrl || !dir || !dims) {
@@ -26,6 +26,7 @@ const env = parseEnv({
   GRAPHIQL: 'false',
   EMBEDDING_PROVIDER: 'none',
   AUGMENTATION: 'off',
+  ...BENCH_UNLIMITED,
   VECTOR_INDEX_PATH: dir,
   VECTOR_DIMENSIONS: dims,
   ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('VECTOR_HNSW_'))),
