@@ -17,7 +17,7 @@ import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
 import { readBody } from './http/body.ts';
 import { clientAddress } from './http/client-address.ts';
-import { checkVariables, useDocumentLimits } from './http/document-limits.ts';
+import { checkSearchParams, checkVariables, useDocumentLimits } from './http/document-limits.ts';
 import { sendHealth } from './http/health.ts';
 import { maskError } from './http/mask-error.ts';
 import { boundedParserCache } from './http/parse-cache.ts';
@@ -211,6 +211,10 @@ export function buildApp(options: AppOptions): App {
         principal.kind === 'admin' ? principal.name : principal.entityExternalId,
       );
       if (overKey) return refuse(overKey);
+    }
+    if (method === 'GET') {
+      const problem = checkSearchParams(req.url);
+      if (problem) return refuse({ status: 400, code: 'BAD_REQUEST', message: problem.message });
     }
     if (hasBody) {
       const read = await readBody(req, env.MAX_REQUEST_BYTES);

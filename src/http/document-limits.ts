@@ -77,3 +77,29 @@ export function checkVariables(variables: unknown, maxListLength: number): Graph
   }
   return null;
 }
+
+/**
+ * A GET request's `variables` and `extensions` must be JSON objects. yoga would throw a plain error
+ * from `JSON.parse` for anything else, which surfaces as a masked internal error.
+ */
+export function checkSearchParams(url: string | undefined): GraphQLError | null {
+  const query = url?.indexOf('?') ?? -1;
+  if (!url || query < 0) return null;
+  const params = new URLSearchParams(url.slice(query + 1));
+  for (const name of ['variables', 'extensions']) {
+    const value = params.get(name);
+    if (value === null || value === '') continue;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      return new GraphQLError(`the ${name} parameter must be a JSON object`, {
+        extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+      });
+    }
+  }
+  return null;
+}
