@@ -247,34 +247,39 @@ export function buildApp(options: AppOptions): App {
     }
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    admit(req, res).then(
-      (admitted) => {
-        if (!admitted) return;
-        if (req.url === '/health') {
-          sendHealth(res, { embeddings: base.embeddings, index: base.index }, fullAccess(req));
-          return;
-        }
-        if (req.url === '/ready') {
-          reader
-            .$queryRawUnsafe('SELECT 1')
-            .then(() => {
-              res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true}');
-            })
-            .catch((error: unknown) => {
-              logger.warn({ err: error }, 'readiness check failed');
-              res.writeHead(503, { 'content-type': 'application/json' }).end('{"ready":false}');
-            });
-          return;
-        }
-        yoga.requestListener(req, res);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'request admission failed');
-        if (!res.headersSent) res.writeHead(500).end();
-      },
-    );
-  });
+  // Node checks the header and request timeouts on this interval (30 s by default, which would let a
+  // slow client hold a connection for up to 30 s past them).
+  const server = createServer(
+    { connectionsCheckingInterval: 1000 },
+    (req: IncomingMessage, res: ServerResponse) => {
+      admit(req, res).then(
+        (admitted) => {
+          if (!admitted) return;
+          if (req.url === '/health') {
+            sendHealth(res, { embeddings: base.embeddings, index: base.index }, fullAccess(req));
+            return;
+          }
+          if (req.url === '/ready') {
+            reader
+              .$queryRawUnsafe('SELECT 1')
+              .then(() => {
+                res.writeHead(200, { 'content-type': 'application/json' }).end('{"ready":true}');
+              })
+              .catch((error: unknown) => {
+                logger.warn({ err: error }, 'readiness check failed');
+                res.writeHead(503, { 'content-type': 'application/json' }).end('{"ready":false}');
+              });
+            return;
+          }
+          yoga.requestListener(req, res);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'request admission failed');
+          if (!res.headersSent) res.writeHead(500).end();
+        },
+      );
+    },
+  );
   // Slow clients are not held for Node's defaults (up to 5 minutes for a request).
   server.headersTimeout = env.HTTP_HEADERS_TIMEOUT_MS;
   server.requestTimeout = env.HTTP_REQUEST_TIMEOUT_MS;
