@@ -209,6 +209,7 @@ describe(`hostile input (${TEST_DATABASE})`, () => {
       }),
     );
     corpusMs = performance.now() - started;
+    console.log(summary(null));
     expect(outcomes.size).toBe(CASES.length);
   }, 300_000);
 
@@ -219,7 +220,8 @@ describe(`hostile input (${TEST_DATABASE})`, () => {
         it(testCase.name, () => {
           const outcome = outcomes.get(testCase);
           if (!outcome) throw new Error('not run');
-          expect(outcome.problems, summarize(outcome.observation)).toEqual([]);
+          if (outcome.problems.length > 0)
+            throw new Error(`${outcome.problems.join('; ')} [answer: ${summarize(outcome.observation)}]`);
         });
       }
     });
@@ -236,47 +238,6 @@ describe(`hostile input (${TEST_DATABASE})`, () => {
       }
     };
   }
-
-  it(
-    'refuses five distinct 20 MB documents with and without a key, fast and without holding memory',
-    record('huge-body', '20 MB documents x 5, with and without a key', async () => {
-      const before = rssMb();
-      const answers: string[] = [];
-      const slow: string[] = [];
-      for (let i = 0; i < 5; i++) {
-        for (const authorization of [undefined, `Bearer ${KEY}`]) {
-          const comment = `# document ${i} ${authorization ? 'with' : 'without'} a key ${'#'.repeat(i)}\n`;
-          const observation = await sendHttp(
-            context,
-            {
-              kind: 'http',
-              target: 'keyed',
-              headers: authorization ? { authorization } : {},
-              body: [
-                `{"query":"${comment.replace('\n', '\\n')}{ `,
-                { repeat: '__typename ', times: 1_818_182 },
-                '}"}',
-              ],
-            },
-            10_000,
-          );
-          const code = codeOf(errorsOf(observation)[0]);
-          answers.push(`${i} ${authorization ? 'key' : 'no key'}: ${summarize(observation)}`);
-          const refused = authorization
-            ? observation.status === 413 && code === 'REQUEST_TOO_LARGE'
-            : (observation.status === 401 && code === 'UNAUTHENTICATED') ||
-              (observation.status === 413 && code === 'REQUEST_TOO_LARGE');
-          if (!refused || observation.ms > 1000) slow.push(answers.at(-1) ?? '');
-        }
-      }
-      const growth = rssMb() - before;
-      console.log(`[hostile] 20 MB documents: RSS growth ${growth.toFixed(1)} MB\n  ${answers.join('\n  ')}`);
-      expect(slow, 'refused within 1 s with 401/413').toEqual([]);
-      expect(growth).toBeLessThan(50);
-      expect(await isUp(keyed.url, { authorization: `Bearer ${KEY}` })).toBe(true);
-    }),
-    120_000,
-  );
 
   it(
     'refuses the heavy query over 6 aliases with QUERY_COST_EXCEEDED before running any SQL',
@@ -512,27 +473,33 @@ describe(`hostile input (${TEST_DATABASE})`, () => {
     60_000,
   );
 
-  it('keeps the memory of the process bounded over the whole corpus, and prints the figures', () => {
-    const rssAfter = rssMb();
+  /** The figures for the README and the lead's worklist: counts per category and every failure. */
+  function summary(rssAfter: number | null): string {
     const all = [...outcomes.entries()];
     const failed = all.filter(([, outcome]) => outcome.problems.length > 0);
     const byCategory = new Map<string, { cases: number; failed: number }>();
-    for (const [testCase, outcome] of all) {
-      const row = byCategory.get(testCase.category) ?? { cases: 0, failed: 0 };
+    const count = (category: string, ok: boolean) => {
+      const row = byCategory.get(category) ?? { cases: 0, failed: 0 };
       row.cases++;
-      if (outcome.problems.length > 0) row.failed++;
-      byCategory.set(testCase.category, row);
-    }
-    for (const item of extra) {
-      const row = byCategory.get(item.category) ?? { cases: 0, failed: 0 };
-      row.cases++;
-      if (!item.ok) row.failed++;
-      byCategory.set(item.category, row);
-    }
-    const lines = [
+      if (!ok) row.failed++;
+      byCategory.set(category, row);
+    };
+    for (const [testCase, outcome] of all) count(testCase.category, outcome.problems.length === 0);
+    for (const item of extra) count(item.category, item.ok);
+    const slowest = all
+      .map(
+        ([testCase, outcome]) =>
+          `${testCase.category}/${testCase.name} ${Math.round(outcome.observation.ms)}ms`,
+      )
+      .sort((a, b) => Number(b.match(/(\d+)ms$/)?.[1]) - Number(a.match(/(\d+)ms$/)?.[1]))
+      .slice(0, 5);
+    return [
       `[hostile] ${TEST_DATABASE}: ${all.length + extra.length} cases in ${byCategory.size} categories (corpus ${all.length} in ${(corpusMs / 1000).toFixed(1)} s, ${extra.length} own tests)`,
       `[hostile] failed ${failed.length + extra.filter((item) => !item.ok).length}; server down after ${all.filter(([, o]) => o.crashed).length}; 5xx ${all.filter(([, o]) => o.fiveXX).length}; INTERNAL_SERVER_ERROR ${all.filter(([, o]) => o.internal).length}; rate-limited retries ${rateLimitedRetries}`,
-      `[hostile] RSS before ${rssBefore.toFixed(1)} MB, after ${rssAfter.toFixed(1)} MB, growth ${(rssAfter - rssBefore).toFixed(1)} MB`,
+      rssAfter === null
+        ? `[hostile] RSS before ${rssBefore.toFixed(1)} MB`
+        : `[hostile] RSS before ${rssBefore.toFixed(1)} MB, after ${rssAfter.toFixed(1)} MB, growth ${(rssAfter - rssBefore).toFixed(1)} MB`,
+      `[hostile] slowest: ${slowest.join(', ')}`,
       ...[...byCategory.entries()].map(
         ([category, row]) => `[hostile]   ${category}: ${row.cases} cases, ${row.failed} failed`,
       ),
@@ -541,8 +508,56 @@ describe(`hostile input (${TEST_DATABASE})`, () => {
           `[hostile] FAIL ${testCase.category} | ${testCase.name} | ${summarize(outcome.observation)} | ${outcome.problems.join('; ')}`,
       ),
       ...extra.filter((item) => !item.ok).map((item) => `[hostile] FAIL ${item.category} | ${item.name}`),
-    ];
-    console.log(lines.join('\n'));
+    ].join('\n');
+  }
+
+  it('keeps the memory of the process bounded over the whole corpus, and prints the figures', () => {
+    const rssAfter = rssMb();
+    console.log(summary(rssAfter));
     expect(rssAfter - rssBefore).toBeLessThan(150);
   });
+
+  // Last: on a server without a body limit this one can exhaust the heap and end the run.
+  it(
+    'refuses five distinct 20 MB documents with and without a key, fast and without holding memory',
+    record('huge-body', '20 MB documents x 5, with and without a key', async () => {
+      const before = rssMb();
+      const answers: string[] = [];
+      const slow: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        for (const authorization of [undefined, `Bearer ${KEY}`]) {
+          const comment = `# document ${i} ${authorization ? 'with' : 'without'} a key ${'#'.repeat(i)}\n`;
+          const observation = await sendHttp(
+            context,
+            {
+              kind: 'http',
+              target: 'keyed',
+              headers: authorization ? { authorization } : {},
+              body: [
+                `{"query":"${comment.replace('\n', '\\n')}{ `,
+                { repeat: '__typename ', times: 1_818_182 },
+                '}"}',
+              ],
+            },
+            10_000,
+          );
+          const code = codeOf(errorsOf(observation)[0]);
+          answers.push(`${i} ${authorization ? 'key' : 'no key'}: ${summarize(observation)}`);
+          const refused = authorization
+            ? observation.status === 413 && code === 'REQUEST_TOO_LARGE'
+            : (observation.status === 401 && code === 'UNAUTHENTICATED') ||
+              (observation.status === 413 && code === 'REQUEST_TOO_LARGE');
+          if (!refused || observation.ms > 1000) slow.push(answers.at(-1) ?? '');
+        }
+        // A server that reads and parses these runs out of heap within a few of them: stop at the first.
+        if (slow.length > 0) break;
+      }
+      const growth = rssMb() - before;
+      console.log(`[hostile] 20 MB documents: RSS growth ${growth.toFixed(1)} MB\n  ${answers.join('\n  ')}`);
+      expect(slow, 'refused within 1 s with 401/413').toEqual([]);
+      expect(growth).toBeLessThan(50);
+      expect(await isUp(keyed.url, { authorization: `Bearer ${KEY}` })).toBe(true);
+    }),
+    120_000,
+  );
 });

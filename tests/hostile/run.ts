@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import http from 'node:http';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -122,16 +121,9 @@ export function sendHttp(context: RunContext, request: HttpRequest, boundMs: num
       if (answered) finish();
       else finish({ transportError: error.code ?? error.message });
     });
-    void (async () => {
-      if (payload) {
-        for (let at = 0; at < payload.length && !answered && !done; at += 65_536) {
-          if (!req.write(payload.subarray(at, at + 65_536))) {
-            await Promise.race([once(req, 'drain'), once(req, 'close')]).catch(() => {});
-          }
-        }
-      }
-      if (!done && !answered) req.end();
-    })();
+    // One write: the socket drains it while we listen, and an early answer (413) ends the wait.
+    if (payload) req.write(payload);
+    req.end();
   });
 }
 
@@ -154,10 +146,12 @@ export function sendRaw(context: RunContext, request: RawRequest): Promise<Obser
       socket.destroy();
       const text = Buffer.concat(chunks).toString('latin1');
       const statuses = [...text.matchAll(/HTTP\/1\.[01] (\d{3})/g)].map((match) => Number(match[1]));
+      // 100 Continue is not the answer.
+      const final = statuses.filter((status) => status >= 200);
       const headerEnd = text.indexOf('\r\n\r\n');
       const bodyText = headerEnd >= 0 ? text.slice(headerEnd + 4) : '';
       resolve({
-        status: statuses[0] ?? null,
+        status: final[0] ?? statuses[0] ?? null,
         statuses,
         headers: {},
         text,
@@ -186,9 +180,7 @@ export function sendRaw(context: RunContext, request: RawRequest): Promise<Obser
       for (const write of request.writes) {
         if (done) return;
         if (typeof write === 'number') await sleep(write);
-        else if (!socket.write(materialize([write], context))) {
-          await Promise.race([once(socket, 'drain'), once(socket, 'close')]).catch(() => {});
-        }
+        else socket.write(materialize([write], context));
       }
       written = true;
       if (request.writes.length === 0) socket.end();
