@@ -150,6 +150,11 @@ export function buildApp(options: AppOptions): App {
     checkHost: env.API_KEYS.length === 0,
     allowedHosts: env.ALLOWED_HOSTS,
   });
+  const bodyTooLarge: Refusal = {
+    status: 413,
+    code: 'REQUEST_TOO_LARGE',
+    message: `the request body is larger than ${env.MAX_REQUEST_BYTES} bytes (MAX_REQUEST_BYTES)`,
+  };
   const rateLimits = new RateLimits({
     perAddress: env.RATE_LIMIT_PER_ADDRESS,
     perKey: env.RATE_LIMIT_PER_KEY,
@@ -220,15 +225,7 @@ export function buildApp(options: AppOptions): App {
       const read = await readBody(req, env.MAX_REQUEST_BYTES);
       if (!read.ok) {
         if (read.reason === 'too-large') {
-          sendRefusal(
-            res,
-            {
-              status: 413,
-              code: 'REQUEST_TOO_LARGE',
-              message: `the request body is larger than ${env.MAX_REQUEST_BYTES} bytes (MAX_REQUEST_BYTES)`,
-            },
-            true,
-          );
+          sendRefusal(res, bodyTooLarge, true);
         } else res.destroy();
         return false;
       }
@@ -280,6 +277,15 @@ export function buildApp(options: AppOptions): App {
       );
     },
   );
+  // `Expect: 100-continue`: a body that would be refused is refused before the client sends it.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length']) > env.MAX_REQUEST_BYTES) {
+      sendRefusal(res, bodyTooLarge, true);
+      return;
+    }
+    res.writeContinue();
+    server.emit('request', req, res);
+  });
   // Slow clients are not held for Node's defaults (up to 5 minutes for a request).
   server.headersTimeout = env.HTTP_HEADERS_TIMEOUT_MS;
   server.requestTimeout = env.HTTP_REQUEST_TIMEOUT_MS;

@@ -48,7 +48,7 @@ export function useDocumentLimits(limits: DocumentLimits): Plugin {
 }
 
 /**
- * Refuses variables with a list longer than `maxListLength` or nested deeper than 32 levels,
+ * Refuses variables with a list (or an object) longer than `maxListLength`, or nested deeper than 32 levels,
  * before graphql-js coerces them (coercion walks every element before any field's own limit runs).
  * Returns null when they are fine.
  */
@@ -70,6 +70,12 @@ export function checkVariables(variables: unknown, maxListLength: number): Graph
       for (const item of value)
         if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1 });
     } else {
+      const keys = Object.keys(value);
+      if (keys.length > maxListLength) {
+        return refuse(
+          `an object in the variables has more than ${maxListLength} keys (MAX_VARIABLE_LIST_LENGTH)`,
+        );
+      }
       for (const item of Object.values(value)) {
         if (item !== null && typeof item === 'object') stack.push({ value: item, depth: depth + 1 });
       }
@@ -85,7 +91,17 @@ export function checkVariables(variables: unknown, maxListLength: number): Graph
 export function checkSearchParams(url: string | undefined): GraphQLError | null {
   const query = url?.indexOf('?') ?? -1;
   if (!url || query < 0) return null;
-  const params = new URLSearchParams(url.slice(query + 1));
+  const search = url.slice(query + 1);
+  for (const part of search.split(/[&=]/)) {
+    try {
+      decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      return new GraphQLError('the query string is not valid percent-encoding', {
+        extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+      });
+    }
+  }
+  const params = new URLSearchParams(search);
   for (const name of ['variables', 'extensions']) {
     const value = params.get(name);
     if (value === null || value === '') continue;
