@@ -191,18 +191,21 @@ export function buildApp(options: AppOptions): App {
     const refused = guard.check(req, { body: hasBody && req.url?.startsWith(yoga.graphqlEndpoint) === true });
     if (refused) return refuse(refused);
     const address = clientAddress(req, env.TRUST_PROXY);
-    const limited = await rateLimits.admitAddress(address);
-    if (limited) return refuse(limited);
-    if (method === 'OPTIONS') return true;
-    if (env.API_KEYS.length > 0 && !publicPage(req)) {
+    const blocked = await rateLimits.blocked(address);
+    if (blocked) return refuse(blocked);
+    // A keyed request counts against its key; everything else against its address.
+    if (env.API_KEYS.length === 0 || method === 'OPTIONS' || publicPage(req)) {
+      const limited = await rateLimits.admitAddress(address);
+      if (limited) return refuse(limited);
+    } else {
       let principal: Principal;
       try {
         principal = resolvePrincipal(req.headers.authorization);
       } catch {
-        const blocked = await rateLimits.authFailed(address);
+        const nowBlocked = await rateLimits.authFailed(address);
         sendRefusal(
           res,
-          blocked ?? {
+          nowBlocked ?? {
             status: 401,
             code: 'UNAUTHENTICATED',
             message: 'a valid API key is required: send Authorization: Bearer <key>',

@@ -336,6 +336,15 @@ describe('rate limits', () => {
   });
   afterAll(() => server.close());
 
+  it('limits requests per address without a key (development mode) with 429 and Retry-After', async () => {
+    const dev = await startTestServer({ env: { RATE_LIMIT_PER_ADDRESS: '5' } });
+    onTestFinished(() => dev.close());
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++)
+      statuses.push((await raw(dev.url, { headers: JSON_HEADERS, body: typename })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429]);
+  });
+
   it('limits requests per key with 429 and Retry-After', async () => {
     const statuses: number[] = [];
     let limited: RawAnswer | undefined;

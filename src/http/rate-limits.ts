@@ -25,7 +25,8 @@ function limited(res: unknown, what: string): Refusal {
 }
 
 /**
- * Per-process request limits (rate-limiter-flexible, in memory): per client address, per API key,
+ * Per-process request limits (rate-limiter-flexible, in memory): per client address for requests
+ * without a key (everything in development mode), per API key for the others,
  * and a much lower budget of failed authentications per address, after which the address is refused
  * outright for a while, so keys cannot be guessed at speed.
  */
@@ -48,12 +49,19 @@ export class RateLimits {
         : null;
   }
 
-  /** Counts one request from `address`; a refusal when the address is over its limit or blocked. */
-  async admitAddress(address: string): Promise<Refusal | null> {
+  /** A refusal while `address` is blocked for failing authentication too often. */
+  async blocked(address: string): Promise<Refusal | null> {
     const failures = await this.failures?.get(address);
     if (failures && failures.consumedPoints > this.options.authFailures) {
       return limited(failures, 'failed authentications from this address');
     }
+    return null;
+  }
+
+  /** Counts one request from `address` that carries no key; a refusal when it is over its limit. */
+  async admitAddress(address: string): Promise<Refusal | null> {
+    const blocked = await this.blocked(address);
+    if (blocked) return blocked;
     if (!this.perAddress) return null;
     try {
       await this.perAddress.consume(address);
