@@ -18,7 +18,9 @@ import type { Db } from './db/client.ts';
 import type { EmbeddingService } from './embed/service.ts';
 import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
+import { useDeadline } from './http/deadline.ts';
 import { isGraphQLError, maskError } from './http/mask-error.ts';
+import { useQueryCost } from './http/query-cost.ts';
 import type { Logger } from './observability/logger.ts';
 import { usePlannedReads } from './planned-reads/plugin.ts';
 import { schema } from './schema/index.ts';
@@ -114,7 +116,11 @@ export function buildApp(options: AppOptions): App {
     maskedErrors: { maskError },
     plugins: [
       maxDepthPlugin({ n: env.MAX_QUERY_DEPTH, exposeLimits: true }),
-      maxAliasesPlugin({ n: env.MAX_ALIASES, exposeLimits: true }),
+      // An empty allowList: aliased __typename counts too (armor exempts it by default).
+      maxAliasesPlugin({ n: env.MAX_ALIASES, exposeLimits: true, allowList: [] }),
+      // Cost and deadline before planned reads, which answer in onExecute.
+      useQueryCost({ maxNodes: env.MAX_QUERY_NODES, maxPageSize: env.MAX_PAGE_SIZE }),
+      useDeadline({ timeoutMs: env.REQUEST_TIMEOUT_MS }),
       ...(env.PLANNED_READS ? [usePlannedReads(logger.child({ component: 'planned-reads' }))] : []),
     ],
     context: ({
