@@ -118,10 +118,11 @@ export function buildApp(options: AppOptions): App {
       maxDepthPlugin({ n: env.MAX_QUERY_DEPTH, exposeLimits: true }),
       // An empty allowList: aliased __typename counts too (armor exempts it by default).
       maxAliasesPlugin({ n: env.MAX_ALIASES, exposeLimits: true, allowList: [] }),
-      // Cost and deadline before planned reads, which answer in onExecute.
+      // The cost check before planned reads (which answer in onExecute), the deadline after them
+      // (so it races their statement too).
       useQueryCost({ maxNodes: env.MAX_QUERY_NODES, maxPageSize: env.MAX_PAGE_SIZE }),
-      useDeadline({ timeoutMs: env.REQUEST_TIMEOUT_MS }),
       ...(env.PLANNED_READS ? [usePlannedReads(logger.child({ component: 'planned-reads' }))] : []),
+      useDeadline({ timeoutMs: env.REQUEST_TIMEOUT_MS }),
     ],
     context: ({
       request,

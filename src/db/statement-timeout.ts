@@ -15,7 +15,9 @@
 /** The `initSql` that gives a MariaDB connection its statement timeout. */
 export function mariadbStatementTimeoutSql(timeoutMs: number): string {
   const seconds = (timeoutMs / 1000).toFixed(3);
-  return `SET /*M! SESSION max_statement_time = ${seconds}, */ @engram_statement_timeout_ms = ${timeoutMs}`;
+  // No spaces: the URL that carries it is re-serialized by Prisma's adapter with + for a space,
+  // which the mariadb driver does not decode.
+  return `SET/*M!max_statement_time=${seconds},*/@engram_statement_timeout_ms=${timeoutMs}`;
 }
 
 /**

@@ -88,8 +88,8 @@ const checkDeadlineBeforeResolvers = useOnResolve(({ context, info }) => {
 
 /**
  * Applies {@link DeadlineOptions.timeoutMs} to every execution (HTTP, SSE, graphql-ws): see the
- * module comment. List it before plugins that answer in onExecute (planned reads), so their
- * statement is raced too.
+ * module comment. List it after plugins that replace the executor in onExecute (planned reads),
+ * so their statement is raced too.
  */
 export function useDeadline(options: DeadlineOptions): Plugin {
   return {
