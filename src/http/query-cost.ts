@@ -340,9 +340,9 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
   typeof value === 'object' && value !== null && Symbol.asyncIterator in value;
 
 /**
- * Refuses operations whose estimate exceeds `maxNodes` with QUERY_COST_EXCEEDED (extensions.cost
- * { nodes, limit }) before execution, and reports the estimate as `extensions.cost` of every
- * result (each event of a subscription). List it before plugins that answer in onExecute
+ * Refuses operations (subscriptions included) whose estimate exceeds `maxNodes` with
+ * QUERY_COST_EXCEEDED (extensions.cost { nodes, limit }) before execution, and reports the
+ * estimate as `extensions.cost` of every query and mutation result. List it before plugins that answer in onExecute
  * (planned reads), so it sees every operation first.
  */
 export function useQueryCost(options: QueryCostOptions): Plugin {
@@ -365,21 +365,9 @@ export function useQueryCost(options: QueryCostOptions): Plugin {
       };
     },
     onSubscribe({ args, setResultAndStopExecution }) {
-      const { refused, cost } = check(args, options);
-      if (refused) {
-        setResultAndStopExecution({ errors: [refused] });
-        return;
-      }
-      if (!cost) return;
-      return {
-        onSubscribeResult: ({ result, setResult }) => {
-          if (!isAsyncIterable(result)) {
-            setResult(withCost(result, cost));
-            return;
-          }
-          return { onNext: ({ result: next, setResult: setNext }) => setNext(withCost(next, cost)) };
-        },
-      };
+      // Events are left as they are (clients compare them whole); the limit still applies.
+      const { refused } = check(args, options);
+      if (refused) setResultAndStopExecution({ errors: [refused] });
     },
   };
 }
