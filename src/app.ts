@@ -17,10 +17,12 @@ import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
 import { readBody } from './http/body.ts';
 import { clientAddress } from './http/client-address.ts';
+import { useDeadline } from './http/deadline.ts';
 import { checkSearchParams, checkVariables, useDocumentLimits } from './http/document-limits.ts';
 import { sendHealth } from './http/health.ts';
 import { maskError } from './http/mask-error.ts';
 import { boundedParserCache } from './http/parse-cache.ts';
+import { useQueryCost } from './http/query-cost.ts';
 import { RateLimits } from './http/rate-limits.ts';
 import { type Refusal, sendRefusal } from './http/reply.ts';
 import { createRequestGuard } from './http/request-guard.ts';
@@ -124,8 +126,13 @@ export function buildApp(options: AppOptions): App {
         },
       },
       maxDepthPlugin({ n: env.MAX_QUERY_DEPTH, exposeLimits: true }),
-      maxAliasesPlugin({ n: env.MAX_ALIASES, exposeLimits: true }),
+      // An empty allowList: aliased __typename counts too (armor exempts it by default).
+      maxAliasesPlugin({ n: env.MAX_ALIASES, exposeLimits: true, allowList: [] }),
+      // The cost check before planned reads (which answer in onExecute), the deadline after them
+      // (so it races their statement too).
+      useQueryCost({ maxNodes: env.MAX_QUERY_NODES, maxPageSize: env.MAX_PAGE_SIZE }),
       ...(env.PLANNED_READS ? [usePlannedReads(logger.child({ component: 'planned-reads' }))] : []),
+      useDeadline({ timeoutMs: env.REQUEST_TIMEOUT_MS }),
     ],
     context: ({
       request,

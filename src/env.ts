@@ -65,8 +65,23 @@ const EnvSchema = z
     MAX_PAGE_SIZE: positiveInt(100),
     /** Deepest GraphQL selection accepted (a Relay connection level counts 3: field, edges, node). @default 20 */
     MAX_QUERY_DEPTH: positiveInt(20),
-    /** Most aliases in one GraphQL document. @default 30 */
+    /** Most aliases in one GraphQL document (aliased `__typename` included). @default 30 */
     MAX_ALIASES: positiveInt(30),
+    /**
+     * Most nodes (objects and scalars, once per list item) a document's response can hold,
+     * estimated from page sizes before it runs (src/http/query-cost.ts). @default 50000
+     */
+    MAX_QUERY_NODES: positiveInt(50_000),
+    /**
+     * Longest a query or mutation (or one subscription event) may run: later resolvers do not
+     * start and the request answers REQUEST_TIMEOUT (src/http/deadline.ts). @default 10000
+     */
+    REQUEST_TIMEOUT_MS: positiveInt(10_000),
+    /**
+     * PostgreSQL `statement_timeout` / MariaDB `max_statement_time` of every pooled connection;
+     * 0 turns it off. SQLite statements cannot be interrupted. @default REQUEST_TIMEOUT_MS
+     */
+    DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).optional(),
     /** Time given to open requests and sockets on shutdown. @default 10000 */
     SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
 
@@ -275,5 +290,6 @@ export function poolOptions(env: Env) {
     connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
     idleTimeoutMs: env.DATABASE_IDLE_TIMEOUT_MS,
     preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS ?? env.REQUEST_TIMEOUT_MS,
   };
 }

@@ -78,7 +78,7 @@ describe('the server process', () => {
     expect(body.errors[0]?.extensions.code).toBe('UNAUTHENTICATED');
     expect((await post('Bearer wrong')).status).toBe(401);
     const ok = await post('Bearer secret-two');
-    expect(await ok.json()).toEqual({ data: { entity: null } });
+    expect(await ok.json()).toMatchObject({ data: { entity: null } });
   });
 
   it('shuts down cleanly on SIGTERM, letting an open request finish', async () => {
@@ -101,7 +101,7 @@ describe('the server process', () => {
     socket.write(body.slice(10));
     await closed;
     expect(response).toMatch(/^HTTP\/1.1 200/);
-    expect(response).toContain('{"data":{"entity":null}}');
+    expect(response).toContain('{"data":{"entity":null},"extensions":{"cost":{"nodes":2,');
     expect(await server.exited).toBe(0);
     expect(server.output().stdout).toContain('stopped cleanly');
   });

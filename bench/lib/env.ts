@@ -30,6 +30,9 @@ export function benchEnv(databaseUrl: string): Env {
     ...BENCH_UNLIMITED,
     // bench/read's comparison runs a second Engram with PLANNED_READS=false; unset keeps the default.
     PLANNED_READS: process.env.PLANNED_READS,
+    // bench/stall runs the server at other limits; unset keeps the defaults.
+    MAX_QUERY_NODES: process.env.MAX_QUERY_NODES,
+    REQUEST_TIMEOUT_MS: process.env.REQUEST_TIMEOUT_MS,
   });
 }
 

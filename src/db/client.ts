@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type pg from 'pg';
 import type { PrismaClient } from './generated/client.ts';
 import { countRelationsSeparately, joinsRelations } from './relation-counts.ts';
+import { mariadbStatementTimeoutSql } from './statement-timeout.ts';
 
 export type Db = PrismaClient;
 
@@ -25,6 +26,11 @@ export interface PoolOptions {
    * mode that cannot keep prepared statements. @default true
    */
   preparedStatements: boolean;
+  /**
+   * PostgreSQL and MariaDB: longest one statement may run on a pooled connection (see
+   * src/db/statement-timeout.ts); 0 leaves the server's own setting. @default 0
+   */
+  statementTimeoutMs: number;
 }
 
 /** Options for {@link openDatabase}. */
@@ -47,6 +53,7 @@ export const DEFAULT_POOL: PoolOptions = {
   connectTimeoutMs: 5000,
   idleTimeoutMs: 30_000,
   preparedStatements: true,
+  statementTimeoutMs: 0,
 };
 
 /** A stable name per SQL text, so node-postgres prepares it once per connection. */
@@ -178,6 +185,9 @@ async function createAdapter(
     for (const [name, value] of Object.entries(defaults)) {
       if (!url.searchParams.has(name)) url.searchParams.set(name, String(value));
     }
+    if (pool.statementTimeoutMs > 0 && !url.searchParams.has('initSql')) {
+      url.searchParams.set('initSql', mariadbStatementTimeoutSql(pool.statementTimeoutMs));
+    }
     return { adapter: new PrismaMariaDb(url.toString()) };
   }
   const { PrismaPg } = await import('@prisma/adapter-pg');
@@ -189,6 +199,7 @@ async function createAdapter(
     idleTimeoutMillis: pool.idleTimeoutMs,
     // TCP keepalive notices a peer that vanished (a partition) instead of waiting forever.
     keepAlive: true,
+    ...(pool.statementTimeoutMs > 0 ? { statement_timeout: pool.statementTimeoutMs } : {}),
   });
   const adapter = new PrismaPg(pgPool, {
     // The pool is ours: end it with the client.
