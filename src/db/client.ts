@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type pg from 'pg';
+import { yieldIfLong } from '../runtime/turns.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { countRelationsSeparately, joinsRelations } from './relation-counts.ts';
 import { mariadbStatementTimeoutSql } from './statement-timeout.ts';
@@ -151,6 +152,27 @@ function directAccess(
   };
 }
 
+/**
+ * Makes a driver adapter's reads take turns with the rest of the process (src/runtime/turns.ts):
+ * before a statement, a query that has held the event loop past its budget waits for the next turn.
+ * Only for reads: a write transaction holds SQLite's write lock and should end soon.
+ */
+function takingTurns<Factory extends { connect(): Promise<{ queryRaw(query: never): Promise<unknown> }> }>(
+  factory: Factory,
+): Factory {
+  const connect = factory.connect.bind(factory);
+  factory.connect = async () => {
+    const adapter = await connect();
+    const queryRaw = adapter.queryRaw.bind(adapter);
+    adapter.queryRaw = async (query) => {
+      await yieldIfLong();
+      return queryRaw(query);
+    };
+    return adapter;
+  };
+  return factory;
+}
+
 async function createAdapter(
   provider: Provider,
   options: OpenDatabaseOptions,
@@ -161,13 +183,13 @@ async function createAdapter(
     const path = sqlitePath(options.url);
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
-    return {
-      adapter: new PrismaBetterSqlite3({
-        url: path,
-        timeout: pool.connectTimeoutMs,
-        readonly: options.readonly ?? false,
-      }),
-    };
+    const factory = new PrismaBetterSqlite3({
+      url: path,
+      timeout: pool.connectTimeoutMs,
+      readonly: options.readonly ?? false,
+    });
+    // Reads run synchronously here: let the event loop turn between a heavy query's statements.
+    return { adapter: options.readonly ? takingTurns(factory) : factory };
   }
   if (provider === 'mysql') {
     const { PrismaMariaDb } = await import('@prisma/adapter-mariadb');

@@ -2,6 +2,7 @@ import { useOnResolve } from '@envelop/on-resolve';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { isStatementTimeout } from '../db/statement-timeout.ts';
+import { yieldIfLong } from '../runtime/turns.ts';
 import { selectOperation } from './query-cost.ts';
 
 /**
@@ -84,6 +85,7 @@ const checkDeadlineBeforeResolvers = useOnResolve(({ context, info }) => {
     deadline.expired = true;
     throw new DeadlineExceededError(deadline.timeoutMs);
   }
+  return yieldIfLong();
 });
 
 /**
