@@ -18,7 +18,7 @@ import type { Db } from './db/client.ts';
 import type { EmbeddingService } from './embed/service.ts';
 import type { Env } from './env.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
-import { isGraphQLError, maskError } from './http/mask-error.ts';
+import { graphqlLogger, isGraphQLError, maskError } from './http/mask-error.ts';
 import type { Logger } from './observability/logger.ts';
 import { usePlannedReads } from './planned-reads/plugin.ts';
 import { schema } from './schema/index.ts';
@@ -110,7 +110,7 @@ export function buildApp(options: AppOptions): App {
     graphiql: env.GRAPHIQL ? { title: 'Engram', subscriptionsProtocol: 'WS' } : false,
     // Self-contained GraphiQL: no CDN, so it works on closed networks too.
     renderGraphiQL,
-    logging: logger.child({ component: 'graphql' }),
+    logging: graphqlLogger(logger.child({ component: 'graphql' })),
     maskedErrors: { maskError },
     plugins: [
       maxDepthPlugin({ n: env.MAX_QUERY_DEPTH, exposeLimits: true }),

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type pg from 'pg';
 import type { PrismaClient } from './generated/client.ts';
+import { withSqliteLikeEscape } from './like.ts';
 import { countRelationsSeparately, joinsRelations } from './relation-counts.ts';
 
 export type Db = PrismaClient;
@@ -155,11 +156,13 @@ async function createAdapter(
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
     return {
-      adapter: new PrismaBetterSqlite3({
-        url: path,
-        timeout: pool.connectTimeoutMs,
-        readonly: options.readonly ?? false,
-      }),
+      adapter: withSqliteLikeEscape(
+        new PrismaBetterSqlite3({
+          url: path,
+          timeout: pool.connectTimeoutMs,
+          readonly: options.readonly ?? false,
+        }),
+      ),
     };
   }
   if (provider === 'mysql') {
