@@ -106,7 +106,7 @@ async function remember(entity: string, content: string): Promise<string> {
       __typename ... on RememberFactSuccess { fact { id } } } }`,
     { input: { entity, content } },
   );
-  const fact = (result.data?.rememberFact as { fact?: { id: string } }).fact;
+  const fact = (result.data?.rememberFact as { fact?: { id: string } } | undefined)?.fact;
   if (!fact) throw new Error(`rememberFact failed: ${JSON.stringify(result)}`);
   return fact.id;
 }
@@ -117,8 +117,9 @@ async function addTriple(entity: string, subject: string, object: string): Promi
       __typename ... on AddTriplesSuccess { triples { id subject { id } predicate { id } object { id } } } } }`,
     { input: { entity, triples: [{ subject, predicate: 'likes', object }] } },
   );
-  const triple = (result.data?.addTriples as { triples?: Record<string, { id: string } | string>[] })
-    .triples?.[0];
+  const triple = (
+    result.data?.addTriples as { triples?: Record<string, { id: string } | string>[] } | undefined
+  )?.triples?.[0];
   if (!triple) throw new Error(`addTriples failed: ${JSON.stringify(result)}`);
   ids.TripleSubject = (triple.subject as { id: string }).id;
   ids.TriplePredicate = (triple.predicate as { id: string }).id;
@@ -139,7 +140,8 @@ beforeAll(async () => {
         messages(first: 1) { edges { node { id } } } } } } }`,
     { input: { entity: 'e1', process: 'bot', messages: [{ role: 'USER', content: 'hello' }] } },
   );
-  const conversation = (recorded.data?.recordConversation as { conversation: unknown }).conversation as {
+  const conversation = (recorded.data?.recordConversation as { conversation: unknown } | undefined)
+    ?.conversation as {
     id: string;
     session: { id: string; entity: { id: string } };
     messages: { edges: { node: { id: string } }[] };
@@ -149,7 +151,7 @@ beforeAll(async () => {
   ids.Entity = conversation.session.entity.id;
   ids.Message = conversation.messages.edges[0]?.node.id as string;
   const process = await post('{ process(externalId: "bot") { id } }');
-  ids.Process = (process.data?.process as { id: string }).id;
+  ids.Process = (process.data?.process as { id: string } | undefined)?.id as string;
 });
 afterAll(() => server.close());
 
@@ -299,8 +301,8 @@ describe('cursors', () => {
 
   it('that Engram did not issue are BAD_USER_INPUT, at any depth', async () => {
     const page = await post('{ entity(externalId: "e1") { facts(first: 1) { pageInfo { endCursor } } } }');
-    const good = (page.data?.entity as { facts: { pageInfo: { endCursor: string } } }).facts.pageInfo
-      .endCursor;
+    const good = (page.data?.entity as { facts: { pageInfo: { endCursor: string } } } | undefined)?.facts
+      .pageInfo.endCursor;
     const next = await post(
       'query($c: String) { entity(externalId: "e1") { facts(first: 1, after: $c) { totalCount } } }',
       {
@@ -354,7 +356,7 @@ describe('filters are literal and bounded', () => {
 
   it('contains: % and _ and \\ are plain characters', async () => {
     const count = async (text: string) =>
-      ((await facts(text)).data?.entity as { facts: { totalCount: number } }).facts.totalCount;
+      ((await facts(text)).data?.entity as { facts: { totalCount: number } } | undefined)?.facts.totalCount;
     expect(await count('%')).toBe(1);
     expect(await count('_')).toBe(1);
     expect(await count('0% s')).toBe(1);
@@ -368,7 +370,7 @@ describe('filters are literal and bounded', () => {
 
   it('externalIdPrefix: % and _ are plain characters', async () => {
     const count = async (text: string) =>
-      ((await entities(text)).data?.entities as { totalCount: number }).totalCount;
+      ((await entities(text)).data?.entities as { totalCount: number } | undefined)?.totalCount;
     expect(await count('%')).toBe(0);
     expect(await count('_')).toBe(0);
     expect(await count('e%')).toBe(1);
@@ -404,7 +406,7 @@ describe('concurrent forgets', () => {
     );
     const kinds = results.map((result) => {
       expect(result.errors).toBeUndefined();
-      return (result.data?.forgetFact as { __typename: string }).__typename;
+      return (result.data?.forgetFact as { __typename: string } | undefined)?.__typename;
     });
     expect(kinds.filter((kind) => kind === 'ForgetSuccess')).toHaveLength(1);
     expect(kinds.filter((kind) => kind === 'NotFoundError')).toHaveLength(7);
@@ -419,7 +421,7 @@ describe('concurrent forgets', () => {
     );
     const kinds = results.map((result) => {
       expect(result.errors).toBeUndefined();
-      return (result.data?.forgetTriple as { __typename: string }).__typename;
+      return (result.data?.forgetTriple as { __typename: string } | undefined)?.__typename;
     });
     expect(kinds.filter((kind) => kind === 'ForgetSuccess')).toHaveLength(1);
     expect(kinds.filter((kind) => kind === 'NotFoundError')).toHaveLength(7);
