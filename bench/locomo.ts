@@ -188,7 +188,7 @@ async function startEngram(embedder: Embedder | null, cacheSize: number, augment
       throw new Error(`${embedder.model} did not load: ${status.error ?? status.state} (try --model none)`);
     }
   }
-  const index = createVectorIndex(env, reader, logger, embeddings.status().model);
+  const index = createVectorIndex(env, reader, logger, embeddings.status().model, db);
   await index?.start();
   const augmentation = augment
     ? { extractor: createExtractor(env, logger), queue: createJobQueue(env, db) }

@@ -20,7 +20,7 @@ import { clientAddress } from './http/client-address.ts';
 import { useDeadline } from './http/deadline.ts';
 import { checkSearchParams, checkVariables, useDocumentLimits } from './http/document-limits.ts';
 import { sendHealth } from './http/health.ts';
-import { maskError } from './http/mask-error.ts';
+import { graphqlLogger, maskError } from './http/mask-error.ts';
 import { boundedParserCache } from './http/parse-cache.ts';
 import { useQueryCost } from './http/query-cost.ts';
 import { RateLimits } from './http/rate-limits.ts';
@@ -106,7 +106,7 @@ export function buildApp(options: AppOptions): App {
     graphiql: env.GRAPHIQL ? { title: 'Engram', subscriptionsProtocol: 'WS' } : false,
     // Self-contained GraphiQL: no CDN, so it works on closed networks too.
     renderGraphiQL,
-    logging: logger.child({ component: 'graphql' }),
+    logging: graphqlLogger(logger.child({ component: 'graphql' })),
     maskedErrors: { maskError },
     // Browsers on other origins get no CORS headers unless CORS_ORIGINS names them.
     cors: env.CORS_ORIGINS.length

@@ -56,7 +56,7 @@ async function serve(): Promise<void> {
   });
   // Loads in the background: without a model the server still serves, and says so in /health.
   embeddings.start();
-  const index = createVectorIndex(env, reader, logger, embeddings.status().model);
+  const index = createVectorIndex(env, reader, logger, embeddings.status().model, db);
   // Searchable when built; until then semantic queries answer INDEX_NOT_READY.
   index?.start().catch(() => {});
   const augmentation =
@@ -165,7 +165,7 @@ program
       pool: poolOptions(env),
     });
     const embeddings = new EmbeddingService({ embedder: flags.embed ? createEmbedder(env) : null, logger });
-    const index = createVectorIndex(env, db, logger, embeddings.status().model);
+    const index = createVectorIndex(env, db, logger, embeddings.status().model, db);
     if (!index) {
       logger.fatal('VECTOR_INDEX=off: there is no index to rebuild');
       process.exit(1);
@@ -217,7 +217,7 @@ program
       cacheSize: env.EMBEDDING_CACHE_SIZE,
     });
     embeddings.start();
-    const index = createVectorIndex(env, reader, logger, embeddings.status().model);
+    const index = createVectorIndex(env, reader, logger, embeddings.status().model, db);
     index?.start().catch(() => {});
     const { AugmentationWorker } = await import('./augment/worker.ts');
     const { workerOptions } = await import('./augment/setup.ts');

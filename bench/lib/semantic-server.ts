@@ -35,7 +35,7 @@ const logger = createLogger(env);
 const db = await openDatabase({ url: env.DATABASE_URL });
 const reader = await openReader(db, { url: env.DATABASE_URL });
 const started = Date.now();
-const index = createVectorIndex(env, reader, logger, null);
+const index = createVectorIndex(env, reader, logger, null, db);
 await index?.start();
 const loadMs = Date.now() - started;
 const app = buildApp({ env, db, reader, logger, index });

@@ -61,7 +61,7 @@ if (augmenting) {
     cacheSize: env.EMBEDDING_CACHE_SIZE,
   });
   embeddings.start();
-  index = createVectorIndex(env, reader, logger, embeddings.status().model);
+  index = createVectorIndex(env, reader, logger, embeddings.status().model, db);
   await index?.start();
   augmentation = { extractor: createExtractor(env, logger), queue: createJobQueue(env, db) };
 }

@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type pg from 'pg';
 import { yieldIfLong } from '../runtime/turns.ts';
 import type { PrismaClient } from './generated/client.ts';
+import { withSqliteLikeEscape } from './like.ts';
 import { countRelationsSeparately, joinsRelations } from './relation-counts.ts';
 import { mariadbStatementTimeoutSql } from './statement-timeout.ts';
 
@@ -189,7 +190,7 @@ async function createAdapter(
       readonly: options.readonly ?? false,
     });
     // Reads run synchronously here: let the event loop turn between a heavy query's statements.
-    return { adapter: options.readonly ? takingTurns(factory) : factory };
+    return { adapter: withSqliteLikeEscape(options.readonly ? takingTurns(factory) : factory) };
   }
   if (provider === 'mysql') {
     const { PrismaMariaDb } = await import('@prisma/adapter-mariadb');

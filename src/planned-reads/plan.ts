@@ -39,6 +39,7 @@ import {
 } from 'graphql';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Context } from '../context.ts';
+import { findInputProblem } from '../schema/input-guard.ts';
 import { sessionWhere } from '../schema/queries.ts';
 import { type Args, CATALOG, type FieldSpec, type OrderBy, Params, type TypeSpec } from './catalog.ts';
 
@@ -66,6 +67,8 @@ interface FieldSelection {
 
 export interface Plan {
   operation: OperationDefinitionNode;
+  /** The document's fragments, for the input check. */
+  fragments: Record<string, FragmentDefinitionNode>;
   fields: FieldSelection[];
   /** The Query type's name, for a root `__typename`. */
   rootTypename: string;
@@ -99,7 +102,7 @@ export function planDocument(
       if (!ROOTS[field.name]) return null;
       checkObject(schema, field, fragments);
     }
-    return { operation, fields, rootTypename: queryType.name };
+    return { operation, fragments, fields, rootTypename: queryType.name };
   } catch (error) {
     if (error instanceof Unplannable) return null;
     throw error;
@@ -274,6 +277,13 @@ export function buildStatement(
 ): Statement | null {
   const coerced = getVariableValues(schema, plan.operation.variableDefinitions ?? [], rawVariables ?? {});
   if (coerced.errors) return null;
+  // Arguments the resolvers refuse (NUL, unpaired surrogates, overlong filters) are refused by
+  // them, with their codes, whatever the database would have made of them.
+  const queryType = schema.getQueryType();
+  if (!queryType) return null;
+  if (findInputProblem(schema, queryType, plan.operation.selectionSet, plan.fragments, coerced.coerced)) {
+    return null;
+  }
   const builder = new Builder(coerced.coerced, ctx.maxPageSize);
   try {
     const parts: { field: FieldSelection; column?: string; read: (value: unknown) => unknown }[] = [];

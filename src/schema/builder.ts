@@ -1,11 +1,36 @@
 import SchemaBuilder, { PothosValidationError } from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
-import RelayPlugin from '@pothos/plugin-relay';
+import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
+import { type GraphQLResolveInfo, isObjectType } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Context } from '../context.ts';
 import type PrismaTypes from '../db/generated/pothos-types.ts';
 import { getDatamodel } from '../db/generated/pothos-types.ts';
+import { parseGlobalId } from './global-id.ts';
+import InputGuardPlugin from './input-guard.ts';
+
+/**
+ * What a global id that Engram could not have issued decodes to: no type has this name, so
+ * `node`/`nodes` answer null for it (see {@link loadable}).
+ */
+const NOT_AN_ID = { typename: '', id: '0' };
+
+/** Whether a decoded global id names a Node type of the schema (and so can be loaded). */
+function loadable(globalId: { typename: string } | null | undefined, info: GraphQLResolveInfo): boolean {
+  if (!globalId?.typename) return false;
+  const type = info.schema.getType(globalId.typename);
+  return isObjectType(type) && type.getInterfaces().some((node) => node.name === 'Node');
+}
+
+/** Pothos' node loading (batched per type, cached per request); null entries stay null. */
+function loadNodes(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  ids: ({ typename: string; id: unknown } | null)[],
+): Promise<unknown[]> {
+  return resolveNodes(builder as never, ctx, info, ids as never) as Promise<unknown[]>;
+}
 
 /** Connections never return more than MAX_PAGE_SIZE edges, whatever `first` asks. */
 export const maxPageSize = (_args: unknown, ctx: Context) => ctx.maxPageSize;
@@ -16,7 +41,9 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   Scalars: { DateTime: { Input: Date; Output: Date } };
 }>({
-  plugins: [ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  // The input guard sits inside the errors plugin, so a mutation's refused input is its
+  // ValidationError result, and outside the others, so it runs before any query is built.
+  plugins: [ErrorsPlugin, InputGuardPlugin, PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
   prisma: {
     client: (ctx) => ctx.reader,
@@ -27,21 +54,34 @@ export const builder = new SchemaBuilder<{
   },
   relay: {
     clientMutationId: 'omit',
+    // Strict, as everywhere (src/schema/global-id.ts): `Fact:1e0` or `Fact:01` load nothing.
+    decodeGlobalID: (globalID) => {
+      const parsed = parseGlobalId(globalID);
+      return parsed ? { typename: parsed.typename, id: String(parsed.id) } : NOT_AN_ID;
+    },
     cursorType: 'String',
     nodeTypeOptions: { description: 'An object with a globally unique id, fetchable with `node(id:)`.' },
     pageInfoTypeOptions: { description: 'Where a page of a connection sits in the whole list.' },
     nodeQueryOptions: {
-      description: 'Fetches any object by its global id.',
+      description: 'Fetches any object by its global id; null when there is none (or the id is not one).',
       args: { id: { description: 'A global id.' } },
+      resolve: async (_root, args, ctx, info) =>
+        loadable(args.id, info) ? ((await loadNodes(ctx, info, [args.id]))[0] ?? null) : null,
     },
     nodesQueryOptions: {
-      description: 'Fetches several objects by their global ids, in order (at most MAX_PAGE_SIZE).',
+      description:
+        'Fetches several objects by their global ids, in order (at most MAX_PAGE_SIZE); null for each id that names none.',
       args: { ids: { description: 'Global ids.' } },
-      resolve: (_root, args, ctx, _info, resolveNodes) => {
+      resolve: (_root, args, ctx, info) => {
         if (args.ids.length > ctx.maxPageSize) {
           throw new PothosValidationError(`nodes accepts at most ${ctx.maxPageSize} ids`);
         }
-        return resolveNodes(args.ids);
+        // Each id that names no object is null in its place; the others load as usual.
+        return loadNodes(
+          ctx,
+          info,
+          args.ids.map((id) => (loadable(id, info) ? id : null)),
+        );
       },
     },
     firstArgOptions: {

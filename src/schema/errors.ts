@@ -1,6 +1,6 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
 import { builder } from './builder.ts';
+import { parseGlobalId } from './global-id.ts';
 
 /** Fields every user-caused error has. */
 export const UserErrorInterface = builder.interfaceRef<Error & { code: string }>('UserError').implement({
@@ -57,23 +57,20 @@ builder.objectType(ForbiddenError, {
 export const MUTATION_ERRORS = [ValidationError, NotFoundError, ForbiddenError];
 
 /**
- * Decodes a global id of the expected type into its database id.
- * A malformed id or one of another type is a ValidationError, not a crash.
+ * Decodes a global id of the expected type into its database id, strictly (see parseGlobalId).
+ * A malformed id or one of another type is a ValidationError (INVALID_ID), not a crash.
  */
 export function decodeId(value: string, typename: string, path: string): number {
-  let decoded: { typename: string; id: string };
-  try {
-    decoded = decodeGlobalID(value);
-  } catch {
+  const parsed = parseGlobalId(value);
+  if (!parsed) {
     throw new ValidationError(`${path}: not a valid id`, [{ path, message: 'not a valid id' }], 'INVALID_ID');
   }
-  const id = Number(decoded.id);
-  if (decoded.typename !== typename || !Number.isSafeInteger(id) || id <= 0) {
+  if (parsed.typename !== typename) {
     throw new ValidationError(
       `${path}: not a ${typename} id`,
       [{ path, message: `not a ${typename} id` }],
       'INVALID_ID',
     );
   }
-  return id;
+  return parsed.id;
 }

@@ -1,7 +1,9 @@
-import { decodeGlobalID } from '@pothos/plugin-relay';
 import { GraphQLError } from 'graphql';
 import { assertAdmin, assertEntityAccess } from '../auth/principal.ts';
+import { escapeLike } from '../db/like.ts';
 import { builder, maxPageSize } from './builder.ts';
+import { parseGlobalId } from './global-id.ts';
+import { maxLength } from './input-guard.ts';
 
 builder.queryFields((t) => ({
   entity: t.prismaField({
@@ -23,7 +25,8 @@ builder.queryFields((t) => ({
     args: {
       externalIdPrefix: t.arg.string({
         required: false,
-        description: 'Only external ids starting with this.',
+        description: 'Only external ids starting with this text, literally (at most 255 characters).',
+        extensions: maxLength(255),
       }),
       createdAfter: t.arg({
         type: 'DateTime',
@@ -76,7 +79,7 @@ function entitiesWhere(args: {
   createdBefore?: Date | null;
 }) {
   return {
-    ...(args.externalIdPrefix ? { externalId: { startsWith: args.externalIdPrefix } } : {}),
+    ...(args.externalIdPrefix ? { externalId: { startsWith: escapeLike(args.externalIdPrefix) } } : {}),
     ...(args.createdAfter || args.createdBefore
       ? {
           createdAt: {
@@ -88,15 +91,13 @@ function entitiesWhere(args: {
   };
 }
 
-/** A session is addressed by its global id or by its uuid. */
+/**
+ * A session is addressed by its global id (parsed strictly: `Session:1e0` is no Session id) or,
+ * failing that, by its uuid.
+ */
 export function sessionWhere(ref: string): { id: number } | { uuid: string } {
-  try {
-    const decoded = decodeGlobalID(ref);
-    const id = Number(decoded.id);
-    if (decoded.typename === 'Session' && Number.isSafeInteger(id)) return { id };
-  } catch {
-    // not a global id: treat it as a uuid
-  }
+  const parsed = parseGlobalId(ref);
+  if (parsed?.typename === 'Session') return { id: parsed.id };
   if (ref.length === 0 || ref.length > 128) {
     throw new GraphQLError('session id is empty or too long', { extensions: { code: 'BAD_USER_INPUT' } });
   }

@@ -7,7 +7,7 @@ import type { ChangeKind } from '../events/pubsub.ts';
 import { vectorToBytes } from '../vector/codec.ts';
 import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
 import { NotFoundError } from './errors.ts';
-import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
+import { contentSchema, externalIdSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export const FACT_CATEGORIES = ['FACT', 'PREFERENCE', 'SKILL', 'RELATIONSHIP', 'ATTRIBUTE'] as const;
 export type FactCategoryName = (typeof FACT_CATEGORIES)[number];
@@ -51,7 +51,7 @@ function inputSchema(deps: ServiceDeps) {
       .length(deps.semantic.dimension, `must have ${deps.semantic.dimension} numbers (VECTOR_DIMENSIONS)`)
       .refine((values) => values.some((value) => value !== 0), 'must not be all zeros')
       .nullish(),
-    embeddingModel: z.string().trim().min(1).max(255).nullish(),
+    embeddingModel: labelSchema(255),
   });
 }
 
@@ -245,7 +245,10 @@ export async function forgetFact(
     });
     if (!found) throw new NotFoundError('Fact', String(factId));
     assertEntityAccess(principal, found.entity.externalId);
-    await tx.entityFact.delete({ where: { id: factId } });
+    // A concurrent forget may have deleted it since the read: the loser gets NOT_FOUND, as if it
+    // had come second, instead of Prisma's P2025 from delete().
+    const { count } = await tx.entityFact.deleteMany({ where: { id: factId } });
+    if (count === 0) throw new NotFoundError('Fact', String(factId));
     await recordVectorChange(tx, found.entityId, factId);
     const { entity, ...fact } = found;
     return { fact, entityExternalId: entity.externalId };

@@ -6,7 +6,7 @@ import type { Triple } from '../db/generated/client.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
 import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { externalIdSchema, graphNameSchema, memoSchema, parseInput } from './validation.ts';
+import { externalIdSchema, graphNameSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface TripleInput {
   subject: string;
@@ -37,7 +37,7 @@ export interface TripleChange {
  */
 export { normalizePredicate };
 
-const typeSchema = z.string().trim().min(1).max(64).nullish();
+const typeSchema = labelSchema(64);
 
 function inputSchema(deps: ServiceDeps) {
   const max = deps.limits.maxItemsPerCall;
@@ -229,7 +229,9 @@ export async function forgetTriple(
     });
     if (!found) throw new NotFoundError('Triple', String(tripleId));
     assertEntityAccess(principal, found.entity.externalId);
-    await tx.triple.delete({ where: { id: tripleId } });
+    // As forgetFact: the loser of a concurrent forget gets NOT_FOUND, not Prisma's P2025.
+    const { count } = await tx.triple.deleteMany({ where: { id: tripleId } });
+    if (count === 0) throw new NotFoundError('Triple', String(tripleId));
     const { entity, ...triple } = found;
     return { triple, entityExternalId: entity.externalId };
   });

@@ -40,9 +40,30 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.ou
   );
 }
 
-// PostgreSQL cannot store NUL in text; refuse it everywhere so every database behaves alike.
-const noNul = (value: string) => !value.includes('\u0000');
-const NUL_MESSAGE = 'must not contain NUL characters';
+/**
+ * NUL (PostgreSQL cannot store it in text) and unpaired UTF-16 surrogates (no database can store
+ * them: drivers turn them into U+FFFD, so what was stored is not what was sent). Engram refuses
+ * both in every string it is given, stored or used as a filter, on every database alike: the
+ * GraphQL layer checks every argument before any resolver runs (src/schema/input-guard.ts), and
+ * the services' own schemas refuse them again for callers outside GraphQL.
+ */
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether a string holds a NUL or an unpaired surrogate (see above). */
+export function hasForbiddenCharacters(value: string): boolean {
+  return value.includes('\u0000') || UNPAIRED_SURROGATE.test(value);
+}
+
+/** The message for a string with forbidden characters. */
+export const FORBIDDEN_CHARACTERS_MESSAGE = 'must not contain NUL characters or unpaired surrogates';
+
+const noNul = (value: string) => !hasForbiddenCharacters(value);
+const NUL_MESSAGE = FORBIDDEN_CHARACTERS_MESSAGE;
+
+/** A short optional label (a message type, a name's type, a model id): trimmed, 1..max characters. */
+export function labelSchema(max: number) {
+  return z.string().trim().min(1).max(max).refine(noNul, NUL_MESSAGE).nullish();
+}
 
 /** An external id: the caller's own stable name for an entity or process. */
 export const externalIdSchema = z

@@ -4,12 +4,17 @@ import type { Env } from '../env.ts';
 import type { Logger } from '../observability/logger.ts';
 import { VectorIndex } from './vector-index.ts';
 
-/** The vector index the configuration describes, not yet started; null when VECTOR_INDEX=off. */
+/**
+ * The vector index the configuration describes, not yet started; null when VECTOR_INDEX=off.
+ * It reads through `reader` and prunes the change log through `writer` (on SQLite the reader is
+ * a read-only connection that cannot).
+ */
 export function createVectorIndex(
   env: Env,
   reader: Db,
   logger: Logger,
   model: string | null,
+  writer: Db | null,
 ): VectorIndex | null {
   if (env.VECTOR_INDEX === 'off') return null;
   return new VectorIndex(reader, {
@@ -26,5 +31,6 @@ export function createVectorIndex(
     gapGraceMs: 60_000,
     retentionMs: env.VECTOR_CHANGE_RETENTION_MS,
     logger: logger.child({ component: 'vector-index' }),
+    pruner: writer,
   });
 }

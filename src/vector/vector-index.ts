@@ -23,6 +23,12 @@ export interface VectorIndexOptions extends PartitionOptions {
   /** Changes older than this are pruned; an older snapshot is rebuilt instead of replayed. @default 7 days */
   retentionMs: number;
   logger: Logger;
+  /**
+   * The connection that prunes old changes. The index reads through a read-only connection on
+   * SQLite, which cannot delete (SQLITE_READONLY); pruning needs the writer.
+   * @default none: changes are not pruned here (a process that holds the writer prunes them)
+   */
+  pruner?: Db | null;
 }
 
 export type IndexState = 'starting' | 'building' | 'ready' | 'failed' | 'closed';
@@ -512,7 +518,7 @@ export class VectorIndex {
   private async maintain(): Promise<void> {
     try {
       if (this.dirty) await this.save();
-      await this.db.vectorChange.deleteMany({
+      await this.options.pruner?.vectorChange.deleteMany({
         where: { createdAt: { lt: new Date(Date.now() - this.options.retentionMs) } },
       });
     } catch (error) {

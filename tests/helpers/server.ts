@@ -11,7 +11,7 @@ import { createEmbedder } from '../../src/embed/create.ts';
 import { EmbeddingService } from '../../src/embed/service.ts';
 import type { Embedder } from '../../src/embed/types.ts';
 import { type Env, parseEnv, poolOptions } from '../../src/env.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { createVectorIndex } from '../../src/vector/setup.ts';
 import type { VectorIndex } from '../../src/vector/vector-index.ts';
 import { createTestDatabase } from './database.ts';
@@ -53,6 +53,8 @@ export interface TestServerOptions {
   extractor?: Extractor;
   /** The embedding provider; @default the one EMBEDDING_PROVIDER names: none unless a test sets it. */
   embedder?: Embedder;
+  /** Where the server logs; @default a logger at LOG_LEVEL (silent unless a test sets it). */
+  logger?: Logger;
 }
 
 /** A real Engram on a free port, on its own SQLite file in a temporary folder. */
@@ -75,12 +77,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const databaseOptions = { url: databaseUrl, onQuery: options.onQuery, pool: poolOptions(env) };
   const db = await openDatabase(databaseOptions);
   const reader = await openReader(db, databaseOptions);
-  const logger = createLogger(env);
+  const logger = options.logger ?? createLogger(env);
   const embeddings = new EmbeddingService({ embedder: options.embedder ?? createEmbedder(env), logger });
   embeddings.start();
   // Tests with a model start once it has loaded (or failed to), not while it is loading.
   if (embeddings.status().state !== 'disabled') await embeddings.embed(['warm-up'], 'query').catch(() => {});
-  const index = createVectorIndex(env, reader, logger, embeddings.status().model);
+  const index = createVectorIndex(env, reader, logger, embeddings.status().model, db);
   await index?.start();
   const augmentation =
     env.AUGMENTATION === 'on'

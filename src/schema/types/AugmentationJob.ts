@@ -16,6 +16,8 @@ export const JobStatusEnum = builder.enumType('JobStatus', {
 export const AugmentationJobNode = builder.prismaNode('AugmentationJob', {
   description: 'Background extraction of facts, triples and a summary from one recorded turn.',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     status: t.expose('status', { type: JobStatusEnum, description: 'Where it is.' }),
     attempts: t.exposeInt('attempts', { description: 'How many times a worker took it.' }),

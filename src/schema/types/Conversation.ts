@@ -6,6 +6,8 @@ import { MessageRoleEnum } from './enums.ts';
 export const ConversationNode = builder.prismaNode('Conversation', {
   description: 'A run of messages inside a session.',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     summary: t.exposeString('summary', {
       nullable: true,
@@ -54,6 +56,8 @@ export const MessageNode = builder.prismaNode('ConversationMessage', {
   name: 'Message',
   description: 'One message of a conversation.',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     role: t.expose('role', { type: MessageRoleEnum, description: 'Who said it.' }),
     type: t.exposeString('type', { description: 'Content type; `text` unless the caller said otherwise.' }),

@@ -1,6 +1,8 @@
 import type { Prisma } from '../../db/generated/client.ts';
+import { escapeLike } from '../../db/like.ts';
 import { normalizePredicate } from '../../services/triples.ts';
 import { builder, maxPageSize } from '../builder.ts';
+import { maxLength } from '../input-guard.ts';
 import { totalCountField } from '../total-count.ts';
 import { FactCategoryEnum, FactOrderEnum } from './enums.ts';
 
@@ -16,7 +18,8 @@ function factsWhere(args: {
 }): Prisma.EntityFactWhereInput {
   return {
     ...(args.category ? { category: args.category as Prisma.EntityFactWhereInput['category'] } : {}),
-    ...(args.contains ? { content: { contains: args.contains } } : {}),
+    // Literal text: `%` and `_` are not wildcards (src/db/like.ts).
+    ...(args.contains ? { content: { contains: escapeLike(args.contains) } } : {}),
   };
 }
 
@@ -50,6 +53,8 @@ function triplesWhere(args: {
 export const EntityNode = builder.prismaNode('Entity', {
   description: 'A person or thing memories are about, usually an end user of the assistant.',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     externalId: t.exposeString('externalId', {
       description: 'The caller’s own id for this entity (unique).',
@@ -70,7 +75,8 @@ export const EntityNode = builder.prismaNode('Entity', {
           }),
           contains: t.arg.string({
             required: false,
-            description: 'Only facts whose content contains this text.',
+            description: 'Only facts whose content contains this text, literally (at most 1000 characters).',
+            extensions: maxLength(1000),
           }),
           orderBy: t.arg({
             type: FactOrderEnum,
@@ -92,9 +98,21 @@ export const EntityNode = builder.prismaNode('Entity', {
         description:
           'Subject–predicate–object statements about the entity that hold now (or at `asOf`), most recently mentioned first.',
         args: {
-          subject: t.arg.string({ required: false, description: 'Only triples with this subject name.' }),
-          predicate: t.arg.string({ required: false, description: 'Only triples with this predicate name.' }),
-          object: t.arg.string({ required: false, description: 'Only triples with this object name.' }),
+          subject: t.arg.string({
+            required: false,
+            description: 'Only triples with this subject name.',
+            extensions: maxLength(500),
+          }),
+          predicate: t.arg.string({
+            required: false,
+            description: 'Only triples with this predicate name.',
+            extensions: maxLength(500),
+          }),
+          object: t.arg.string({
+            required: false,
+            description: 'Only triples with this object name.',
+            extensions: maxLength(500),
+          }),
           asOf: t.arg({
             type: 'DateTime',
             required: false,

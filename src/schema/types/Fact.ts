@@ -6,6 +6,8 @@ export const FactNode = builder.prismaNode('EntityFact', {
   name: 'Fact',
   description: 'Something remembered about an entity, deduplicated by content and counted per mention.',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     content: t.exposeString('content', { description: 'The fact, as first remembered.' }),
     category: t.expose('category', { type: FactCategoryEnum, description: 'What kind of memory it is.' }),

@@ -4,6 +4,8 @@ import { totalCountField } from '../total-count.ts';
 export const ProcessNode = builder.prismaNode('Process', {
   description: 'An agent or application that talks with entities (an assistant, a bot).',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     externalId: t.exposeString('externalId', {
       description: 'The caller’s own id for this process (unique).',

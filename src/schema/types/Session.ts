@@ -4,6 +4,8 @@ import { totalCountField } from '../total-count.ts';
 export const SessionNode = builder.prismaNode('Session', {
   description: 'One entity talking with one process; holds conversations.',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     uuid: t.exposeString('uuid', {
       description: 'The session’s uuid, usable as `session` in recordConversation.',

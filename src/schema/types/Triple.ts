@@ -3,6 +3,8 @@ import { builder } from '../builder.ts';
 export const TripleNode = builder.prismaNode('Triple', {
   description: 'A subject–predicate–object statement about an entity, counted per mention.',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     subject: t.relation('subject', { description: 'What the statement is about.' }),
     predicate: t.relation('predicate', { description: 'The relation (lives_in, works_at, likes...).' }),
@@ -43,6 +45,8 @@ builder.prismaObject('TripleInterval', {
 export const SubjectNode = builder.prismaNode('TripleSubject', {
   description: 'A subject name of the knowledge graph, shared by every triple that uses it.',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The name.' }),
     type: t.exposeString('type', { nullable: true, description: 'Its type (person, place...), when known.' }),
@@ -52,6 +56,8 @@ export const SubjectNode = builder.prismaNode('TripleSubject', {
 export const PredicateNode = builder.prismaNode('TriplePredicate', {
   description: 'A predicate name of the knowledge graph (lower snake case).',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The name.' }),
   }),
@@ -60,6 +66,8 @@ export const PredicateNode = builder.prismaNode('TriplePredicate', {
 export const ObjectNode = builder.prismaNode('TripleObject', {
   description: 'An object name of the knowledge graph, shared by every triple that uses it.',
   id: { field: 'id', description: 'Global id.' },
+  // node(id) of a row that does not exist (any more) is null, not an error.
+  nullable: true,
   fields: (t) => ({
     name: t.exposeString('name', { description: 'The name.' }),
     type: t.exposeString('type', { nullable: true, description: 'Its type (person, place...), when known.' }),
