@@ -192,7 +192,7 @@ export function buildApp(options: AppOptions): App {
     const hasBody = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
     // An unread body is not drained: the connection is closed after the answer.
     const refuse = (refusal: Refusal) => {
-      sendRefusal(res, refusal, hasBody);
+      sendRefusal(res, refusal, { unread: hasBody ? req : undefined });
       return false;
     };
     const refused = guard.check(req, { body: hasBody && req.url?.startsWith(yoga.graphqlEndpoint) === true });
@@ -218,7 +218,7 @@ export function buildApp(options: AppOptions): App {
             message: 'a valid API key is required: send Authorization: Bearer <key>',
             headers: { 'www-authenticate': 'Bearer' },
           },
-          hasBody,
+          { unread: hasBody ? req : undefined },
         );
         return false;
       }
@@ -235,7 +235,7 @@ export function buildApp(options: AppOptions): App {
       const read = await readBody(req, env.MAX_REQUEST_BYTES);
       if (!read.ok) {
         if (read.reason === 'too-large') {
-          sendRefusal(res, bodyTooLarge, true);
+          sendRefusal(res, bodyTooLarge, { unread: req });
         } else res.destroy();
         return false;
       }
@@ -290,7 +290,7 @@ export function buildApp(options: AppOptions): App {
   // `Expect: 100-continue`: a body that would be refused is refused before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     if (Number(req.headers['content-length']) > env.MAX_REQUEST_BYTES) {
-      sendRefusal(res, bodyTooLarge, true);
+      sendRefusal(res, bodyTooLarge, { close: true });
       return;
     }
     res.writeContinue();
@@ -307,6 +307,7 @@ export function buildApp(options: AppOptions): App {
     maxSubscriptionsPerSocket: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
     maxSocketsPerPrincipal: env.WS_MAX_SOCKETS_PER_PRINCIPAL,
     maxVariableListLength: env.MAX_VARIABLE_LIST_LENGTH,
+    cost: { maxNodes: env.MAX_QUERY_NODES, maxPageSize: env.MAX_PAGE_SIZE },
     trustProxy: env.TRUST_PROXY,
     keyed: env.API_KEYS.length > 0,
     guard: (req) => guard.check(req, { body: false }),

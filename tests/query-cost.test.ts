@@ -33,7 +33,8 @@ function overWs(client: Client, query: string, variables?: Record<string, unknow
       { query, variables },
       {
         next: (value) => results.push(value as Body),
-        error: reject,
+        // An operation refused before execution gets an `error` message: its GraphQL errors.
+        error: (error) => (Array.isArray(error) ? resolve([{ errors: error } as Body]) : reject(error)),
         complete: () => resolve(results),
       },
     );

@@ -316,7 +316,11 @@ interface CostArgs {
 }
 
 /** Runs the rule for one execution; the refusal, or the cost to report. */
-function check(args: CostArgs, options: QueryCostOptions): { refused?: GraphQLError; cost?: QueryCost } {
+/** The cost of one operation with its variables, and the refusal when it is over the limit. */
+export function checkQueryCost(
+  args: CostArgs,
+  options: QueryCostOptions,
+): { refused?: GraphQLError; cost?: QueryCost } {
   let cost: QueryCost | undefined;
   const rule = queryCostRule(options, {
     variables: args.variableValues,
@@ -348,7 +352,7 @@ const isAsyncIterable = (value: unknown): value is AsyncIterable<unknown> =>
 export function useQueryCost(options: QueryCostOptions): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
-      const { refused, cost } = check(args, options);
+      const { refused, cost } = checkQueryCost(args, options);
       if (refused) {
         setResultAndStopExecution({ errors: [refused] });
         return;
@@ -366,7 +370,7 @@ export function useQueryCost(options: QueryCostOptions): Plugin {
     },
     onSubscribe({ args, setResultAndStopExecution }) {
       // Events are left as they are (clients compare them whole); the limit still applies.
-      const { refused } = check(args, options);
+      const { refused } = checkQueryCost(args, options);
       if (refused) setResultAndStopExecution({ errors: [refused] });
     },
   };

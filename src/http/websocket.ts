@@ -10,6 +10,7 @@ import type { Context } from '../context.ts';
 import { clientAddress } from './client-address.ts';
 import { checkVariables } from './document-limits.ts';
 import { isGraphQLError, maskError } from './mask-error.ts';
+import { checkQueryCost, type QueryCostOptions } from './query-cost.ts';
 import type { RateLimits } from './rate-limits.ts';
 import type { Refusal } from './reply.ts';
 
@@ -23,6 +24,8 @@ export interface WebSocketOptions {
   maxSubscriptionsPerSocket: number;
   /** Sockets per API key, or per client address without one (WS_MAX_SOCKETS_PER_PRINCIPAL). */
   maxSocketsPerPrincipal: number;
+  /** The query cost limit (MAX_QUERY_NODES, MAX_PAGE_SIZE). */
+  cost: QueryCostOptions;
   /** Longest list in variables (MAX_VARIABLE_LIST_LENGTH). */
   maxVariableListLength: number;
   trustProxy: boolean;
@@ -175,6 +178,17 @@ export function attachWebSocket(
           const errors = validate(enveloped, document);
           if (errors.length)
             return errors.map((error: GraphQLError) => maskError(error, 'Unexpected error.') as GraphQLError);
+          // The cost limit answers with an error message before execution too, as the other limits do.
+          const { refused } = checkQueryCost(
+            {
+              schema: enveloped,
+              document,
+              variableValues: params.variables,
+              operationName: params.operationName,
+            },
+            options.cost,
+          );
+          if (refused) return [refused];
           return {
             schema: enveloped,
             operationName: params.operationName,

@@ -5,6 +5,7 @@
  * identical answers. A field that is not listed here sends its whole document to the normal path.
  */
 import { normalizePredicate } from '../services/triples.ts';
+import { normalizeGraphName } from '../services/validation.ts';
 
 /** Collects the parameters of one statement and hands out their placeholders. */
 export class Params {
@@ -100,11 +101,14 @@ function triplesWhere(args: Args, row: string, params: Params): string[] {
   } else if (!args.includeHistory) {
     where.push(`${row}."valid_to" IS NULL`);
   }
-  if (args.subject) where.push(byName(row, 'subject_id', 'subject', String(args.subject), params));
+  if (args.subject) {
+    where.push(byName(row, 'subject_id', 'subject', normalizeGraphName(String(args.subject)), params));
+  }
   if (args.predicate) {
     where.push(byName(row, 'predicate_id', 'predicate', normalizePredicate(String(args.predicate)), params));
   }
-  if (args.object) where.push(byName(row, 'object_id', 'object', String(args.object), params));
+  if (args.object)
+    where.push(byName(row, 'object_id', 'object', normalizeGraphName(String(args.object)), params));
   return where;
 }
 

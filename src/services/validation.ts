@@ -83,10 +83,15 @@ export function contentSchema(limit: number) {
     .refine(noNul, NUL_MESSAGE);
 }
 
+/** A knowledge-graph name as it is stored: runs of whitespace collapsed to one space, trimmed. */
+export function normalizeGraphName(value: string): string {
+  return value.replace(/\s+/g, ' ').trim();
+}
+
 /** A name in the knowledge graph, whitespace collapsed. */
 export const graphNameSchema = z
   .string()
-  .transform((value) => value.replace(/\s+/g, ' ').trim())
+  .transform(normalizeGraphName)
   .pipe(
     z
       .string()

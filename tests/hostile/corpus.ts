@@ -2205,10 +2205,10 @@ function cost(): HostileCase[] {
       expect: { codes: ['QUERY_COST_EXCEEDED'], maxMs: 2000 },
     },
     {
-      name: 'nodes() of 100 ids, each with facts(100)',
+      name: 'nodes() of 100 ids, each with facts(100), each with mentions(100)',
       category,
       request: post(
-        'query($ids: [ID!]!) { nodes(ids: $ids) { ... on Entity { facts(first: 100) { edges { node { mentions(first: 100) { totalCount } } } } } } }',
+        'query($ids: [ID!]!) { nodes(ids: $ids) { ... on Entity { facts(first: 100) { edges { node { mentions(first: 100) { edges { node { __typename } } } } } } } } }',
         { ids: Array.from({ length: 100 }, (_, i) => b64(`Entity:${i + 1}`)) },
       ),
       expect: { codes: ['QUERY_COST_EXCEEDED'], maxMs: 2000 },

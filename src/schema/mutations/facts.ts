@@ -77,7 +77,8 @@ builder.mutationFields((t) => ({
     },
     args: { input: t.arg({ type: RememberFactInput, required: true, description: 'The fact.' }) },
     resolve: async (_root, { input }, ctx) => {
-      const sourceMessageId = input.source ? decodeId(String(input.source), 'Message', 'source') : null;
+      const sourceMessageId =
+        input.source != null ? decodeId(String(input.source), 'Message', 'source') : null;
       const change = await rememberFact(ctx, ctx.principal, { ...input, sourceMessageId });
       return { factId: change.fact.id, kind: change.kind };
     },

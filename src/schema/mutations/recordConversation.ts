@@ -62,9 +62,10 @@ builder.mutationField('recordConversation', (t) =>
     },
     args: { input: t.arg({ type: RecordConversationInput, required: true, description: 'What to record.' }) },
     resolve: async (_root, { input }, ctx) => {
-      const conversationId = input.conversation
-        ? decodeId(String(input.conversation), 'Conversation', 'conversation')
-        : null;
+      const conversationId =
+        input.conversation != null
+          ? decodeId(String(input.conversation), 'Conversation', 'conversation')
+          : null;
       const result = await recordConversation(ctx, ctx.principal, { ...input, conversationId });
       return { conversationId: result.conversation.id };
     },

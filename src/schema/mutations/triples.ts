@@ -49,7 +49,8 @@ builder.mutationFields((t) => ({
     },
     args: { input: t.arg({ type: AddTriplesInput, required: true, description: 'The statements.' }) },
     resolve: async (_root, { input }, ctx) => {
-      const sourceMessageId = input.source ? decodeId(String(input.source), 'Message', 'source') : null;
+      const sourceMessageId =
+        input.source != null ? decodeId(String(input.source), 'Message', 'source') : null;
       const changes = await addTriples(ctx, ctx.principal, { ...input, sourceMessageId });
       return { tripleIds: changes.map((change) => change.triple.id) };
     },

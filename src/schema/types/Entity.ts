@@ -1,6 +1,7 @@
 import type { Prisma } from '../../db/generated/client.ts';
 import { escapeLike } from '../../db/like.ts';
 import { normalizePredicate } from '../../services/triples.ts';
+import { normalizeGraphName } from '../../services/validation.ts';
 import { builder, maxPageSize } from '../builder.ts';
 import { maxLength } from '../input-guard.ts';
 import { totalCountField } from '../total-count.ts';
@@ -44,9 +45,10 @@ function triplesWhere(args: {
       : { validTo: null };
   return {
     ...validity,
-    ...(args.subject ? { subject: { name: args.subject } } : {}),
+    // Names are matched as they are stored (src/services/validation.ts).
+    ...(args.subject ? { subject: { name: normalizeGraphName(args.subject) } } : {}),
     ...(args.predicate ? { predicate: { name: normalizePredicate(args.predicate) } } : {}),
-    ...(args.object ? { object: { name: args.object } } : {}),
+    ...(args.object ? { object: { name: normalizeGraphName(args.object) } } : {}),
   };
 }
 
