@@ -185,6 +185,8 @@ const EnvSchema = z
     AUGMENTATION_POLL_MS: positiveInt(250),
     /** How long a claimed job belongs to its worker before another may take it over (longer than a job may run). @default 300000 */
     AUGMENTATION_LEASE_MS: positiveInt(300_000),
+    /** How often a worker renews the heartbeat of its running jobs; a killed worker's jobs are taken over after 5 missed beats. @default 2000 */
+    AUGMENTATION_HEARTBEAT_MS: positiveInt(2000),
     /** Runs before a failing job is parked. @default 5 */
     AUGMENTATION_MAX_ATTEMPTS: positiveInt(5),
     /** First retry delay, doubled per attempt. @default 1000 */

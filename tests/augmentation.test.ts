@@ -205,7 +205,8 @@ describe('augmentation jobs: retries, parking, re-runs and leases', () => {
     const server = await startTestServer({ env: { AUGMENTATION: 'on', AUGMENTATION_CONCURRENCY: '0' } });
     try {
       await record(server, 'lease', 'first');
-      const options = { leaseMs: 100, maxAttempts: 5, backoffMs: 10 };
+      // Heartbeats would outlive the lease here: this is about the lease.
+      const options = { leaseMs: 100, heartbeatMs: 60_000, maxAttempts: 5, backoffMs: 10 };
       const slow = new JobQueue(server.db, { ...options, owner: 'slow-worker' });
       const fast = new JobQueue(server.db, { ...options, owner: 'fast-worker' });
       const [job] = await slow.claim(5);

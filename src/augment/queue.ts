@@ -6,8 +6,14 @@ import type { Tx } from '../services/context.ts';
 export interface QueueOptions {
   /** Who holds a lease: unique per worker process. */
   owner: string;
-  /** How long a claimed job is this worker's; after that another worker may take it over. @default 120000 */
+  /** How long a claimed job is this worker's; after that another worker may take it over. @default 300000 */
   leaseMs: number;
+  /**
+   * How often a live worker renews the heartbeat of the jobs it runs. A job whose heartbeat was
+   * not renewed for {@link HEARTBEAT_MISSES} intervals belongs to a dead worker and is taken over
+   * before its lease ends. @default 2000
+   */
+  heartbeatMs: number;
   /** Runs before a failing job is parked. @default 5 */
   maxAttempts: number;
   /** First retry delay; doubled per attempt (with jitter), at most 5 minutes. @default 1000 */
@@ -22,6 +28,13 @@ export interface NewJob {
   lastMessageId: number;
 }
 
+/**
+ * Heartbeats a worker may miss before its jobs are taken over: enough that a worker that is slow
+ * (a busy event loop, a slow database) but alive keeps its jobs, few enough that a killed one's
+ * are taken over within seconds. @default 5
+ */
+export const HEARTBEAT_MISSES = 5;
+
 /** Adds a job inside the transaction that stored its messages: both commit or neither does. */
 export function enqueueAugmentation(tx: Tx, job: NewJob) {
   return tx.augmentationJob.create({ data: job });
@@ -32,7 +45,12 @@ export function enqueueAugmentation(tx: Tx, job: NewJob) {
  * Workers claim jobs one row at a time with a conditional update (status and lease checked in
  * the same statement), which every supported database makes atomic: any number of worker
  * processes can share the queue, on PostgreSQL, MySQL/MariaDB, CockroachDB and SQLite alike. A
- * job whose worker died is claimed again when its lease runs out.
+ * job whose worker died is claimed again as soon as its heartbeat lapses: while a worker runs a job
+ * it renews `heartbeat_until` every `heartbeatMs` (one UPDATE for all its jobs), so a killed
+ * worker's jobs are free a few intervals later instead of at the end of the lease. The lease still
+ * bounds a job whose live worker never finishes it. The owner sets its own deadline, so workers
+ * with different heartbeat settings share a queue, but their clocks must agree to well within
+ * `heartbeatMs × HEARTBEAT_MISSES` (as they must within the lease already).
  */
 export class JobQueue {
   constructor(
@@ -40,11 +58,18 @@ export class JobQueue {
     readonly options: QueueOptions,
   ) {}
 
+  /** How long a heartbeat vouches for its worker. */
+  private get aliveMs(): number {
+    return this.options.heartbeatMs * HEARTBEAT_MISSES;
+  }
+
   private claimable(now: Date): Prisma.AugmentationJobWhereInput {
     return {
       OR: [
         { status: 'PENDING', runAt: { lte: now } },
         { status: 'RUNNING', leaseUntil: { lt: now } },
+        // Its worker stopped renewing: dead. (NULL, from a worker without heartbeats, never matches.)
+        { status: 'RUNNING', heartbeatUntil: { lt: now } },
       ],
     };
   }
@@ -68,6 +93,7 @@ export class JobQueue {
           status: 'RUNNING',
           leaseOwner: this.options.owner,
           leaseUntil: new Date(now.getTime() + this.options.leaseMs),
+          heartbeatUntil: new Date(now.getTime() + this.aliveMs),
           attempts: { increment: 1 },
           startedAt: now,
         },
@@ -79,6 +105,20 @@ export class JobQueue {
       where: { id: { in: claimed }, leaseOwner: this.options.owner },
       orderBy: { id: 'asc' },
     });
+  }
+
+  /**
+   * The heartbeat: vouches that this worker is alive and still running these jobs, so nobody takes
+   * them over. One UPDATE by primary key, touching only this worker's own rows.
+   * @returns how many of the jobs are still this worker's
+   */
+  async renew(jobIds: number[]): Promise<number> {
+    if (jobIds.length === 0) return 0;
+    const renewed = await this.db.augmentationJob.updateMany({
+      where: { id: { in: jobIds }, leaseOwner: this.options.owner, status: 'RUNNING' },
+      data: { heartbeatUntil: new Date(Date.now() + this.aliveMs) },
+    });
+    return renewed.count;
   }
 
   /**
@@ -99,7 +139,14 @@ export class JobQueue {
   ): Promise<boolean> {
     const done = await tx.augmentationJob.updateMany({
       where: { id: job.id, leaseOwner: this.options.owner, status: 'RUNNING' },
-      data: { status: 'DONE', completedAt: new Date(), leaseUntil: null, lastError: null, ...outcome },
+      data: {
+        status: 'DONE',
+        completedAt: new Date(),
+        leaseUntil: null,
+        heartbeatUntil: null,
+        lastError: null,
+        ...outcome,
+      },
     });
     return done.count === 1;
   }
@@ -111,11 +158,12 @@ export class JobQueue {
     await this.db.augmentationJob.updateMany({
       where: { id: job.id, leaseOwner: this.options.owner, status: 'RUNNING' },
       data: park
-        ? { status: 'PARKED', lastError: error.slice(0, 2000), leaseUntil: null }
+        ? { status: 'PARKED', lastError: error.slice(0, 2000), leaseUntil: null, heartbeatUntil: null }
         : {
             status: 'PENDING',
             lastError: error.slice(0, 2000),
             leaseUntil: null,
+            heartbeatUntil: null,
             runAt: new Date(Date.now() + delay),
           },
     });
@@ -132,6 +180,7 @@ export class JobQueue {
         runAt: new Date(),
         leaseOwner: null,
         leaseUntil: null,
+        heartbeatUntil: null,
         completedAt: null,
       },
     });

@@ -32,6 +32,7 @@ export function createJobQueue(env: Env, db: Db): JobQueue {
   return new JobQueue(db, {
     owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
     leaseMs: env.AUGMENTATION_LEASE_MS,
+    heartbeatMs: env.AUGMENTATION_HEARTBEAT_MS,
     maxAttempts: env.AUGMENTATION_MAX_ATTEMPTS,
     backoffMs: env.AUGMENTATION_BACKOFF_MS,
   });

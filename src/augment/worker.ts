@@ -42,11 +42,15 @@ function isRetryable(error: unknown): boolean {
  * Failures are retried with backoff and parked after the last attempt, with their error.
  */
 export class AugmentationWorker {
-  private running = false;
+  private started = false;
   private readonly inFlight = new Set<Promise<void>>();
   private wakeUp: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private readonly aborts = new Set<AbortController>();
+  /** Jobs this process is running, whose heartbeat it renews. */
+  private readonly runningJobs = new Set<number>();
+  private heartbeat: NodeJS.Timeout | null = null;
+  private beating = false;
 
   constructor(
     private readonly deps: ServiceDeps,
@@ -59,9 +63,12 @@ export class AugmentationWorker {
   ) {}
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
+    if (this.started) return;
+    this.started = true;
     this.loop = this.run();
+    // Its own timer, not the job loop, so a long job is vouched for while it runs.
+    this.heartbeat = setInterval(() => void this.beat(), this.queue.options.heartbeatMs);
+    this.heartbeat.unref();
   }
 
   /** A job was just enqueued in this process: look now rather than at the next poll. */
@@ -69,19 +76,35 @@ export class AugmentationWorker {
     this.wakeUp?.();
   }
 
-  /** Stops claiming, lets running jobs finish (up to `timeoutMs`, then abandons them to their lease). */
+  /** Stops claiming, lets running jobs finish (up to `timeoutMs`, then abandons them: live workers take them over once their heartbeat lapses). */
   async stop(timeoutMs = 10_000): Promise<void> {
-    this.running = false;
+    this.started = false;
     this.wake();
     await this.loop;
     const finished = Promise.all(this.inFlight);
     const timer = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
     await Promise.race([finished, timer]);
     for (const abort of this.aborts) abort.abort();
+    // Jobs abandoned here are no longer vouched for: live workers take them over within seconds.
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+  }
+
+  /** Renews the heartbeat of the running jobs (one statement; skipped while the last is pending). */
+  private async beat(): Promise<void> {
+    if (this.beating || this.runningJobs.size === 0) return;
+    this.beating = true;
+    try {
+      await this.queue.renew([...this.runningJobs]);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'could not renew the heartbeat of running augmentation jobs');
+    } finally {
+      this.beating = false;
+    }
   }
 
   private async run(): Promise<void> {
-    while (this.running) {
+    while (this.started) {
       const free = this.options.concurrency - this.inFlight.size;
       let claimed: AugmentationJob[] = [];
       if (free > 0) {
@@ -92,7 +115,9 @@ export class AugmentationWorker {
         }
       }
       for (const job of claimed) {
+        this.runningJobs.add(job.id);
         const task = this.process(job).finally(() => {
+          this.runningJobs.delete(job.id);
           this.inFlight.delete(task);
           this.wake();
         });

@@ -6,6 +6,7 @@ import { clientProvider } from '../db/client.ts';
 import type { Conversation, ConversationMessage, Prisma } from '../db/generated/client.ts';
 import { inTransaction, type ServiceDeps, type Tx, upsertEntity, upsertProcess } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
+import { checkIdempotencyKey, findEarlierCall, rememberCall, requestHash } from './idempotency.ts';
 import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
 
 export const MESSAGE_ROLES = ['USER', 'ASSISTANT', 'SYSTEM', 'TOOL'] as const;
@@ -19,11 +20,19 @@ export interface RecordConversationInput {
   conversationId?: number | null;
   summary?: string | null;
   messages: { role: (typeof MESSAGE_ROLES)[number]; content: string; type?: string | null }[];
+  /**
+   * Makes retries safe: a later call of the same entity with this key stores nothing and returns
+   * what the first one stored (see idempotency.ts).
+   */
+  idempotencyKey?: string | null;
 }
 
 export interface RecordConversationResult {
   conversation: Conversation;
+  /** The messages this call stored, in order (on a replay: the ones the first call stored). */
   messages: ConversationMessage[];
+  /** True when an earlier call with the same idempotency key had stored them: nothing was written. */
+  replayed: boolean;
 }
 
 function inputSchema(deps: ServiceDeps) {
@@ -111,7 +120,9 @@ async function insertMessages(
 
 /**
  * Stores messages, creating the entity, process, session and conversation as needed,
- * all in one transaction. Idempotent on the entity's and process's external ids.
+ * all in one transaction. Idempotent on the entity's and process's external ids, and, given an
+ * idempotency key, on the whole call: a retry with the key returns the first call's conversation
+ * and messages (`replayed`), even when the two race; the key with another payload is refused.
  */
 export async function recordConversation(
   deps: ServiceDeps,
@@ -124,11 +135,26 @@ export async function recordConversation(
     ),
     raw,
   );
+  const key = checkIdempotencyKey(raw.idempotencyKey);
   assertEntityAccess(principal, input.entity);
+  // Keys are scoped per entity, so the entity is part of the key, not of the payload it guards.
+  const hash = key
+    ? requestHash([
+        input.process,
+        input.session ?? null,
+        input.conversationId ?? null,
+        input.summary ?? null,
+        input.messages.map((message) => [message.role, message.content, message.type ?? 'text']),
+      ])
+    : '';
 
   const manyAtOnce = insertsManyReturning(deps.db);
-  const result = await inTransaction(deps, async (tx) => {
+  const result = await inTransaction(deps, async (tx): Promise<RecordConversationResult> => {
     const entity = { id: await entityIdOf(tx, input.entity) };
+    if (key) {
+      const earlier = await findEarlierCall(tx, entity.id, key, hash);
+      if (earlier) return { ...earlier, replayed: true };
+    }
     const process = { id: await processIdOf(tx, input.process) };
 
     let conversation: Conversation | null = null;
@@ -195,6 +221,16 @@ export async function recordConversation(
 
     const first = messages[0];
     const last = messages.at(-1);
+    if (key && first && last) {
+      await rememberCall(tx, {
+        entityId: entity.id,
+        key,
+        hash,
+        conversationId: conversation.id,
+        firstMessageId: first.id,
+        lastMessageId: last.id,
+      });
+    }
     if (deps.augmentation && first && last) {
       await enqueueAugmentation(tx, {
         conversationId: conversation.id,
@@ -203,9 +239,11 @@ export async function recordConversation(
         lastMessageId: last.id,
       });
     }
-    return { conversation, messages };
+    return { conversation, messages, replayed: false };
   });
 
+  // A replay stored nothing: no job to run, no message to announce again.
+  if (result.replayed) return result;
   deps.augmentation?.wake();
   for (const message of result.messages) {
     deps.events.publish('message-added', result.conversation.sessionId, message);

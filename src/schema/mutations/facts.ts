@@ -69,7 +69,7 @@ builder.mutationFields((t) => ({
   rememberFact: t.field({
     type: RememberFactSuccess,
     description:
-      'Remembers a fact. The same content again for the same entity adds a mention instead of a new fact.',
+      'Remembers a fact. The same content again for the same entity adds a mention instead of a new fact. Retrying is safe in that it never creates a second fact, but it is not idempotent: a retried call whose first attempt was stored counts one more mention (mentionCount + 1, lastMentionedAt moved, and with `source` one more provenance row).',
     errors: {
       types: MUTATION_ERRORS,
       directResult: true,

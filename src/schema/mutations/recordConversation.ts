@@ -30,11 +30,16 @@ const RecordConversationInput = builder.inputType('RecordConversationInput', {
     }),
     summary: t.string({ required: false, description: 'A summary to store on the conversation.' }),
     messages: t.field({ type: [MessageInput], required: true, description: 'The messages, in order.' }),
+    idempotencyKey: t.string({
+      required: false,
+      description:
+        'Makes the call safe to retry: a later call for the same entity with this key stores nothing and returns what the first one stored (`replayed: true`), even when the two run at once. Scoped per entity; kept as long as the conversation. The same key with a different payload is refused with IDEMPOTENCY_KEY_REUSED. 1–128 letters, digits and `-_.:~+/=` (else INVALID_IDEMPOTENCY_KEY); a UUID per call is a good choice.',
+    }),
   }),
 });
 
 const RecordConversationSuccess = builder
-  .objectRef<{ conversationId: number }>('RecordConversationSuccess')
+  .objectRef<{ conversationId: number; replayed: boolean }>('RecordConversationSuccess')
   .implement({
     description: 'The messages were stored.',
     fields: (t) => ({
@@ -43,6 +48,10 @@ const RecordConversationSuccess = builder
         description: 'The conversation the messages were added to.',
         resolve: (query, parent, _args, ctx) =>
           ctx.reader.conversation.findUniqueOrThrow({ ...query, where: { id: parent.conversationId } }),
+      }),
+      replayed: t.exposeBoolean('replayed', {
+        description:
+          'True when an earlier call with the same idempotency key had already stored these messages: this one stored nothing.',
       }),
     }),
   });
@@ -67,7 +76,7 @@ builder.mutationField('recordConversation', (t) =>
           ? decodeId(String(input.conversation), 'Conversation', 'conversation')
           : null;
       const result = await recordConversation(ctx, ctx.principal, { ...input, conversationId });
-      return { conversationId: result.conversation.id };
+      return { conversationId: result.conversation.id, replayed: result.replayed };
     },
   }),
 );

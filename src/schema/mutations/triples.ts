@@ -41,7 +41,8 @@ const AddTriplesSuccess = builder.objectRef<{ tripleIds: number[] }>('AddTriples
 builder.mutationFields((t) => ({
   addTriples: t.field({
     type: AddTriplesSuccess,
-    description: 'Adds subject–predicate–object statements; names and repeated triples are deduplicated.',
+    description:
+      'Adds subject–predicate–object statements; names and repeated triples are deduplicated. Retrying is safe in that it never creates a second triple or name, but it is not idempotent: a retried call whose first attempt was stored counts one more mention of each triple (mentionCount + 1, lastMentionedAt moved, and with `source` one more provenance row).',
     errors: {
       types: MUTATION_ERRORS,
       directResult: true,

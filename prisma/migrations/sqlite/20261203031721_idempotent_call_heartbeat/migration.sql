@@ -1,0 +1,22 @@
+-- AlterTable
+ALTER TABLE "augmentation_job" ADD COLUMN "heartbeat_until" DATETIME;
+
+-- CreateTable
+CREATE TABLE "idempotent_call" (
+    "id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "entity_id" INTEGER NOT NULL,
+    "idempotency_key" TEXT NOT NULL,
+    "request_hash" TEXT NOT NULL,
+    "conversation_id" INTEGER NOT NULL,
+    "first_message_id" INTEGER NOT NULL,
+    "last_message_id" INTEGER NOT NULL,
+    "created_at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    CONSTRAINT "idempotent_call_entity_id_fkey" FOREIGN KEY ("entity_id") REFERENCES "entity" ("id") ON DELETE CASCADE ON UPDATE CASCADE,
+    CONSTRAINT "idempotent_call_conversation_id_fkey" FOREIGN KEY ("conversation_id") REFERENCES "conversation" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE INDEX "idempotent_call_conversation_id_idx" ON "idempotent_call"("conversation_id");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "idempotent_call_entity_id_idempotency_key_key" ON "idempotent_call"("entity_id", "idempotency_key");
