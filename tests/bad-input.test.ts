@@ -7,29 +7,12 @@ import {
   RecordMessagesDocument,
   RememberWithSourceDocument,
 } from '../client-codegen/generated/graphql.ts';
+import { rowCounts } from './helpers/row-counts.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-
-/** Row counts of every table, to prove a refused call wrote nothing. */
-async function counts(server: TestServer) {
-  const db = server.db;
-  return {
-    entities: await db.entity.count(),
-    processes: await db.process.count(),
-    sessions: await db.session.count(),
-    conversations: await db.conversation.count(),
-    messages: await db.conversationMessage.count(),
-    facts: await db.entityFact.count(),
-    mentions: await db.factMention.count(),
-    subjects: await db.tripleSubject.count(),
-    predicates: await db.triplePredicate.count(),
-    objects: await db.tripleObject.count(),
-    triples: await db.triple.count(),
-  };
-}
 
 describe('bad input gets a typed error or a coded GraphQL error, and writes nothing', () => {
   let server: TestServer;
-  let before: Awaited<ReturnType<typeof counts>>;
+  let before: Awaited<ReturnType<typeof rowCounts>>;
 
   beforeAll(async () => {
     server = await startTestServer({
@@ -42,9 +25,9 @@ describe('bad input gets a typed error or a coded GraphQL error, and writes noth
   afterAll(() => server.close());
 
   async function expectNoWrites(run: () => Promise<unknown>) {
-    before = await counts(server);
+    before = await rowCounts(server.db);
     await run();
-    expect(await counts(server)).toEqual(before);
+    expect(await rowCounts(server.db)).toEqual(before);
   }
 
   it('refuses empty and oversized content (configurable limit)', async () => {

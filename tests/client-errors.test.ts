@@ -23,6 +23,7 @@ import {
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { schema } from '../src/schema/index.ts';
+import { rowCounts } from './helpers/row-counts.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -75,28 +76,10 @@ async function subscribeOnce(query: string, variables: Record<string, unknown>):
   });
 }
 
-/** Row counts of every table a client can write, to prove a refused call wrote nothing. */
-async function counts() {
-  const db = server.db;
-  return {
-    entities: await db.entity.count(),
-    processes: await db.process.count(),
-    sessions: await db.session.count(),
-    conversations: await db.conversation.count(),
-    messages: await db.conversationMessage.count(),
-    facts: await db.entityFact.count(),
-    mentions: await db.factMention.count(),
-    subjects: await db.tripleSubject.count(),
-    predicates: await db.triplePredicate.count(),
-    objects: await db.tripleObject.count(),
-    triples: await db.triple.count(),
-  };
-}
-
 async function expectNoWrites(run: () => Promise<unknown>) {
-  const before = await counts();
+  const before = await rowCounts(server.db);
   await run();
-  expect(await counts()).toEqual(before);
+  expect(await rowCounts(server.db)).toEqual(before);
 }
 
 function expectCode(result: Response, code: string) {

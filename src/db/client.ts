@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type pg from 'pg';
-import { yieldIfLong } from '../runtime/turns.ts';
 import type { PrismaClient } from './generated/client.ts';
 import { withSqliteLikeEscape } from './like.ts';
 import { countRelationsSeparately, joinsRelations } from './relation-counts.ts';
@@ -153,27 +152,6 @@ function directAccess(
   };
 }
 
-/**
- * Makes a driver adapter's reads take turns with the rest of the process (src/runtime/turns.ts):
- * before a statement, a query that has held the event loop past its budget waits for the next turn.
- * Only for reads: a write transaction holds SQLite's write lock and should end soon.
- */
-function takingTurns<Factory extends { connect(): Promise<{ queryRaw(query: never): Promise<unknown> }> }>(
-  factory: Factory,
-): Factory {
-  const connect = factory.connect.bind(factory);
-  factory.connect = async () => {
-    const adapter = await connect();
-    const queryRaw = adapter.queryRaw.bind(adapter);
-    adapter.queryRaw = async (query) => {
-      await yieldIfLong();
-      return queryRaw(query);
-    };
-    return adapter;
-  };
-  return factory;
-}
-
 async function createAdapter(
   provider: Provider,
   options: OpenDatabaseOptions,
@@ -189,8 +167,7 @@ async function createAdapter(
       timeout: pool.connectTimeoutMs,
       readonly: options.readonly ?? false,
     });
-    // Reads run synchronously here: let the event loop turn between a heavy query's statements.
-    return { adapter: withSqliteLikeEscape(options.readonly ? takingTurns(factory) : factory) };
+    return { adapter: withSqliteLikeEscape(factory) };
   }
   if (provider === 'mysql') {
     const { PrismaMariaDb } = await import('@prisma/adapter-mariadb');

@@ -85,7 +85,9 @@ const checkDeadlineBeforeResolvers = useOnResolve(({ context, info }) => {
     deadline.expired = true;
     throw new DeadlineExceededError(deadline.timeoutMs);
   }
-  return yieldIfLong();
+  // Only queries take turns: a mutation's resolvers may run inside a write transaction, and on
+  // SQLite a transaction that waits for the loop keeps the database locked for every other writer.
+  return info.operation.operation === 'query' ? yieldIfLong() : undefined;
 });
 
 /**

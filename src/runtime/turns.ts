@@ -3,8 +3,9 @@
  * statements (better-sqlite3) and already-loaded relations resolve synchronously, so a heavy query
  * awaits only promises that are already settled and runs to its end in one go while every other
  * request (even `{ __typename }`) waits. Callers ask {@link yieldIfLong} at safe points (before a
- * resolver, before a statement); past the budget they wait for the event loop's check phase, after
- * pending I/O has been handled.
+ * query's resolver); past the budget they wait for the event loop's check phase, after pending I/O
+ * has been handled. Never inside a write transaction: on SQLite a transaction that waits for the
+ * loop keeps the file locked, and a writer in the same process then blocks the loop in its busy wait.
  */
 
 /** Longest stretch of work between two turns of the event loop, in milliseconds. */

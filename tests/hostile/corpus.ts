@@ -1,21 +1,10 @@
+import { seededRandom } from '../../bench/lib/random.ts';
 import type { Expect, HostileCase, HttpRequest, Part, Seed, WsRequest } from './types.ts';
 
 /**
  * The hostile-input corpus: hand-picked shapes plus seeded, deterministic variants. Every case is
  * data ({ name, category, request, expect }) so failures can be grouped and counted.
  */
-
-/** A small seeded PRNG (mulberry32), so "random" variants are the same on every run. */
-export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const body = (value: unknown): Part[] => [JSON.stringify(value)];
@@ -2436,7 +2425,7 @@ function auth(): HostileCase[] {
 
 /** The whole corpus, built from the ids of the seed data. */
 export function buildCorpus(seed: Seed): HostileCase[] {
-  const rand = prng(0x5eed);
+  const rand = seededRandom(0x5eed);
   const cases = [
     ...malformedJson(rand),
     ...contentTypes(),
