@@ -184,13 +184,13 @@ export function buildApp(options: AppOptions): App {
 
   /**
    * Everything that can be refused without parsing: Host and Origin, rate limits, the API key (before
-   * a byte of the body is read), the content type and the body's size. Returns the principal's
-   * name when the request may go on to yoga.
+   * a byte of the body is read), the content type and the body's size. True when the request may go
+   * on to yoga (its body, if any, read into `req.body`); false when it was answered here.
    */
   const admit = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const method = req.method ?? 'GET';
     const hasBody = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
-    // An unread body is not drained: the connection is closed after the answer.
+    // A refused request's unread body is read and thrown away (see sendRefusal).
     const refuse = (refusal: Refusal) => {
       sendRefusal(res, refusal, { unread: hasBody ? req : undefined });
       return false;
@@ -210,17 +210,14 @@ export function buildApp(options: AppOptions): App {
         principal = resolvePrincipal(req.headers.authorization);
       } catch {
         const nowBlocked = await rateLimits.authFailed(address);
-        sendRefusal(
-          res,
+        return refuse(
           nowBlocked ?? {
             status: 401,
             code: 'UNAUTHENTICATED',
             message: 'a valid API key is required: send Authorization: Bearer <key>',
             headers: { 'www-authenticate': 'Bearer' },
           },
-          { unread: hasBody ? req : undefined },
         );
-        return false;
       }
       const overKey = await rateLimits.admitKey(
         principal.kind === 'admin' ? principal.name : principal.entityExternalId,
@@ -234,9 +231,8 @@ export function buildApp(options: AppOptions): App {
     if (hasBody) {
       const read = await readBody(req, env.MAX_REQUEST_BYTES);
       if (!read.ok) {
-        if (read.reason === 'too-large') {
-          sendRefusal(res, bodyTooLarge, { unread: req });
-        } else res.destroy();
+        if (read.reason === 'too-large') return refuse(bodyTooLarge);
+        res.destroy();
         return false;
       }
       // @whatwg-node (under yoga) takes an already-read body from `req.body`.

@@ -9,6 +9,11 @@ export interface Refusal {
   headers?: Record<string, string>;
 }
 
+/** A refusal in the GraphQL-over-HTTP error shape. */
+export function refusalBody(refusal: Refusal): string {
+  return JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+}
+
 /** Most bytes of a refused request's body read and thrown away before the connection is cut. */
 const DISCARD_LIMIT = 64 * 1024 * 1024;
 
@@ -28,7 +33,7 @@ export function sendRefusal(
     res.destroy();
     return;
   }
-  const body = JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+  const body = refusalBody(refusal);
   res.writeHead(refusal.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),

@@ -12,7 +12,7 @@ import { checkVariables } from './document-limits.ts';
 import { isGraphQLError, maskError } from './mask-error.ts';
 import { checkQueryCost, type QueryCostOptions } from './query-cost.ts';
 import type { RateLimits } from './rate-limits.ts';
-import type { Refusal } from './reply.ts';
+import { type Refusal, refusalBody } from './reply.ts';
 
 /** What the graphql-ws endpoint enforces; every value comes from configuration. */
 export interface WebSocketOptions {
@@ -72,7 +72,7 @@ async function settle(run: () => OperationResult): Promise<Awaited<OperationResu
 }
 
 function rejectUpgrade(socket: Duplex, refusal: Refusal): void {
-  const body = JSON.stringify({ errors: [{ message: refusal.message, extensions: { code: refusal.code } }] });
+  const body = refusalBody(refusal);
   const headers = Object.entries(refusal.headers ?? {})
     .map(([name, value]) => `${name}: ${value}\r\n`)
     .join('');
