@@ -196,9 +196,15 @@ describe('batching: a deep query costs a bounded number of SQL statements', () =
     recording = false;
     expect(data.entities.edges[0]?.node.facts.totalCount).toBe(10);
     // Every list of this document fits in its first page of 20, so its size is its total.
-    expect(statements.filter((sql) => /COUNT\(/i.test(sql) && !/\bentity\b.*external_id/i.test(sql))).toEqual(
-      TEST_DATABASE === 'postgresql' ? expect.any(Array) : [],
-    );
+    const counts = statements.filter((sql) => /COUNT\(/i.test(sql) && !/\bentity\b.*external_id/i.test(sql));
+    if (TEST_DATABASE === 'postgresql') {
+      // Relation joins put the counts inside the page's statement (correlated subqueries): no
+      // statement counts on its own.
+      expect(statements.filter((sql) => /GROUP BY/i.test(sql))).toEqual([]);
+      expect(statements.length).toBeLessThanOrEqual(2);
+    } else {
+      expect(counts).toEqual([]);
+    }
   });
 
   it('counts filtered totals of a thousand parent rows (repeated parents, within SQLite’s parameter limit)', async () => {
