@@ -162,6 +162,8 @@ export function buildApp(options: AppOptions): App {
     code: 'REQUEST_TOO_LARGE',
     message: `the request body is larger than ${env.MAX_REQUEST_BYTES} bytes (MAX_REQUEST_BYTES)`,
   };
+  /** Open server-sent event streams, per API key (or client address without one). */
+  const eventStreams = new Map<string, number>();
   const rateLimits = new RateLimits({
     perAddress: env.RATE_LIMIT_PER_ADDRESS,
     perKey: env.RATE_LIMIT_PER_KEY,
@@ -195,12 +197,22 @@ export function buildApp(options: AppOptions): App {
       sendRefusal(res, refusal, { unread: hasBody ? req : undefined });
       return false;
     };
-    const refused = guard.check(req, { body: hasBody && req.url?.startsWith(yoga.graphqlEndpoint) === true });
+    // Only /graphql reaches yoga (which would also answer //graphql or /x/graphql); every body is checked.
+    const path = req.url?.split('?')[0];
+    if (path !== yoga.graphqlEndpoint && path !== '/health' && path !== '/ready') {
+      return refuse({
+        status: 404,
+        code: 'NOT_FOUND',
+        message: 'nothing is served here; GraphQL is at /graphql',
+      });
+    }
+    const refused = guard.check(req, { body: hasBody });
     if (refused) return refuse(refused);
     const address = clientAddress(req, env.TRUST_PROXY);
     const blocked = await rateLimits.blocked(address);
     if (blocked) return refuse(blocked);
     // A keyed request counts against its key; everything else against its address.
+    let holder = `address:${address}`;
     if (env.API_KEYS.length === 0 || method === 'OPTIONS' || publicPage(req)) {
       const limited = await rateLimits.admitAddress(address);
       if (limited) return refuse(limited);
@@ -219,10 +231,27 @@ export function buildApp(options: AppOptions): App {
           },
         );
       }
-      const overKey = await rateLimits.admitKey(
-        principal.kind === 'admin' ? principal.name : principal.entityExternalId,
-      );
+      const name = principal.kind === 'admin' ? principal.name : principal.entityExternalId;
+      const overKey = await rateLimits.admitKey(name);
       if (overKey) return refuse(overKey);
+      holder = `key:${name}`;
+    }
+    // Server-sent events hold a response open as a WebSocket holds a socket: the same budget.
+    if (req.headers.accept?.includes('text/event-stream')) {
+      const open = eventStreams.get(holder) ?? 0;
+      if (open >= env.WS_MAX_SOCKETS_PER_PRINCIPAL) {
+        return refuse({
+          status: 429,
+          code: 'TOO_MANY_STREAMS',
+          message: `at most ${env.WS_MAX_SOCKETS_PER_PRINCIPAL} event streams may be open at once (WS_MAX_SOCKETS_PER_PRINCIPAL)`,
+        });
+      }
+      eventStreams.set(holder, open + 1);
+      res.once('close', () => {
+        const left = (eventStreams.get(holder) ?? 1) - 1;
+        if (left > 0) eventStreams.set(holder, left);
+        else eventStreams.delete(holder);
+      });
     }
     if (method === 'GET') {
       const problem = checkSearchParams(req.url);

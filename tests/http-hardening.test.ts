@@ -259,6 +259,18 @@ describe('other sites cannot drive the server from a browser', () => {
     }
   });
 
+  it('serves GraphQL at /graphql only: other paths yoga would answer get 404, whatever their body', async () => {
+    for (const path of ['/x/graphql', '//graphql', '/./graphql', '/graphql/']) {
+      const answer = await raw(dev.url, {
+        path,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `query=${encodeURIComponent('mutation { rememberFact(input: {entity: "victim", content: "x"}) { __typename } }')}`,
+      });
+      expect(answer, path).toMatchObject({ status: 404, code: 'NOT_FOUND' });
+    }
+    expect(await dev.db.entityFact.count()).toBe(0);
+  });
+
   it('serves its own origin, and an origin named in CORS_ORIGINS with CORS headers', async () => {
     const port = new URL(dev.url).port;
     const same = await raw(dev.url, {
@@ -511,6 +523,102 @@ describe('graphql-ws limits answer the operation and keep the socket', () => {
     const big = await socket(server.wsUrl);
     big.send({ type: 'connection_init', payload: { padding: 'x'.repeat(30_000) } });
     expect((await big.closed).code).toBe(1009);
+  });
+
+  it('counts operations until they finish, not until the client says complete, and frees them after', async () => {
+    const client = await socket(server.wsUrl);
+    onTestFinished(() => client.ws.close());
+    client.send({ type: 'connection_init' });
+    await client.next((m) => m.type === 'connection_ack');
+    const live = (id: string) =>
+      client.send({
+        id,
+        type: 'subscribe',
+        payload: { query: `subscription { factChanged(entity: "${id}") { kind } }` },
+      });
+    live('a');
+    live('b');
+    live('c');
+    const refused = await client.next((m) => m.id === 'c' && m.type === 'error');
+    expect(JSON.stringify(refused.payload)).toContain('TOO_MANY_SUBSCRIPTIONS');
+    // Ending one frees its place once it has finished.
+    client.send({ id: 'a', type: 'complete' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    live('d');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(client.messages.filter((m) => m.id === 'd' && m.type === 'error')).toEqual([]);
+    live('e');
+    const again = await client.next((m) => m.id === 'e' && m.type === 'error');
+    expect(JSON.stringify(again.payload)).toContain('TOO_MANY_SUBSCRIPTIONS');
+  });
+
+  it('keeps counting an operation the client declared complete while it still runs', async () => {
+    const client = await socket(server.wsUrl);
+    onTestFinished(() => client.ws.close());
+    client.send({ type: 'connection_init' });
+    await client.next((m) => m.type === 'connection_ack');
+    // Each mutation is sent and at once declared complete (and its id reused): graphql-ws forgets it
+    // at once, but it still runs, so it must still take one of the socket's two places.
+    for (let i = 0; i < 100; i++) {
+      client.send({
+        id: 'x',
+        type: 'subscribe',
+        payload: {
+          query: 'mutation($i: RememberFactInput!) { rememberFact(input: $i) { __typename } }',
+          variables: { i: { entity: 'ws-burst', content: `burst ${i}` } },
+        },
+      });
+      client.send({ id: 'x', type: 'complete' });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const ran = await server.db.entityFact.count({ where: { entity: { externalId: 'ws-burst' } } });
+    expect(ran).toBeGreaterThan(0);
+    expect(ran).toBeLessThan(50);
+  });
+
+  it('counts every graphql-ws operation against the rate limits, like an HTTP request', async () => {
+    const limited = await startTestServer({ env: { RATE_LIMIT_PER_ADDRESS: '6' } });
+    onTestFinished(() => limited.close());
+    const client = await socket(limited.wsUrl);
+    onTestFinished(() => client.ws.close());
+    client.send({ type: 'connection_init' });
+    await client.next((m) => m.type === 'connection_ack');
+    // The upgrade took one request of the six; each operation takes one more.
+    for (let i = 0; i < 8; i++) {
+      client.send({ id: `q${i}`, type: 'subscribe', payload: { query: '{ __typename }' } });
+    }
+    const last = await client.next((m) => m.id === 'q7' && m.type === 'error');
+    expect(JSON.stringify(last.payload)).toContain('RATE_LIMITED');
+    expect(client.messages.filter((m) => m.type === 'error')).toHaveLength(3);
+  });
+
+  it('holds server-sent event streams to the same budget per principal as sockets', async () => {
+    const controllers: AbortController[] = [];
+    onTestFinished(() => {
+      for (const controller of controllers) controller.abort();
+    });
+    const open = async () => {
+      const controller = new AbortController();
+      controllers.push(controller);
+      const response = await fetch(
+        `${server.url}?query=${encodeURIComponent('subscription { factChanged(entity: "sse") { kind } }')}`,
+        { headers: { accept: 'text/event-stream' }, signal: controller.signal },
+      );
+      return { response, controller };
+    };
+    // No sockets are open in this test: three streams fit (WS_MAX_SOCKETS_PER_PRINCIPAL=3), the fourth not.
+    const streams = [await open(), await open(), await open()];
+    for (const { response } of streams) expect(response.status).toBe(200);
+    const fourth = await open();
+    expect(fourth.response.status).toBe(429);
+    expect(
+      ((await fourth.response.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions
+        .code,
+    ).toBe('TOO_MANY_STREAMS');
+    // Closing one makes room.
+    streams[0]?.controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await open()).response.status).toBe(200);
   });
 
   it('refuses a WebSocket upgrade from a foreign origin (cross-site WebSocket hijacking)', async () => {

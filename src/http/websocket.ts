@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
@@ -49,6 +49,14 @@ type SocketExtra = {
   socket: WebSocket;
   /** Set once the socket is counted against its principal. */
   countedAs?: string;
+  /** What this socket's operations count against: its API key's name, or its address. */
+  limitedAs?: { key: string } | { address: string };
+  /**
+   * Operations accepted and not yet finished, by id. Counted here, not from graphql-ws's own map,
+   * which forgets an operation as soon as the client sends `complete` (or reuses its id) while the
+   * operation still runs.
+   */
+  running?: Map<string, number>;
 };
 
 /** graphql-ws clients send the API key as an `authorization` connection param. */
@@ -115,6 +123,56 @@ export function attachWebSocket(
     );
   });
 
+  /** Checks one operation (variables, parse, validation, cost) and builds its execution arguments. */
+  const prepareOperation = async (
+    ctx: { extra: SocketExtra; connectionParams?: Readonly<Record<string, unknown>> },
+    params: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+  ): Promise<ExecutionArgs | readonly GraphQLError[]> => {
+    const variablesProblem = checkVariables(params.variables, options.maxVariableListLength);
+    if (variablesProblem) return [variablesProblem];
+    const {
+      schema: enveloped,
+      execute,
+      subscribe,
+      contextFactory,
+      parse,
+      validate,
+    } = yoga.getEnveloped({ ...ctx, req: ctx.extra.request, socket: ctx.extra.socket, params });
+    try {
+      const document = parse(params.query);
+      const errors = validate(enveloped, document);
+      if (errors.length)
+        return errors.map((error: GraphQLError) => maskError(error, 'Unexpected error.') as GraphQLError);
+      // The cost limit answers with an error message before execution too, as the other limits do.
+      const { refused } = checkQueryCost(
+        {
+          schema: enveloped,
+          document,
+          variableValues: params.variables,
+          operationName: params.operationName,
+        },
+        options.cost,
+      );
+      if (refused) return [refused];
+      // graphql-ws would answer this itself, but without calling onComplete (the count would stay).
+      if (!getOperationAST(document, params.operationName)) {
+        return [coded('the document has no operation of that name, or several and no name', 'BAD_REQUEST')];
+      }
+      return {
+        schema: enveloped,
+        operationName: params.operationName,
+        document,
+        variableValues: params.variables,
+        contextValue: await contextFactory({ connectionParams: ctx.connectionParams }),
+        rootValue: { execute, subscribe },
+      };
+    } catch (error) {
+      // A malformed or over-limit document fails this operation only, not the socket.
+      if (isGraphQLError(error)) return [maskError(error, 'Unexpected error.') as GraphQLError];
+      throw error;
+    }
+  };
+
   const disposable = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       connectionInitWaitTimeout: options.initTimeoutMs,
@@ -138,6 +196,9 @@ export function attachWebSocket(
         }
         socketsPerPrincipal.set(key, open + 1);
         ctx.extra.countedAs = key;
+        ctx.extra.limitedAs =
+          options.keyed && principal.kind === 'admin' ? { key: principal.name } : { address };
+        ctx.extra.running = new Map();
         return true;
       },
       onClose: (ctx) => {
@@ -148,9 +209,26 @@ export function attachWebSocket(
         if (open > 0) socketsPerPrincipal.set(key, open);
         else socketsPerPrincipal.delete(key);
       },
-      onSubscribe: async (ctx, _id, params) => {
-        // The operation being subscribed is already registered, so more than the limit means over it.
-        if (Object.keys(ctx.subscriptions).length > options.maxSubscriptionsPerSocket) {
+      // Every accepted operation ends here (graphql-ws calls it once the operation has finished).
+      onComplete: (ctx, id) => {
+        const running = ctx.extra.running;
+        const count = running?.get(id) ?? 0;
+        if (count > 1) running?.set(id, count - 1);
+        else running?.delete(id);
+      },
+      onSubscribe: async (ctx, id, params) => {
+        // Each operation counts against the same rate limits as an HTTP request.
+        const limitedAs = ctx.extra.limitedAs;
+        const limited = !limitedAs
+          ? null
+          : 'key' in limitedAs
+            ? await options.rateLimits.admitKey(limitedAs.key)
+            : await options.rateLimits.admitAddress(limitedAs.address);
+        if (limited) return [coded(limited.message, limited.code)];
+        const running = ctx.extra.running ?? new Map<string, number>();
+        let inFlight = 0;
+        for (const count of running.values()) inFlight += count;
+        if (inFlight >= options.maxSubscriptionsPerSocket) {
           return [
             coded(
               `at most ${options.maxSubscriptionsPerSocket} operations may run at once on one socket`,
@@ -158,48 +236,20 @@ export function attachWebSocket(
             ),
           ];
         }
-        const variablesProblem = checkVariables(params.variables, options.maxVariableListLength);
-        if (variablesProblem) return [variablesProblem];
-        const {
-          schema: enveloped,
-          execute,
-          subscribe,
-          contextFactory,
-          parse,
-          validate,
-        } = yoga.getEnveloped({
-          ...ctx,
-          req: ctx.extra.request,
-          socket: ctx.extra.socket,
-          params,
-        });
+        // The place is taken now, before anything else is awaited (concurrent subscribes would all
+        // pass the check otherwise), and given back when the operation is refused after all.
+        running.set(id, (running.get(id) ?? 0) + 1);
+        const release = () => {
+          const count = running.get(id) ?? 0;
+          if (count > 1) running.set(id, count - 1);
+          else running.delete(id);
+        };
         try {
-          const document = parse(params.query);
-          const errors = validate(enveloped, document);
-          if (errors.length)
-            return errors.map((error: GraphQLError) => maskError(error, 'Unexpected error.') as GraphQLError);
-          // The cost limit answers with an error message before execution too, as the other limits do.
-          const { refused } = checkQueryCost(
-            {
-              schema: enveloped,
-              document,
-              variableValues: params.variables,
-              operationName: params.operationName,
-            },
-            options.cost,
-          );
-          if (refused) return [refused];
-          return {
-            schema: enveloped,
-            operationName: params.operationName,
-            document,
-            variableValues: params.variables,
-            contextValue: await contextFactory({ connectionParams: ctx.connectionParams }),
-            rootValue: { execute, subscribe },
-          };
+          const prepared = await prepareOperation(ctx, params);
+          if (Array.isArray(prepared)) release();
+          return prepared;
         } catch (error) {
-          // A malformed or over-limit document fails this operation only, not the socket.
-          if (isGraphQLError(error)) return [maskError(error, 'Unexpected error.') as GraphQLError];
+          release();
           throw error;
         }
       },
