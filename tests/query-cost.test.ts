@@ -278,6 +278,35 @@ describe(`query cost (${TEST_DATABASE})`, () => {
   });
 });
 
+describe(`lists without a page size stay within the estimate (${TEST_DATABASE})`, () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { MAX_PAGE_SIZE: '3' } });
+  });
+  afterAll(() => server?.close());
+
+  it('answers at most MAX_PAGE_SIZE earlier periods, the oldest, as the cost estimate counts them', async () => {
+    // Porto, Madrid, Porto, Madrid...: Porto's triple gets an earlier period each time it returns.
+    for (let i = 0; i < 12; i++) {
+      await post(
+        server,
+        `mutation { addTriples(input: { entity: "mover", triples: [{ subject: "mover", predicate: "lives_in", object: "${i % 2 ? 'Madrid' : 'Porto'}" }] }) { __typename } }`,
+      );
+    }
+    const body = await post(
+      server,
+      '{ entity(externalId: "mover") { triples(first: 3, includeHistory: true, object: "Porto") { edges { node { earlierPeriods { validFrom } } } } } }',
+    );
+    expect(body.errors).toBeUndefined();
+    const periods = (
+      body.data as { entity: { triples: { edges: { node: { earlierPeriods: { validFrom: string }[] } }[] } } }
+    ).entity.triples.edges[0]?.node.earlierPeriods;
+    expect(periods).toHaveLength(3);
+    const times = (periods ?? []).map((period) => Date.parse(period.validFrom));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+});
+
 describe(`alias limit counts __typename (${TEST_DATABASE})`, () => {
   let server: TestServer;
   beforeAll(async () => {

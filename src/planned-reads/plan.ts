@@ -407,8 +407,16 @@ class Builder {
           const inner = this.alias();
           const target = CATALOG[fieldSpec.type] as TypeSpec;
           const object = this.object(child, inner);
+          // At most MAX_PAGE_SIZE items, as the resolver takes; the sort keys ride along for json_agg.
+          const keys = fieldSpec.order
+            .map(([column], index) => `${inner}."${column}" AS o${index}`)
+            .join(', ');
+          const page = `${inner}p`;
+          const outer = fieldSpec.order
+            .map(([, direction], index) => `${page}.o${index} ${direction}`)
+            .join(', ');
           columns.push(
-            `(SELECT coalesce(json_agg(json_build_array(${object.columns.join(', ')}) ORDER BY ${orderSql(inner, fieldSpec.order)}), '[]'::json) FROM "${target.table}" ${inner} WHERE ${inner}."${fieldSpec.parentKey}" = ${alias}."id")`,
+            `(SELECT coalesce(json_agg(${page}.j ORDER BY ${outer}), '[]'::json) FROM (SELECT json_build_array(${object.columns.join(', ')}) AS j, ${keys} FROM "${target.table}" ${inner} WHERE ${inner}."${fieldSpec.parentKey}" = ${alias}."id" ORDER BY ${orderSql(inner, fieldSpec.order)} LIMIT ${this.params.add(this.maxPageSize)}) ${page})`,
           );
           readers.push({ key: child.key, read: (row) => (row[at] as unknown[][]).map(object.read) });
           break;

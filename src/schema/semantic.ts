@@ -46,7 +46,8 @@ const RecallHitRef = builder.objectRef<RecallHit>('RecallHit').implement({
     }),
     sources: t.field({
       type: [MessageNode],
-      description: 'The messages the fact was remembered from (provenance), newest first.',
+      description:
+        'The messages the fact was remembered from (provenance), newest first: at most MAX_PAGE_SIZE.',
       resolve: (hit) => hit.sources,
     }),
   }),

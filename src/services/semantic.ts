@@ -183,7 +183,7 @@ export async function recall(
     raw,
   );
   assertEntityAccess(principal, input.entity);
-  return rankForRecall(deps, input);
+  return rankForRecall(deps, input, maxFirst);
 }
 
 function recallSchema(deps: ServiceDeps, maxFirst: number) {
@@ -205,6 +205,7 @@ function recallSchema(deps: ServiceDeps, maxFirst: number) {
 async function rankForRecall(
   deps: ServiceDeps,
   input: z.output<ReturnType<typeof recallSchema>>,
+  maxFirst: number,
 ): Promise<RecallHit[]> {
   const index = requireIndex(deps);
   const id = await entityId(deps, input.entity);
@@ -267,11 +268,17 @@ async function rankForRecall(
     orderBy: { id: 'desc' },
     include: { message: true },
   });
+  // At most maxFirst messages per fact (newest first): the query cost estimate counts a list as
+  // MAX_PAGE_SIZE items, which is what maxFirst is.
   const sources = new Map<number, ConversationMessage[]>();
+  const seen = new Set<string>();
   for (const mention of mentions) {
     if (!mention.message) continue;
     const list = sources.get(mention.factId) ?? [];
-    if (!list.some((message) => message.id === mention.message?.id)) list.push(mention.message);
+    const key = `${mention.factId}:${mention.message.id}`;
+    if (list.length >= maxFirst || seen.has(key)) continue;
+    seen.add(key);
+    list.push(mention.message);
     sources.set(mention.factId, list);
   }
   return top.map((hit) => ({ ...hit, sources: sources.get(hit.fact.id) ?? [] }));

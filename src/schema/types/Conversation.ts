@@ -29,8 +29,9 @@ export const ConversationNode = builder.prismaNode('Conversation', {
       },
     }),
     augmentationJobs: t.relation('jobs', {
-      description: 'Its augmentation jobs, oldest first.',
-      query: { orderBy: { id: 'asc' } },
+      description: 'Its augmentation jobs, oldest first (at most MAX_PAGE_SIZE of them: the oldest).',
+      // Bounded, so the query cost estimate (which counts a list as MAX_PAGE_SIZE items) holds.
+      query: (_args, ctx) => ({ orderBy: { id: 'asc' }, take: ctx.maxPageSize }),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the conversation started.' }),
     session: t.relation('session', { description: 'The session it belongs to.' }),

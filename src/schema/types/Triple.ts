@@ -25,8 +25,9 @@ export const TripleNode = builder.prismaNode('Triple', {
     }),
     earlierPeriods: t.relation('intervals', {
       description:
-        'Earlier periods in which it held, oldest first: a statement that was superseded and later said again (lives in Porto, then Madrid, then Porto again).',
-      query: { orderBy: [{ validFrom: 'asc' }, { id: 'asc' }] },
+        'Earlier periods in which it held, oldest first (at most MAX_PAGE_SIZE of them: the oldest): a statement that was superseded and later said again (lives in Porto, then Madrid, then Porto again).',
+      // Bounded, so the query cost estimate (which counts a list as MAX_PAGE_SIZE items) holds.
+      query: (_args, ctx) => ({ orderBy: [{ validFrom: 'asc' }, { id: 'asc' }], take: ctx.maxPageSize }),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was first stated.' }),
     entity: t.relation('entity', { description: 'Whose memory it belongs to.' }),
