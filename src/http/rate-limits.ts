@@ -24,6 +24,22 @@ function limited(res: unknown, what: string): Refusal {
   };
 }
 
+/** Takes one point for `key`; a refusal when there is none left (never, without a limiter). */
+async function consume(
+  limiter: RateLimiterMemory | null,
+  key: string,
+  what: string,
+): Promise<Refusal | null> {
+  if (!limiter) return null;
+  try {
+    await limiter.consume(key);
+    return null;
+  } catch (res) {
+    if (!(res instanceof RateLimiterRes)) throw res;
+    return limited(res, what);
+  }
+}
+
 /**
  * Per-process request limits (rate-limiter-flexible, in memory): per client address for requests
  * without a key (everything in development mode), per API key for the others,
@@ -60,39 +76,16 @@ export class RateLimits {
 
   /** Counts one request from `address` that carries no key; a refusal when it is over its limit. */
   async admitAddress(address: string): Promise<Refusal | null> {
-    const blocked = await this.blocked(address);
-    if (blocked) return blocked;
-    if (!this.perAddress) return null;
-    try {
-      await this.perAddress.consume(address);
-      return null;
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      return limited(res, 'requests from this address');
-    }
+    return (await this.blocked(address)) ?? consume(this.perAddress, address, 'requests from this address');
   }
 
   /** Counts one request made with an API key (by the key's name, never the key). */
-  async admitKey(name: string): Promise<Refusal | null> {
-    if (!this.perKey) return null;
-    try {
-      await this.perKey.consume(name);
-      return null;
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      return limited(res, 'requests with this API key');
-    }
+  admitKey(name: string): Promise<Refusal | null> {
+    return consume(this.perKey, name, 'requests with this API key');
   }
 
   /** Records a failed authentication; once over budget the address is blocked. */
-  async authFailed(address: string): Promise<Refusal | null> {
-    if (!this.failures) return null;
-    try {
-      await this.failures.consume(address);
-      return null;
-    } catch (res) {
-      if (!(res instanceof RateLimiterRes)) throw res;
-      return limited(res, 'failed authentications from this address');
-    }
+  authFailed(address: string): Promise<Refusal | null> {
+    return consume(this.failures, address, 'failed authentications from this address');
   }
 }
