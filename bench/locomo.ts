@@ -51,14 +51,12 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { buildApp } from '../src/app.ts';
-import { createExtractor, createJobQueue } from '../src/augment/setup.ts';
-import { type Db, openDatabase, openReader } from '../src/db/client.ts';
-import { migrateDatabase } from '../src/db/migrate.ts';
-import { EmbeddingService } from '../src/embed/service.ts';
+import { loadConfig } from '../src/config/config.ts';
+import type { Db } from '../src/db/client.ts';
+import type { EmbeddingService } from '../src/embed/service.ts';
 import type { Embedder } from '../src/embed/types.ts';
-import { parseEnv, poolOptions } from '../src/env.ts';
+import { createEngram } from '../src/engram.ts';
 import { LexicalPartition } from '../src/vector/lexical.ts';
-import { createVectorIndex } from '../src/vector/setup.ts';
 import { percentile } from './lib/load.ts';
 import { CATEGORY_NAMES, type LocomoConversation, locomoFile, readLocomo } from './lib/locomo-data.ts';
 import { USE_DIMENSIONS, UseEmbedder } from './lib/use-embedder.ts';
@@ -154,7 +152,7 @@ interface Engram {
 async function startEngram(embedder: Embedder | null, cacheSize: number, augment: boolean): Promise<Engram> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engram-locomo-'));
   const databaseUrl = `file:${path.join(dir, 'engram.db')}`;
-  const env = parseEnv({
+  const config = loadConfig({
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
@@ -172,28 +170,22 @@ async function startEngram(embedder: Embedder | null, cacheSize: number, augment
         }
       : {}),
   });
-  await migrateDatabase(databaseUrl);
-  const databaseOptions = { url: databaseUrl, pool: poolOptions(env) };
-  const db = await openDatabase(databaseOptions);
-  const reader = await openReader(db, databaseOptions);
   // Engram's own logger writes to stdout, which here belongs to the table and the JSON line.
-  const logger = pino({ level: env.LOG_LEVEL, base: { service: 'engram' } }, pino.destination(2));
-  const embeddings = new EmbeddingService({ embedder, logger, cacheSize });
-  embeddings.start();
+  const logger = pino({ level: config.log.level, base: { service: 'engram' } }, pino.destination(2));
+  const engram = await createEngram(config, { logger, embedder, embeddingCacheSize: cacheSize });
+  const { db, embeddings } = engram;
   if (embedder) {
     // Facts are only embedded once the model is ready: wait for it rather than ingest without vectors.
+    embeddings.start();
     await embeddings.embed(['ready?'], 'query').catch(() => {});
     const status = embeddings.status();
     if (status.state !== 'ready') {
+      await engram.stop();
       throw new Error(`${embedder.model} did not load: ${status.error ?? status.state} (try --model none)`);
     }
   }
-  const index = createVectorIndex(env, reader, logger, embeddings.status().model, db);
-  await index?.start();
-  const augmentation = augment
-    ? { extractor: createExtractor(env, logger), queue: createJobQueue(env, db) }
-    : null;
-  const app = buildApp({ env, db, reader, logger, embeddings, index, augmentation });
+  await engram.start({ wait: true });
+  const app = buildApp(engram);
   const port = await app.start(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}/graphql`,
@@ -201,10 +193,7 @@ async function startEngram(embedder: Embedder | null, cacheSize: number, augment
     embeddings,
     close: async () => {
       await app.stop();
-      await index?.close();
-      await embeddings.close();
-      await db.$disconnect();
-      if (reader !== db) await reader.$disconnect();
+      await engram.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseEnv } from '../src/env.ts';
+import { parseEnv } from '../src/config/environment.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
 import { type EngramProcess, killSpawned, spawnEngram, waitFor } from './helpers/engram-process.ts';
 

@@ -1,4 +1,4 @@
-import { type Env, parseEnv } from '../../src/env.ts';
+import { type Env, parseEnv } from '../../src/config/environment.ts';
 
 /** The one API key the benchmarked server accepts; every benchmark request sends it. */
 export const BENCH_API_KEY = 'engram-bench-key';

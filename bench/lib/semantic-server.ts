@@ -7,10 +7,8 @@
  */
 
 import { buildApp } from '../../src/app.ts';
-import { openDatabase, openReader } from '../../src/db/client.ts';
-import { parseEnv } from '../../src/env.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import { createVectorIndex } from '../../src/vector/setup.ts';
+import { loadConfig } from '../../src/config/config.ts';
+import { createEngram } from '../../src/engram.ts';
 import { BENCH_API_KEY, BENCH_UNLIMITED } from './env.ts';
 
 const { BENCH_DATABASE_URL: databaseUrl, BENCH_INDEX_DIR: dir, BENCH_DIMS: dims } = process.env;
@@ -18,7 +16,7 @@ if (!process.send || !databaseUrl || !dir || !dims) {
   process.stderr.write('bench/lib/semantic-server.ts is started by bench/vector.ts\n');
   process.exit(2);
 }
-const env = parseEnv({
+const config = loadConfig({
   NODE_ENV: 'production',
   API_KEYS: BENCH_API_KEY,
   LOG_LEVEL: 'warn',
@@ -26,19 +24,17 @@ const env = parseEnv({
   GRAPHIQL: 'false',
   EMBEDDING_PROVIDER: 'none',
   AUGMENTATION: 'off',
+  MIGRATE_ON_START: 'false',
   ...BENCH_UNLIMITED,
   VECTOR_INDEX_PATH: dir,
   VECTOR_DIMENSIONS: dims,
   ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith('VECTOR_HNSW_'))),
 });
-const logger = createLogger(env);
-const db = await openDatabase({ url: env.DATABASE_URL });
-const reader = await openReader(db, { url: env.DATABASE_URL });
+const engram = await createEngram(config);
 const started = Date.now();
-const index = createVectorIndex(env, reader, logger, null, db);
-await index?.start();
+await engram.start({ wait: true });
 const loadMs = Date.now() - started;
-const app = buildApp({ env, db, reader, logger, index });
+const app = buildApp(engram);
 const port = await app.start(0, '127.0.0.1');
 process.send({ type: 'ready', port, loadMs });
 
@@ -47,9 +43,7 @@ process.on('message', (message: { type: string }) => {
   void (async () => {
     await app.stop();
     // The snapshot stays as the benchmark wrote it: nothing changed, nothing to save.
-    await index?.close();
-    await db.$disconnect();
-    if (reader !== db) await reader.$disconnect();
+    await engram.stop();
     process.send?.({ type: 'stopped' });
     process.disconnect();
   })();

@@ -12,10 +12,8 @@
  * and an in-memory vector index kept in sync. Without it (bench/read.ts) nothing changes.
  */
 import { buildApp } from '../../src/app.ts';
-import { openDatabase, openReader } from '../../src/db/client.ts';
-import type { EmbeddingService } from '../../src/embed/service.ts';
-import { createLogger } from '../../src/observability/logger.ts';
-import type { VectorIndex } from '../../src/vector/vector-index.ts';
+import { configFromEnv } from '../../src/config/config.ts';
+import { createEngram } from '../../src/engram.ts';
 import { AUGMENTATION_SETTINGS, benchAugmentationEnv, benchEnv } from './env.ts';
 
 export type ServerRequest = { type: 'cpu' } | { type: 'stop' };
@@ -43,29 +41,16 @@ const env = augmenting
       Object.fromEntries(AUGMENTATION_SETTINGS.map((name) => [name, process.env[name]])),
     )
   : benchEnv(databaseUrl);
-const logger = createLogger(env);
-const db = await openDatabase({ url: env.DATABASE_URL });
-const reader = await openReader(db, { url: env.DATABASE_URL });
-let embeddings: EmbeddingService | null = null;
-let index: VectorIndex | null = null;
-let augmentation: Parameters<typeof buildApp>[0]['augmentation'] = null;
-if (augmenting) {
-  // Loaded only here, so bench/read's server loads exactly what it always did.
-  const { createExtractor, createJobQueue } = await import('../../src/augment/setup.ts');
-  const { createEmbedder } = await import('../../src/embed/create.ts');
-  const { EmbeddingService } = await import('../../src/embed/service.ts');
-  const { createVectorIndex } = await import('../../src/vector/setup.ts');
-  embeddings = new EmbeddingService({
-    embedder: createEmbedder(env),
-    logger,
-    cacheSize: env.EMBEDDING_CACHE_SIZE,
-  });
-  embeddings.start();
-  index = createVectorIndex(env, reader, logger, embeddings.status().model, db);
-  await index?.start();
-  augmentation = { extractor: createExtractor(env, logger), queue: createJobQueue(env, db) };
-}
-const app = buildApp({ env, db, reader, logger, embeddings, index, augmentation });
+// The benchmark migrated and seeded the database. bench/read measures reads only: no search
+// index, no embeddings, no augmentation run beside the measured requests.
+const config = configFromEnv({
+  ...env,
+  MIGRATE_ON_START: false,
+  ...(augmenting ? {} : { VECTOR_INDEX: 'off', EMBEDDING_PROVIDER: 'none', AUGMENTATION: 'off' }),
+});
+const engram = await createEngram(config);
+await engram.start({ wait: true });
+const app = buildApp(engram);
 const port = await app.start(0, '127.0.0.1');
 
 let stopping = false;
@@ -77,10 +62,7 @@ process.on('message', (message: ServerRequest) => {
     stopping = true;
     void (async () => {
       await app.stop();
-      await index?.close();
-      await embeddings?.close();
-      await db.$disconnect();
-      if (reader !== db) await reader.$disconnect();
+      await engram.stop();
       reply({ type: 'stopped' });
       // Dropping the channel is the last handle: the process then exits on its own, with 0.
       process.disconnect();

@@ -1,7 +1,6 @@
 import { buildApp } from '../../src/app.ts';
-import { createExtractor, createJobQueue } from '../../src/augment/setup.ts';
-import { openDatabase } from '../../src/db/client.ts';
-import { createLogger } from '../../src/observability/logger.ts';
+import { configFromEnv } from '../../src/config/config.ts';
+import { createEngram } from '../../src/engram.ts';
 import { BENCH_AUTHORIZATION, benchAugmentationEnv, benchEnv } from './env.ts';
 
 export interface StatementCount {
@@ -26,16 +25,16 @@ export async function countStatements(
 ): Promise<StatementCount> {
   let statements: string[] = [];
   const env = augmentation ? benchAugmentationEnv(databaseUrl) : benchEnv(databaseUrl);
-  const logger = createLogger(env);
-  const db = await openDatabase({ url: env.DATABASE_URL, onQuery: (sql) => statements.push(sql) });
-  const app = buildApp({
-    env,
-    db,
-    logger,
-    augmentation: augmentation
-      ? { extractor: createExtractor(env, logger), queue: createJobQueue(env, db) }
-      : null,
+  // Turns are enqueued as in the measured server, never run here (a tool-role Engram runs nothing).
+  const config = configFromEnv({
+    ...env,
+    MIGRATE_ON_START: false,
+    VECTOR_INDEX: 'off',
+    EMBEDDING_PROVIDER: 'none',
+    AUGMENTATION: augmentation ? 'on' : 'off',
   });
+  const engram = await createEngram(config, { role: 'tool', onQuery: (sql) => statements.push(sql) });
+  const app = buildApp(engram);
   const result: StatementCount = { perRequest: [], sample: [], last: [] };
   try {
     for (const body of bodies) {
@@ -60,6 +59,6 @@ export async function countStatements(
     return result;
   } finally {
     await app.stop();
-    await db.$disconnect();
+    await engram.stop();
   }
 }

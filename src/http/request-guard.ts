@@ -97,3 +97,5 @@ export function createRequestGuard(options: RequestGuardOptions) {
 
   return { check, hostAllowed, originAllowed };
 }
+
+export type RequestGuard = ReturnType<typeof createRequestGuard>;

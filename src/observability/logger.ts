@@ -1,9 +1,14 @@
 import { pino } from 'pino';
-import type { Env } from '../env.ts';
 
 export type Logger = pino.Logger;
 
+/** What {@link createLogger} needs (LOG_LEVEL). */
+export interface LogOptions {
+  /** pino level. @default info */
+  level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
 /** Structured JSON logs on stdout, one line per event. */
-export function createLogger(env: Pick<Env, 'LOG_LEVEL'>): Logger {
-  return pino({ level: env.LOG_LEVEL, base: { service: 'engram' } });
+export function createLogger(options: LogOptions): Logger {
+  return pino({ level: options.level, base: { service: 'engram' } });
 }

@@ -1,7 +1,7 @@
+import type { Env } from '../config/environment.ts';
 import { clientProvider, type Db } from '../db/client.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import type { EmbeddingService } from '../embed/service.ts';
-import type { Env } from '../env.ts';
 import type { EngramPubSub } from '../events/pubsub.ts';
 import type { VectorIndex } from '../vector/vector-index.ts';
 import { NotFoundError, ValidationError } from './errors.ts';

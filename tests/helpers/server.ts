@@ -3,23 +3,24 @@ import { type ExecutionResult, print } from 'graphql';
 import { type Client, createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { type App, buildApp } from '../../src/app.ts';
-import { createExtractor, createJobQueue } from '../../src/augment/setup.ts';
 import type { Extractor } from '../../src/augment/types.ts';
-import { type Db, openDatabase, openReader } from '../../src/db/client.ts';
-import { migrateDatabase } from '../../src/db/migrate.ts';
-import { createEmbedder } from '../../src/embed/create.ts';
-import { EmbeddingService } from '../../src/embed/service.ts';
+import { type Config, configFromEnv } from '../../src/config/config.ts';
+import { type Env, parseEnv } from '../../src/config/environment.ts';
+import type { Db } from '../../src/db/client.ts';
+import type { EmbeddingService } from '../../src/embed/service.ts';
 import type { Embedder } from '../../src/embed/types.ts';
-import { type Env, parseEnv, poolOptions } from '../../src/env.ts';
-import { createLogger, type Logger } from '../../src/observability/logger.ts';
-import { createVectorIndex } from '../../src/vector/setup.ts';
+import { createEngram, type Engram } from '../../src/engram.ts';
+import type { Logger } from '../../src/observability/logger.ts';
 import type { VectorIndex } from '../../src/vector/vector-index.ts';
 import { createTestDatabase } from './database.ts';
 
 export interface TestServer {
   app: App;
+  /** Everything the server runs on, as the composition root built it. */
+  engram: Engram;
   db: Db;
   env: Env;
+  config: Config;
   /** http://127.0.0.1:<port>/graphql */
   url: string;
   /** ws://127.0.0.1:<port>/graphql */
@@ -73,22 +74,17 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     VECTOR_INDEX_PATH: 'memory',
     ...options.env,
   });
-  await migrateDatabase(databaseUrl);
-  const databaseOptions = { url: databaseUrl, onQuery: options.onQuery, pool: poolOptions(env) };
-  const db = await openDatabase(databaseOptions);
-  const reader = await openReader(db, databaseOptions);
-  const logger = options.logger ?? createLogger(env);
-  const embeddings = new EmbeddingService({ embedder: options.embedder ?? createEmbedder(env), logger });
-  embeddings.start();
-  // Tests with a model start once it has loaded (or failed to), not while it is loading.
-  if (embeddings.status().state !== 'disabled') await embeddings.embed(['warm-up'], 'query').catch(() => {});
-  const index = createVectorIndex(env, reader, logger, embeddings.status().model, db);
-  await index?.start();
-  const augmentation =
-    env.AUGMENTATION === 'on'
-      ? { extractor: options.extractor ?? createExtractor(env, logger), queue: createJobQueue(env, db) }
-      : null;
-  const app = buildApp({ env, db, reader, logger, embeddings, index, augmentation });
+  const config = configFromEnv(env);
+  const engram = await createEngram(config, {
+    logger: options.logger,
+    onQuery: options.onQuery,
+    extractor: options.extractor,
+    ...(options.embedder ? { embedder: options.embedder } : {}),
+  });
+  const { db, index, embeddings } = engram;
+  const app = buildApp(engram);
+  // Tests start once the model has loaded (or failed to) and the index is searchable.
+  await engram.start({ wait: true });
   const port = await app.start(0, '127.0.0.1');
   const url = `http://127.0.0.1:${port}/graphql`;
   const wsUrl = `ws://127.0.0.1:${port}/graphql`;
@@ -105,8 +101,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   return {
     app,
+    engram,
     db,
     env,
+    config,
     url,
     wsUrl,
     databaseUrl,
@@ -132,10 +130,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     close: async () => {
       await Promise.all(clients.map((client) => client.dispose()));
       await app.stop();
-      await index?.close();
-      await embeddings.close();
-      await db.$disconnect();
-      if (reader !== db) await reader.$disconnect();
+      await engram.stop();
       await database.drop();
     },
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_POOL, PROVIDERS, providerFromUrl } from './db/client.ts';
+import { DEFAULT_POOL, PROVIDERS, providerFromUrl } from '../db/client.ts';
 
 /**
  * Engram's configuration, read from the environment once at start.

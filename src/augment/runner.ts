@@ -10,8 +10,8 @@ import type { JobQueue } from './queue.ts';
 import { extractiveSummary } from './summary.ts';
 import type { ExtractedFact, ExtractedTriple, Extraction, Extractor } from './types.ts';
 
-/** How workers run; every field comes from configuration. */
-export interface WorkerOptions {
+/** How the runner runs jobs; every field comes from configuration. */
+export interface RunnerOptions {
   /** Jobs run at the same time in this process. @default 2 */
   concurrency: number;
   /** Most jobs claimed per poll. @default 10 */
@@ -40,8 +40,12 @@ function isRetryable(error: unknown): boolean {
  * Runs augmentation jobs: claims them from the queue, extracts facts, triples and a summary from
  * the job's messages, and writes the results in the same transaction that marks the job done.
  * Failures are retried with backoff and parked after the last attempt, with their error.
+ *
+ * It publishes what a job changed (fact-changed, triple-changed, augmentation-completed) on the
+ * event bus of its dependencies once the job's transaction has committed, wherever it runs: in the
+ * server process, or in an `engram worker` process (whose bus is its own: see the README).
  */
-export class AugmentationWorker {
+export class AugmentationRunner {
   private started = false;
   private readonly inFlight = new Set<Promise<void>>();
   private wakeUp: (() => void) | null = null;
@@ -56,10 +60,8 @@ export class AugmentationWorker {
     private readonly deps: ServiceDeps,
     private readonly queue: JobQueue,
     private readonly extractor: Extractor,
-    private readonly options: WorkerOptions,
+    private readonly options: RunnerOptions,
     private readonly logger: Logger,
-    /** Called after a job's results are committed (events, metrics). */
-    private readonly onCompleted: (outcome: JobOutcome) => void = () => {},
   ) {}
 
   start(): void {
@@ -88,6 +90,14 @@ export class AugmentationWorker {
     // Jobs abandoned here are no longer vouched for: live workers take them over within seconds.
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = null;
+  }
+
+  /** Tells subscribers what a committed job changed. */
+  private publish(outcome: JobOutcome): void {
+    const { events } = this.deps;
+    for (const change of outcome.facts) events.publish('fact-changed', outcome.entity, change);
+    for (const change of outcome.triples) events.publish('triple-changed', outcome.entity, change);
+    events.publish('augmentation-completed', outcome.entity, outcome.job);
   }
 
   /** Renews the heartbeat of the running jobs (one statement; skipped while the last is pending). */
@@ -147,7 +157,7 @@ export class AugmentationWorker {
     const timer = setTimeout(() => abort.abort(), this.options.jobTimeoutMs);
     try {
       const outcome = await this.execute(job, abort.signal);
-      if (outcome) this.onCompleted(outcome);
+      if (outcome) this.publish(outcome);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const verdict = await this.queue.fail(job, message, isRetryable(error)).catch(() => 'unrecorded');

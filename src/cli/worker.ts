@@ -1,0 +1,22 @@
+import { createEngram } from '../engram.ts';
+import { loadConfigOrExit, onShutdownSignal } from './load-config.ts';
+
+/**
+ * `engram worker`: runs augmentation jobs and serves nothing. What it extracts is published on
+ * this process's own event bus: subscribers of a server process do not see it (README, "Scaling
+ * augmentation").
+ */
+export async function worker(): Promise<void> {
+  const config = loadConfigOrExit();
+  if (!config.augmentation) {
+    process.stderr.write('AUGMENTATION=off: there is nothing for a worker to run\n');
+    process.exit(1);
+  }
+  const engram = await createEngram(config, { role: 'worker' });
+  await engram.start();
+  engram.logger.info(
+    { extractor: config.augmentation.extractor.kind, concurrency: engram.runner ? 'on' : 'off' },
+    'augmentation worker running',
+  );
+  onShutdownSignal(() => engram.stop());
+}

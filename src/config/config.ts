@@ -1,0 +1,301 @@
+import path from 'node:path';
+import type { PoolOptions, Provider } from '../db/client.ts';
+import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.ts';
+import { databaseProvider, type Env, parseEnv } from './environment.ts';
+
+/**
+ * Engram's configuration by concern, built once from the parsed environment (environment.ts, whose
+ * variable names and defaults are the README's contract). Each module receives its own section; a
+ * feature that is turned off is `null`, so "is it on?" and "with what settings?" are one question.
+ */
+export interface Config {
+  /** The environment this was built from (what the README's table documents). */
+  env: Env;
+  mode: Env['NODE_ENV'];
+  log: { level: Env['LOG_LEVEL'] };
+  server: ServerConfig;
+  database: DatabaseConfig;
+  /** API keys; empty is development mode (full access for everyone). */
+  access: { apiKeys: string[] };
+  http: HttpConfig;
+  graphql: GraphqlConfig;
+  memory: MemoryConfig;
+  /** null: EMBEDDING_PROVIDER=none (callers bring their own vectors). */
+  embeddings: EmbeddingsConfig | null;
+  /** null: VECTOR_INDEX=off (no semantic search). */
+  searchIndex: SearchIndexConfig | null;
+  /** null: AUGMENTATION=off (nothing is enqueued). */
+  augmentation: AugmentationConfig | null;
+}
+
+export interface ServerConfig {
+  /** @default all interfaces */
+  host: string | undefined;
+  /** @default 4000 */
+  port: number;
+  graphiql: boolean;
+  /** Time open requests, sockets and running jobs get on shutdown. @default 10000 */
+  shutdownTimeoutMs: number;
+}
+
+export interface DatabaseConfig {
+  url: string;
+  provider: Provider;
+  pool: PoolOptions;
+  /** @default true */
+  migrateOnStart: boolean;
+}
+
+export interface HttpConfig {
+  maxRequestBytes: number;
+  corsOrigins: string[];
+  allowedHosts: string[];
+  trustProxy: boolean;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Per minute; 0 turns a limit off. */
+  rateLimits: { perAddress: number; perKey: number; authFailures: number };
+  websocket: { initTimeoutMs: number; maxOperationsPerSocket: number; maxSocketsPerPrincipal: number };
+}
+
+export interface GraphqlConfig {
+  maxPageSize: number;
+  maxDepth: number;
+  maxAliases: number;
+  maxNodes: number;
+  maxQueryLength: number;
+  maxQueryTokens: number;
+  maxVariableListLength: number;
+  parseCacheBytes: number;
+  /** Longest a query or mutation (or one subscription event) may run. */
+  requestTimeoutMs: number;
+  /** PostgreSQL: one planned SQL statement per read document. */
+  plannedReads: boolean;
+}
+
+export interface MemoryConfig {
+  maxContentLength: number;
+  maxItemsPerCall: number;
+  /** Dimension of every vector (VECTOR_DIMENSIONS). */
+  dimension: number;
+  /** Cosine similarity above which a new fact merges into an existing one; >1 is off. */
+  dedupeSimilarity: number;
+}
+
+/** A hosted embedding API's connection settings. */
+export interface HostedEmbeddingsConfig {
+  model: string;
+  apiKey: string | undefined;
+  baseUrl: string | undefined;
+  apiVersion: string | undefined;
+  dimensions: number | undefined;
+  timeoutMs: number;
+}
+
+export type EmbeddingsConfig = { cacheSize: number } & (
+  | { provider: 'local'; local: LocalEmbedderOptions }
+  | { provider: 'openai' | 'openai-compatible' | 'cohere' | 'huggingface'; hosted: HostedEmbeddingsConfig }
+);
+
+export interface SearchIndexConfig {
+  /** Folder of the persisted index; null keeps it in memory (rebuilt on every start). */
+  dir: string | null;
+  dimension: number;
+  hnswThreshold: number;
+  connectivity: number;
+  expansionAdd: number;
+  expansionSearch: number;
+  quantization: Env['VECTOR_HNSW_QUANTIZATION'];
+  syncIntervalMs: number;
+  saveIntervalMs: number;
+  /** How long a hole in the change log (an uncommitted id) is waited for before it is skipped. */
+  gapGraceMs: number;
+  retentionMs: number;
+}
+
+export interface LlmConfig {
+  provider: NonNullable<Env['LLM_PROVIDER']>;
+  model: string;
+  apiKey: string | undefined;
+  baseUrl: string | undefined;
+  region: string | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  rateLimitPerMinute: number | undefined;
+}
+
+export interface AugmentationConfig {
+  extractor: { kind: 'local' } | { kind: 'llm'; llm: LlmConfig };
+  /** How a process runs jobs (its runner). */
+  runner: {
+    /** Jobs this process runs at once; 0 runs none here (`engram worker` processes do). */
+    concurrency: number;
+    batchSize: number;
+    pollMs: number;
+    jobTimeoutMs: number;
+  };
+  /** How jobs are leased and retried (the queue). */
+  queue: { leaseMs: number; heartbeatMs: number; maxAttempts: number; backoffMs: number };
+}
+
+/** The local model's options (the local provider, and `engram models` whatever the provider). */
+export function localModelOptions(env: Env): LocalEmbedderOptions {
+  return {
+    modelId: env.EMBEDDING_MODEL ?? DEFAULT_LOCAL_MODEL,
+    modelPath: env.EMBEDDING_MODEL_PATH,
+    dtype: env.EMBEDDING_DTYPE,
+    allowDownload: env.EMBEDDING_ALLOW_DOWNLOAD,
+    batchSize: env.EMBEDDING_BATCH_SIZE,
+    timeoutMs: env.EMBEDDING_TIMEOUT_MS,
+  };
+}
+
+const HOSTED_DEFAULT_MODEL = {
+  openai: 'text-embedding-3-small',
+  'openai-compatible': 'text-embedding-3-small',
+  cohere: 'embed-english-v3.0',
+  huggingface: 'sentence-transformers/all-MiniLM-L6-v2',
+} as const;
+
+function embeddingsConfig(env: Env): EmbeddingsConfig | null {
+  const provider = env.EMBEDDING_PROVIDER;
+  if (provider === 'none') return null;
+  if (provider === 'local')
+    return { provider, cacheSize: env.EMBEDDING_CACHE_SIZE, local: localModelOptions(env) };
+  return {
+    provider,
+    cacheSize: env.EMBEDDING_CACHE_SIZE,
+    hosted: {
+      model: env.EMBEDDING_MODEL ?? HOSTED_DEFAULT_MODEL[provider],
+      apiKey: env.EMBEDDING_API_KEY,
+      baseUrl: env.EMBEDDING_API_URL,
+      apiVersion: env.EMBEDDING_API_VERSION,
+      dimensions: env.EMBEDDING_DIMENSIONS,
+      timeoutMs: env.EMBEDDING_TIMEOUT_MS,
+    },
+  };
+}
+
+function augmentationConfig(env: Env): AugmentationConfig | null {
+  if (env.AUGMENTATION === 'off') return null;
+  return {
+    extractor:
+      env.AUGMENTATION_EXTRACTOR === 'local'
+        ? { kind: 'local' }
+        : {
+            kind: 'llm',
+            llm: {
+              // environment.ts refuses AUGMENTATION_EXTRACTOR=llm without both.
+              provider: env.LLM_PROVIDER as LlmConfig['provider'],
+              model: env.LLM_MODEL as string,
+              apiKey: env.LLM_API_KEY,
+              baseUrl: env.LLM_BASE_URL,
+              region: env.LLM_REGION,
+              timeoutMs: env.LLM_TIMEOUT_MS,
+              maxRetries: env.LLM_MAX_RETRIES,
+              rateLimitPerMinute: env.LLM_RATE_LIMIT_PER_MINUTE,
+            },
+          },
+    runner: {
+      concurrency: env.AUGMENTATION_CONCURRENCY,
+      batchSize: env.AUGMENTATION_BATCH_SIZE,
+      pollMs: env.AUGMENTATION_POLL_MS,
+      jobTimeoutMs: env.AUGMENTATION_JOB_TIMEOUT_MS,
+    },
+    queue: {
+      leaseMs: env.AUGMENTATION_LEASE_MS,
+      heartbeatMs: env.AUGMENTATION_HEARTBEAT_MS,
+      maxAttempts: env.AUGMENTATION_MAX_ATTEMPTS,
+      backoffMs: env.AUGMENTATION_BACKOFF_MS,
+    },
+  };
+}
+
+/** The configuration by concern, from an already parsed environment. */
+export function configFromEnv(env: Env): Config {
+  return {
+    env,
+    mode: env.NODE_ENV,
+    log: { level: env.LOG_LEVEL },
+    server: {
+      host: env.HOST,
+      port: env.PORT,
+      graphiql: env.GRAPHIQL,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    },
+    database: {
+      url: env.DATABASE_URL,
+      provider: databaseProvider(env),
+      pool: {
+        size: env.DATABASE_POOL_SIZE,
+        connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+        idleTimeoutMs: env.DATABASE_IDLE_TIMEOUT_MS,
+        preparedStatements: env.DATABASE_PREPARED_STATEMENTS,
+        statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS ?? env.REQUEST_TIMEOUT_MS,
+      },
+      migrateOnStart: env.MIGRATE_ON_START,
+    },
+    access: { apiKeys: env.API_KEYS },
+    http: {
+      maxRequestBytes: env.MAX_REQUEST_BYTES,
+      corsOrigins: env.CORS_ORIGINS,
+      allowedHosts: env.ALLOWED_HOSTS,
+      trustProxy: env.TRUST_PROXY,
+      headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      rateLimits: {
+        perAddress: env.RATE_LIMIT_PER_ADDRESS,
+        perKey: env.RATE_LIMIT_PER_KEY,
+        authFailures: env.RATE_LIMIT_AUTH_FAILURES,
+      },
+      websocket: {
+        initTimeoutMs: env.WS_INIT_TIMEOUT_MS,
+        maxOperationsPerSocket: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
+        maxSocketsPerPrincipal: env.WS_MAX_SOCKETS_PER_PRINCIPAL,
+      },
+    },
+    graphql: {
+      maxPageSize: env.MAX_PAGE_SIZE,
+      maxDepth: env.MAX_QUERY_DEPTH,
+      maxAliases: env.MAX_ALIASES,
+      maxNodes: env.MAX_QUERY_NODES,
+      maxQueryLength: env.MAX_QUERY_LENGTH,
+      maxQueryTokens: env.MAX_QUERY_TOKENS,
+      maxVariableListLength: env.MAX_VARIABLE_LIST_LENGTH,
+      parseCacheBytes: env.PARSE_CACHE_BYTES,
+      requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
+      plannedReads: env.PLANNED_READS,
+    },
+    memory: {
+      maxContentLength: env.MAX_CONTENT_LENGTH,
+      maxItemsPerCall: env.MAX_ITEMS_PER_CALL,
+      dimension: env.VECTOR_DIMENSIONS,
+      dedupeSimilarity: env.FACT_DEDUPE_SIMILARITY,
+    },
+    embeddings: embeddingsConfig(env),
+    searchIndex:
+      env.VECTOR_INDEX === 'off'
+        ? null
+        : {
+            dir: env.VECTOR_INDEX_PATH === 'memory' ? null : path.resolve(env.VECTOR_INDEX_PATH),
+            dimension: env.VECTOR_DIMENSIONS,
+            hnswThreshold: env.VECTOR_HNSW_THRESHOLD,
+            connectivity: env.VECTOR_HNSW_CONNECTIVITY,
+            expansionAdd: env.VECTOR_HNSW_EXPANSION_ADD,
+            expansionSearch: env.VECTOR_HNSW_EXPANSION_SEARCH,
+            quantization: env.VECTOR_HNSW_QUANTIZATION,
+            syncIntervalMs: env.VECTOR_SYNC_INTERVAL_MS,
+            saveIntervalMs: env.VECTOR_SAVE_INTERVAL_MS,
+            gapGraceMs: 60_000,
+            retentionMs: env.VECTOR_CHANGE_RETENTION_MS,
+          },
+    augmentation: augmentationConfig(env),
+  };
+}
+
+/** Parses the environment (every problem at once, as a ConfigError) and builds the configuration. */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  return configFromEnv(parseEnv(source));
+}

@@ -1,0 +1,241 @@
+import { hostname } from 'node:os';
+import { createLlmExtractor } from './augment/extract/llm.ts';
+import { createLocalExtractor } from './augment/extract/local.ts';
+import { PREDICATES } from './augment/predicates.ts';
+import { JobQueue } from './augment/queue.ts';
+import { AugmentationRunner } from './augment/runner.ts';
+import type { Extractor } from './augment/types.ts';
+import type { AugmentationConfig, Config, EmbeddingsConfig, SearchIndexConfig } from './config/config.ts';
+import { type Db, openDatabase, openReader } from './db/client.ts';
+import { migrateDatabase } from './db/migrate.ts';
+import {
+  cohereEmbedder,
+  huggingFaceEmbedder,
+  openAICompatibleEmbedder,
+  openAIEmbedder,
+} from './embed/hosted.ts';
+import { createLocalEmbedder } from './embed/local.ts';
+import { EmbeddingService } from './embed/service.ts';
+import type { Embedder } from './embed/types.ts';
+import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
+import { createLogger, type Logger } from './observability/logger.ts';
+import { type ServiceDeps, serviceDeps } from './services/context.ts';
+import { VectorIndex } from './vector/vector-index.ts';
+
+/**
+ * The composition root: every part of Engram is built here, from the configuration, and stopped
+ * here, in order. The CLI commands, the test server and the benchmarks all start Engram through
+ * {@link createEngram}; the HTTP app (app.ts) only serves what it is given.
+ */
+
+/** What a process built with {@link createEngram} is for. */
+export type EngramRole =
+  /** The API server: runs augmentation jobs here unless AUGMENTATION_CONCURRENCY=0. */
+  | 'serve'
+  /** `engram worker`: runs augmentation jobs (at least one at a time) and serves nothing. */
+  | 'worker'
+  /** A one-off command (reindex, export...): nothing runs in the background. */
+  | 'tool';
+
+export interface EngramOptions {
+  /** @default 'serve' */
+  role?: EngramRole;
+  /** @default a logger at LOG_LEVEL */
+  logger?: Logger;
+  /** Replaces the configured embedding provider (null: none). @default the one EMBEDDING_PROVIDER names */
+  embedder?: Embedder | null;
+  /** Vectors the embedding cache keeps with a replaced embedder. @default EMBEDDING_CACHE_SIZE */
+  embeddingCacheSize?: number;
+  /** Replaces the configured extractor. @default the one AUGMENTATION_EXTRACTOR names */
+  extractor?: Extractor;
+  /** Sees every SQL statement sent through the writer and the reader (tests count them). */
+  onQuery?: (sql: string) => void;
+}
+
+export interface Engram {
+  config: Config;
+  logger: Logger;
+  /** Writes (services, transactions). */
+  db: Db;
+  /** Reads outside transactions: a read-only connection on SQLite, the same pool elsewhere. */
+  reader: Db;
+  /** In-process: subscribers see events published in this process only. */
+  events: EngramPubSub;
+  /** Embeds text; disabled (not null) when EMBEDDING_PROVIDER=none. */
+  embeddings: EmbeddingService;
+  /** null when VECTOR_INDEX=off. */
+  index: VectorIndex | null;
+  /** null when AUGMENTATION=off. */
+  jobs: JobQueue | null;
+  /** This process's augmentation runner; null when augmentation is off or runs elsewhere. */
+  runner: AugmentationRunner | null;
+  /** What the memory services (and so the GraphQL resolvers) are given. */
+  services: ServiceDeps;
+  /**
+   * Starts the background parts: the embedding model loads, the search index loads or builds, the
+   * runner starts claiming jobs. With `wait`, resolves once the model has loaded (or failed to) and
+   * the index is searchable; otherwise at once (semantic queries answer INDEX_NOT_READY meanwhile).
+   * A tool-role process starts nothing: its command drives the parts itself.
+   */
+  start(options?: { wait?: boolean }): Promise<void>;
+  /** Stops the runner (letting jobs finish, up to SHUTDOWN_TIMEOUT_MS), then the index, the model and the database. */
+  stop(): Promise<void>;
+}
+
+/** The embedding provider the configuration selects; null for EMBEDDING_PROVIDER=none. */
+export function createEmbedder(config: EmbeddingsConfig | null): Embedder | null {
+  if (!config) return null;
+  if (config.provider === 'local') return createLocalEmbedder(config.local);
+  const { model, apiKey, baseUrl, apiVersion, dimensions, timeoutMs } = config.hosted;
+  const hosted = { model, apiKey, baseUrl, timeoutMs, dimensions };
+  switch (config.provider) {
+    case 'openai':
+      return openAIEmbedder(hosted);
+    case 'openai-compatible':
+      return openAICompatibleEmbedder({
+        ...hosted,
+        // environment.ts requires EMBEDDING_API_URL for openai-compatible.
+        baseUrl: baseUrl as string,
+        // Azure OpenAI takes the key in `api-key` and needs its api-version on every call.
+        ...(apiVersion ? { apiKeyHeader: 'api-key', queryParams: { 'api-version': apiVersion } } : {}),
+      });
+    case 'cohere':
+      return cohereEmbedder(hosted);
+    case 'huggingface':
+      return huggingFaceEmbedder({ apiKey, endpointUrl: baseUrl, timeoutMs, model });
+  }
+}
+
+/** The extractor the configuration selects. */
+export function createExtractor(config: AugmentationConfig['extractor'], logger: Logger): Extractor {
+  if (config.kind === 'local') return createLocalExtractor();
+  return createLlmExtractor({
+    ...config.llm,
+    logger: logger.child({ component: 'llm-extractor' }),
+    // The vocabulary supersession knows, so an LLM's triples replace each other as the rules' do.
+    predicates: PREDICATES.map((predicate) => predicate.name),
+  });
+}
+
+/** The queue, leased under a name unique to this process. */
+function createJobQueue(config: AugmentationConfig['queue'], db: Db): JobQueue {
+  return new JobQueue(db, {
+    ...config,
+    owner: `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`,
+  });
+}
+
+/**
+ * The search index, not yet started. It reads through `reader` and prunes the change log through
+ * `writer` (on SQLite the reader is a read-only connection that cannot).
+ */
+function createSearchIndex(
+  config: SearchIndexConfig,
+  parts: { reader: Db; writer: Db; logger: Logger; model: string | null },
+): VectorIndex {
+  return new VectorIndex(parts.reader, {
+    ...config,
+    model: parts.model,
+    logger: parts.logger.child({ component: 'vector-index' }),
+    pruner: parts.writer,
+  });
+}
+
+/**
+ * Builds Engram from its configuration: migrates the database (unless MIGRATE_ON_START=false),
+ * opens it, and builds the embeddings, the search index, the job queue and runner and the event
+ * bus. Nothing runs until {@link Engram.start}.
+ */
+export async function createEngram(config: Config, options: EngramOptions = {}): Promise<Engram> {
+  const role = options.role ?? 'serve';
+  const logger = options.logger ?? createLogger(config.log);
+  const { database } = config;
+  if (database.migrateOnStart) {
+    const result = await migrateDatabase(database.url, {
+      provider: database.provider,
+      log: (message) => logger.info(message),
+    });
+    logger.info(
+      { applied: result.applied.length, alreadyApplied: result.alreadyApplied },
+      'database is up to date',
+    );
+  }
+  const databaseOptions = {
+    url: database.url,
+    provider: database.provider,
+    pool: database.pool,
+    onQuery: options.onQuery,
+    onConnectionError: (error: Error) =>
+      logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
+  };
+  const db = await openDatabase(databaseOptions);
+  const reader = await openReader(db, databaseOptions).catch(async (error: unknown) => {
+    await db.$disconnect();
+    throw error;
+  });
+  const events = createEventBus();
+  const embeddings = new EmbeddingService({
+    embedder: options.embedder !== undefined ? options.embedder : createEmbedder(config.embeddings),
+    logger: logger.child({ component: 'embeddings' }),
+    cacheSize: options.embeddingCacheSize ?? config.embeddings?.cacheSize ?? config.env.EMBEDDING_CACHE_SIZE,
+  });
+  const index = config.searchIndex
+    ? createSearchIndex(config.searchIndex, { reader, writer: db, logger, model: embeddings.status().model })
+    : null;
+  const services = serviceDeps(config.env, { db, reader, events, embeddings, index });
+  const augmentation = config.augmentation;
+  const jobs = augmentation ? createJobQueue(augmentation.queue, db) : null;
+  const concurrency =
+    role === 'worker'
+      ? Math.max(1, augmentation?.runner.concurrency ?? 0)
+      : (augmentation?.runner.concurrency ?? 0);
+  const runner =
+    augmentation && jobs && role !== 'tool' && concurrency > 0
+      ? new AugmentationRunner(
+          services,
+          jobs,
+          options.extractor ?? createExtractor(augmentation.extractor, logger),
+          { ...augmentation.runner, concurrency },
+          logger.child({ component: 'augmentation' }),
+        )
+      : null;
+  // A recorded turn wakes this process's runner at once (other processes find the job by polling).
+  if (augmentation) services.augmentation = { wake: () => runner?.wake() };
+
+  let stopped: Promise<void> | null = null;
+  return {
+    config,
+    logger,
+    db,
+    reader,
+    events,
+    embeddings,
+    index,
+    jobs,
+    runner,
+    services,
+    async start({ wait = false } = {}) {
+      if (role === 'tool') return;
+      // Without a model the server still serves, and says so in /health.
+      embeddings.start();
+      if (wait && embeddings.status().state !== 'disabled') {
+        await embeddings.embed(['warm-up'], 'query').catch(() => {});
+      }
+      const indexStarted = index?.start();
+      if (wait) await indexStarted;
+      // Its failure is reported by the index's status (and /health), not thrown here.
+      else indexStarted?.catch(() => {});
+      runner?.start();
+    },
+    stop() {
+      stopped ??= (async () => {
+        await runner?.stop(config.server.shutdownTimeoutMs);
+        await index?.close();
+        await embeddings.close();
+        await db.$disconnect();
+        if (reader !== db) await reader.$disconnect();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import type { Principal } from '../auth/principal.ts';
+import type { Config } from '../config/config.ts';
+import type { Context } from '../context.ts';
+import type { Logger } from '../observability/logger.ts';
+import { usePlannedReads } from '../planned-reads/plugin.ts';
+import { schema } from '../schema/index.ts';
+import { useDeadline } from './deadline.ts';
+import { checkVariables, useDocumentLimits } from './document-limits.ts';
+import { graphqlLogger, maskError } from './mask-error.ts';
+import { boundedParserCache } from './parse-cache.ts';
+import { useQueryCost } from './query-cost.ts';
+import { connectionAuthorization } from './websocket.ts';
+
+export type GraphqlHandler = YogaServerInstance<Record<string, unknown>, Context>;
+
+/** What {@link createGraphqlHandler} needs. */
+export interface GraphqlHandlerOptions {
+  config: Pick<Config, 'graphql' | 'http' | 'server'>;
+  logger: Logger;
+  /** The request's context without its caller (services, reader, job queue). */
+  context: Omit<Context, 'principal'>;
+  resolvePrincipal: (authorization: string | null | undefined) => Principal;
+}
+
+/**
+ * The GraphQL endpoint (graphql-yoga), with every limit checked before execution: document size,
+ * variables, depth, aliases and cost, then planned reads (PostgreSQL) and the deadline. The same
+ * plugins serve HTTP and graphql-ws (src/http/websocket.ts goes through `getEnveloped`).
+ */
+export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHandler {
+  const { graphql, http, server } = options.config;
+  const { logger } = options;
+  return createYoga<Record<string, unknown>, Context>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: server.graphiql ? { title: 'Engram', subscriptionsProtocol: 'WS' } : false,
+    // Self-contained GraphiQL: no CDN, so it works on closed networks too.
+    renderGraphiQL,
+    logging: graphqlLogger(logger.child({ component: 'graphql' })),
+    maskedErrors: { maskError },
+    // Browsers on other origins get no CORS headers unless CORS_ORIGINS names them.
+    cors: http.corsOrigins.length
+      ? { origin: http.corsOrigins, credentials: true, methods: ['GET', 'POST'] }
+      : false,
+    parserAndValidationCache: boundedParserCache(graphql.parseCacheBytes),
+    plugins: [
+      useDocumentLimits({
+        maxLength: graphql.maxQueryLength,
+        maxTokens: graphql.maxQueryTokens,
+        maxListLength: graphql.maxVariableListLength,
+      }),
+      {
+        onParams({ params }) {
+          const problem = checkVariables(params.variables, graphql.maxVariableListLength);
+          if (problem) throw problem;
+        },
+      },
+      maxDepthPlugin({ n: graphql.maxDepth, exposeLimits: true }),
+      // An empty allowList: aliased __typename counts too (armor exempts it by default).
+      maxAliasesPlugin({ n: graphql.maxAliases, exposeLimits: true, allowList: [] }),
+      // The cost check before planned reads (which answer in onExecute), the deadline after them
+      // (so it races their statement too).
+      useQueryCost({ maxNodes: graphql.maxNodes, maxPageSize: graphql.maxPageSize }),
+      ...(graphql.plannedReads ? [usePlannedReads(logger.child({ component: 'planned-reads' }))] : []),
+      useDeadline({ timeoutMs: graphql.requestTimeoutMs }),
+    ],
+    context: ({
+      request,
+      connectionParams,
+    }: {
+      request?: Request;
+      connectionParams?: Record<string, unknown>;
+    }) => {
+      const header = connectionParams
+        ? connectionAuthorization(connectionParams)
+        : request?.headers.get('authorization');
+      return { ...options.context, principal: options.resolvePrincipal(header) };
+    },
+  });
+}
