@@ -1,5 +1,10 @@
 import type { Env } from '../env.ts';
-import { cohereEmbedder, huggingFaceEmbedder, openAICompatibleEmbedder, openAIEmbedder } from './hosted.ts';
+import {
+  cohereEmbedder,
+  huggingFaceEmbedder,
+  openAICompatibleEmbedder,
+  openAIEmbedder,
+} from './hosted/index.ts';
 import { createLocalEmbedder, DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from './local.ts';
 import type { Embedder } from './types.ts';
 
