@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Db } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import type { Logger } from '../observability/logger.ts';
-import { createLlmExtractor } from './extract/llm.ts';
+import { createLlmExtractor } from './extract/llm/index.ts';
 import { createLocalExtractor } from './extract/local.ts';
 import { PREDICATES } from './predicates.ts';
 import { JobQueue } from './queue.ts';
