@@ -1,5 +1,5 @@
-import { InferenceClientProviderApiError } from '@huggingface/inference';
-import { APICallError, RetryError } from 'ai';
+import { RequestDeadline } from '../../providers/deadline.ts';
+import { classifyProviderFailure, hostOf } from '../../providers/http-errors.ts';
 import { type Embedder, EmbeddingError, type EmbedPurpose, normalize } from '../types.ts';
 
 /**
@@ -13,8 +13,6 @@ import { type Embedder, EmbeddingError, type EmbedPurpose, normalize } from '../
 
 /** What load() embeds to learn the dimension. */
 const PROBE_TEXT = 'Engram embedding probe';
-/** Provider messages can quote whole requests or responses; a log line should not. */
-const MAX_DETAIL_LENGTH = 300;
 
 /** Sends one batch (already within limits) and returns the raw vectors, in order. */
 export type EmbedBatch = (texts: string[], purpose: EmbedPurpose, signal: AbortSignal) => Promise<number[][]>;
@@ -38,7 +36,7 @@ export class HostedEmbedder implements Embedder {
   private dimension: number | undefined;
   private readonly host: string;
   /** Requests under way, aborted by close(). */
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new Set<RequestDeadline>();
   private closed = false;
 
   constructor(private readonly config: HostedEmbedderConfig) {
@@ -78,27 +76,21 @@ export class HostedEmbedder implements Embedder {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const controller of this.inFlight) controller.abort();
+    for (const deadline of this.inFlight) deadline.abort();
   }
 
   private async embedOneBatch(texts: string[], purpose: EmbedPurpose): Promise<Float32Array[]> {
-    // One controller per batch, aborted by the timer or by close(). Not AbortSignal.any() with a
-    // long-lived close signal: Node has leaked the combined signals then (nodejs/node#55351).
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new DOMException(`timed out after ${this.config.timeoutMs} ms`, 'TimeoutError'));
-    }, this.config.timeoutMs);
-    this.inFlight.add(controller);
+    // One deadline per batch, aborted by its timer or by close().
+    const deadline = new RequestDeadline(this.config.timeoutMs);
+    this.inFlight.add(deadline);
     let raw: number[][];
     try {
-      raw = await this.config.embedBatch(texts, purpose, controller.signal);
+      raw = await this.config.embedBatch(texts, purpose, deadline.signal);
     } catch (error) {
-      throw this.describe(error, timedOut);
+      throw this.describe(error, deadline.timedOut);
     } finally {
-      clearTimeout(timer);
-      this.inFlight.delete(controller);
+      deadline.clear();
+      this.inFlight.delete(deadline);
     }
     return this.check(raw, texts.length);
   }
@@ -131,63 +123,28 @@ export class HostedEmbedder implements Embedder {
         cause: error,
       });
     }
-    if (timedOut) {
+    const failure = classifyProviderFailure(error, { timedOut, secret: this.config.apiKey });
+    if (failure.kind === 'timeout') {
       return new EmbeddingError(
         `${where} did not answer within ${this.config.timeoutMs} ms`,
         'EMBEDDING_TIMEOUT',
-        {
-          cause: error,
-        },
+        { cause: failure.cause },
       );
     }
     if (error instanceof EmbeddingError) return error;
-    const status = statusOf(error);
-    if (status === 401 || status === 403) {
-      // Never the provider's own message: some (OpenAI) quote part of the key back.
+    const { status } = failure;
+    if (failure.kind === 'refused-key') {
+      // No cause: see ProviderFailure.cause.
       return new EmbeddingError(
         `${where} refused the API key (HTTP ${status}); check the configured key and its access to model ${this.model}`,
         'EMBEDDING_UNAVAILABLE',
-        { cause: error },
       );
     }
-    const detail = this.scrub(detailOf(error));
+    const attempts = failure.attempts === undefined ? '' : ` (after ${failure.attempts} attempts)`;
     return new EmbeddingError(
-      `${where} failed${status ? ` (HTTP ${status})` : ''}: ${detail}`,
+      `${where} failed${status ? ` (HTTP ${status})` : ''}: ${failure.detail}${attempts}`,
       'EMBEDDING_FAILED',
-      {
-        cause: error,
-      },
+      { cause: failure.cause },
     );
   }
-
-  private scrub(text: string): string {
-    const key = this.config.apiKey;
-    const scrubbed = key && key.length >= 4 ? text.split(key).join('[redacted]') : text;
-    return scrubbed.length > MAX_DETAIL_LENGTH ? `${scrubbed.slice(0, MAX_DETAIL_LENGTH)}...` : scrubbed;
-  }
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
-  }
-}
-
-/** The HTTP status behind an error from either library, through the AI SDK's retry wrapper. */
-function statusOf(error: unknown): number | undefined {
-  const last = RetryError.isInstance(error) ? error.lastError : error;
-  if (APICallError.isInstance(last)) return last.statusCode;
-  if (last instanceof InferenceClientProviderApiError) return last.httpResponse.status;
-  return undefined;
-}
-
-function detailOf(error: unknown): string {
-  const last = RetryError.isInstance(error) ? error.lastError : error;
-  const message = last instanceof Error ? last.message : String(last);
-  // fetch() says only "fetch failed"; the reason (ECONNREFUSED, a DNS failure) is in its cause.
-  const reason = last instanceof TypeError && last.cause instanceof Error ? `: ${last.cause.message}` : '';
-  const attempts = RetryError.isInstance(error) ? ` (after ${error.errors.length} attempts)` : '';
-  return `${message}${reason}${attempts}`;
 }

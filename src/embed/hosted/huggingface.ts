@@ -1,23 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type FeatureExtractionOutput,
-  featureExtraction,
-  InferenceClientProviderApiError,
-} from '@huggingface/inference';
+import { type FeatureExtractionOutput, featureExtraction } from '@huggingface/inference';
+import { isTransientFailure } from '../../providers/http-errors.ts';
+import { retryAfterMs, retryDelayMs } from '../../providers/retry.ts';
 import { type Embedder, EmbeddingError } from '../types.ts';
 import { type EmbedBatch, HostedEmbedder } from './hosted-embedder.ts';
 import { commonConfig, type HostedEmbedderOptions } from './options.ts';
 
-// Hugging Face Inference, through @huggingface/inference, whose retries are not the AI SDK's:
-// the loop below retries like the SDK does for the other providers.
-
-/** The AI SDK's backoff, reused for Hugging Face so every provider retries alike. */
-const INITIAL_RETRY_DELAY_MS = 2_000;
+// Hugging Face Inference, through @huggingface/inference, which does not retry the way the AI SDK
+// does: the loop below retries with the same rules (src/providers/retry.ts), so that every
+// provider retries alike.
 const HF_BASE_URL = 'https://router.huggingface.co/hf-inference';
 /** Text Embeddings Inference's default --max-client-batch-size, which HF's endpoints run. */
 const HF_DEFAULT_BATCH = 32;
-/** Statuses worth another try (the same set the AI SDK retries). */
-const RETRYABLE_STATUSES = new Set([408, 409, 429]);
 
 export interface HuggingFaceEmbedderOptions extends Omit<HostedEmbedderOptions, 'dimensions'> {
   /**
@@ -56,11 +50,11 @@ export function huggingFaceEmbedder(options: HuggingFaceEmbedderOptions): Embedd
   const truncate = options.truncate ?? true;
   const embedBatch: EmbedBatch = async (texts, _purpose, signal) => {
     for (let attempt = 0; ; attempt++) {
-      let retryAfterMs: number | undefined;
+      let serverDelayMs: number | undefined;
       // The library's errors carry the status but not the headers; catch retry-after on the way.
       const recordingFetch: typeof fetch = async (input, init) => {
         const response = await fetch(input, init);
-        retryAfterMs = retryAfterOf(response.headers);
+        serverDelayMs = retryAfterMs(response.headers);
         return response;
       };
       try {
@@ -71,8 +65,8 @@ export function huggingFaceEmbedder(options: HuggingFaceEmbedderOptions): Embedd
         );
         return pool(output, texts.length);
       } catch (error) {
-        if (signal.aborted || attempt >= common.maxRetries || !isRetryable(error)) throw error;
-        await sleep(retryAfterMs ?? INITIAL_RETRY_DELAY_MS * 2 ** attempt, undefined, { signal });
+        if (signal.aborted || attempt >= common.maxRetries || !isTransientFailure(error)) throw error;
+        await sleep(retryDelayMs(attempt, serverDelayMs), undefined, { signal });
       }
     }
   };
@@ -85,26 +79,6 @@ export function huggingFaceEmbedder(options: HuggingFaceEmbedderOptions): Embedd
     apiKeyRequired: false,
     embedBatch,
   });
-}
-
-function isRetryable(error: unknown): boolean {
-  if (error instanceof InferenceClientProviderApiError) {
-    const status = error.httpResponse.status;
-    return RETRYABLE_STATUSES.has(status) || status >= 500;
-  }
-  // fetch() rejects with a TypeError when the connection fails.
-  return error instanceof TypeError;
-}
-
-/** `retry-after-ms` (milliseconds) or `retry-after` (seconds or a date), if sensible. */
-function retryAfterOf(headers: Headers): number | undefined {
-  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
-  if (Number.isFinite(ms) && ms >= 0 && ms < 60_000) return ms;
-  const after = headers.get('retry-after');
-  if (!after) return undefined;
-  const seconds = Number.parseFloat(after);
-  const delay = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(after) - Date.now();
-  return Number.isFinite(delay) && delay >= 0 && delay < 60_000 ? delay : undefined;
 }
 
 /**

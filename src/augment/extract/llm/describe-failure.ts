@@ -1,11 +1,11 @@
 import {
-  APICallError,
   LoadAPIKeyError,
   LoadSettingError,
   NoObjectGeneratedError,
   NoOutputGeneratedError,
   RetryError,
 } from 'ai';
+import { classifyProviderFailure, redactSecret } from '../../../providers/http-errors.ts';
 import type { TokenUsage } from '../../types.ts';
 import { ExtractionError } from './errors.ts';
 import { usageOf } from './usage.ts';
@@ -13,6 +13,8 @@ import { usageOf } from './usage.ts';
 /**
  * Turns whatever an extraction threw into an {@link ExtractionError} a job queue can act on: the
  * code, whether another try later can succeed, and a message that never contains the API key.
+ * What an HTTP failure means is decided in src/providers/http-errors.ts, shared with the hosted
+ * embedding providers; this file only words it.
  */
 
 /** What the messages name, and the secret they must never contain. */
@@ -24,9 +26,6 @@ export interface FailureContext {
   maxOutputTokens: number;
   apiKey: string | undefined;
 }
-
-/** Provider messages can quote whole requests or responses; an error message should not. */
-const MAX_DETAIL_LENGTH = 300;
 
 /** The model answered, but not with a usable extraction. */
 export function badOutputError(
@@ -60,12 +59,12 @@ export function badOutputError(
 /** Any failure of the call; `timedOut` says whether the extractor's own timer aborted it. */
 export function describeFailure(context: FailureContext, error: unknown, timedOut: boolean): ExtractionError {
   const { label } = context;
-  const scrub = (text: string) => scrubKey(text, context.apiKey);
   if (error instanceof ExtractionError) return error;
-  if (timedOut) {
+  const failure = classifyProviderFailure(error, { timedOut, secret: context.apiKey });
+  if (failure.kind === 'timeout') {
     return new ExtractionError(`${label} did not answer within ${context.timeoutMs} ms`, 'LLM_TIMEOUT', {
       retryable: true,
-      cause: error,
+      cause: failure.cause,
     });
   }
   if (NoObjectGeneratedError.isInstance(error)) {
@@ -74,72 +73,43 @@ export function describeFailure(context: FailureContext, error: unknown, timedOu
   if (NoOutputGeneratedError.isInstance(error)) return badOutputError(context, error, undefined, undefined);
 
   const last = RetryError.isInstance(error) ? error.lastError : error;
-  const attempts = RetryError.isInstance(error) ? ` after ${error.errors.length} attempts` : '';
   if (LoadAPIKeyError.isInstance(last) || LoadSettingError.isInstance(last)) {
     // Validated at construction, so only reachable through a provider reading its environment.
-    return new ExtractionError(`${label} is missing a setting: ${scrub(last.message)}`, 'LLM_UNAUTHORIZED', {
-      retryable: false,
-    });
+    return new ExtractionError(
+      `${label} is missing a setting: ${redactSecret(last.message, context.apiKey)}`,
+      'LLM_UNAUTHORIZED',
+      { retryable: false },
+    );
   }
-  if (APICallError.isInstance(last)) {
-    const status = last.statusCode;
-    const where = `${label} at ${hostOf(last.url)}`;
-    if (status === 401 || status === 403) {
-      // Neither the provider's message nor the error itself: OpenAI quotes part of the key back.
+  const { status, retryable } = failure;
+  const where = failure.host === undefined ? label : `${label} at ${failure.host}`;
+  const attempts = failure.attempts === undefined ? '' : ` after ${failure.attempts} attempts`;
+  switch (failure.kind) {
+    case 'refused-key':
+      // No cause: see ProviderFailure.cause.
       return new ExtractionError(
         `${where} refused the API key (HTTP ${status}); check the configured key and its access to model ${context.modelId}`,
         'LLM_UNAUTHORIZED',
-        { retryable: false, status },
+        { retryable, status },
       );
-    }
-    if (status === 429) {
+    case 'rate-limited':
       return new ExtractionError(
         `${where} is rate limiting requests (HTTP 429)${attempts}`,
         'LLM_RATE_LIMITED',
         {
-          retryable: true,
-          cause: error,
+          retryable,
+          cause: failure.cause,
           status,
-          retryAfterMs: retryAfterMsOf(last.responseHeaders),
+          retryAfterMs: failure.retryAfterMs,
         },
       );
-    }
-    return new ExtractionError(
-      `${where} failed${status ? ` (HTTP ${status})` : ''}${attempts}: ${scrub(last.message)}`,
-      'LLM_FAILED',
-      // 5xx, 408, 409 and connection failures are worth another try later; 400 or 404 are not.
-      { retryable: last.isRetryable, cause: error, status },
-    );
-  }
-  const message = last instanceof Error ? last.message : String(last);
-  return new ExtractionError(`${label} failed${attempts}: ${scrub(message)}`, 'LLM_FAILED', {
-    // Unknown failures (a proxy answering nonsense...) get another try; attempts are bounded by the queue.
-    retryable: true,
-    cause: error,
-  });
-}
-
-function scrubKey(text: string, key: string | undefined): string {
-  const scrubbed = key && key.length >= 4 ? text.split(key).join('[redacted]') : text;
-  return scrubbed.length > MAX_DETAIL_LENGTH ? `${scrubbed.slice(0, MAX_DETAIL_LENGTH)}...` : scrubbed;
-}
-
-function retryAfterMsOf(headers: Record<string, string> | undefined): number | undefined {
-  if (!headers) return undefined;
-  const ms = Number.parseFloat(headers['retry-after-ms'] ?? '');
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const retryAfter = headers['retry-after'];
-  if (!retryAfter) return undefined;
-  const seconds = Number.parseFloat(retryAfter);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(retryAfter);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return url;
+    default:
+      // 5xx, 408, 409, connection failures and unknown failures (a proxy answering nonsense...)
+      // are worth another try later, bounded by the queue's attempts; 400 or 404 are not.
+      return new ExtractionError(
+        `${where} failed${status ? ` (HTTP ${status})` : ''}${attempts}: ${failure.detail}`,
+        'LLM_FAILED',
+        { retryable, cause: failure.cause, status },
+      );
   }
 }

@@ -1,4 +1,5 @@
 import { generateText, type LanguageModel, Output } from 'ai';
+import { RequestDeadline } from '../../../providers/deadline.ts';
 import type { Extraction, ExtractionInput, Extractor } from '../../types.ts';
 import { badOutputError, describeFailure, type FailureContext } from './describe-failure.ts';
 import { type ExtractorLogger, type LlmProvider, PROVIDER_LABELS } from './options.ts';
@@ -61,15 +62,10 @@ export class LlmExtractor implements Extractor {
     }
     if (this.nextSlot) await this.nextSlot(signal);
 
-    // One controller per call, aborted by the timer or by the caller. Not AbortSignal.any() with
-    // the caller's signal, which may be long-lived: Node has leaked combined signals (nodejs/node#55351).
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort(new DOMException(`timed out after ${this.options.timeoutMs} ms`, 'TimeoutError'));
-    }, this.options.timeoutMs);
-    const onAbort = () => controller.abort(signal?.reason);
+    // One deadline per call, aborted by its timer or by the caller (see RequestDeadline for why
+    // not AbortSignal.any() with the caller's signal, which may be long-lived).
+    const deadline = new RequestDeadline(this.options.timeoutMs);
+    const onAbort = () => deadline.abort(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
 
     try {
@@ -85,7 +81,7 @@ export class LlmExtractor implements Extractor {
         temperature: this.options.temperature,
         maxOutputTokens: this.options.maxOutputTokens,
         maxRetries: this.options.maxRetries,
-        abortSignal: controller.signal,
+        abortSignal: deadline.signal,
       });
       const usage = usageOf(result.totalUsage);
       if (result.warnings?.length) {
@@ -106,9 +102,9 @@ export class LlmExtractor implements Extractor {
     } catch (error) {
       // The caller gave up (shutdown, job cancelled): like fetch(), reject with its reason.
       if (signal?.aborted) throw signal.reason;
-      throw describeFailure(this.failure, error, timedOut);
+      throw describeFailure(this.failure, error, deadline.timedOut);
     } finally {
-      clearTimeout(timer);
+      deadline.clear();
       signal?.removeEventListener('abort', onAbort);
     }
   }
