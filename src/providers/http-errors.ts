@@ -84,9 +84,10 @@ export function classifyProviderFailure(
 
 /**
  * Whether a request that failed this way is worth repeating at once: 408/409/429/5xx or a dropped
- * connection. `unknown` is the answer for errors that are none of the libraries' HTTP errors.
+ * connection. `otherwise` is the answer for errors that are none of those: false for a retry now
+ * (a malformed answer would come back the same), true for "may succeed later" (a job queue).
  */
-export function isTransientFailure(error: unknown, unknown = false): boolean {
+export function isTransientFailure(error: unknown, otherwise = false): boolean {
   const last = RetryError.isInstance(error) ? error.lastError : error;
   // The AI SDK decides for its own errors (the same statuses; true for a failed connection).
   if (APICallError.isInstance(last)) return last.isRetryable;
@@ -94,7 +95,7 @@ export function isTransientFailure(error: unknown, unknown = false): boolean {
   if (status !== undefined) return isRetryableStatus(status);
   // fetch() rejects with a TypeError when the connection fails.
   if (last instanceof TypeError) return true;
-  return unknown;
+  return otherwise;
 }
 
 /**

@@ -9,6 +9,7 @@ import { commonConfig, type HostedEmbedderOptions } from './options.ts';
 // Hugging Face Inference, through @huggingface/inference, which does not retry the way the AI SDK
 // does: the loop below retries with the same rules (src/providers/retry.ts), so that every
 // provider retries alike.
+
 const HF_BASE_URL = 'https://router.huggingface.co/hf-inference';
 /** Text Embeddings Inference's default --max-client-batch-size, which HF's endpoints run. */
 const HF_DEFAULT_BATCH = 32;
