@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { createLlmExtractor } from './augment/extract/llm.ts';
+import { createLlmExtractor } from './augment/extract/llm/index.ts';
 import { createLocalExtractor } from './augment/extract/local.ts';
 import { PREDICATES } from './augment/predicates.ts';
 import { JobQueue } from './augment/queue.ts';
@@ -13,7 +13,7 @@ import {
   huggingFaceEmbedder,
   openAICompatibleEmbedder,
   openAIEmbedder,
-} from './embed/hosted.ts';
+} from './embed/hosted/index.ts';
 import { createLocalEmbedder } from './embed/local.ts';
 import { EmbeddingService } from './embed/service.ts';
 import type { Embedder } from './embed/types.ts';

@@ -7,8 +7,8 @@ import {
   type LlmExtractorOptions,
   type LlmProvider,
   snakeCasePredicate,
-} from '../src/augment/extract/llm.ts';
-import { PREFERRED_PREDICATES } from '../src/augment/extract/llm-prompt.ts';
+} from '../src/augment/extract/llm/index.ts';
+import { PREFERRED_PREDICATES } from '../src/augment/extract/llm/prompt.ts';
 import type { Extraction, ExtractionInput, Extractor } from '../src/augment/types.ts';
 import { TEST_DATABASE } from './helpers/database.ts';
 import {

@@ -6,7 +6,7 @@ import {
   huggingFaceEmbedder,
   openAICompatibleEmbedder,
   openAIEmbedder,
-} from '../src/embed/hosted.ts';
+} from '../src/embed/hosted/index.ts';
 import { type EmbeddingLogger, EmbeddingService } from '../src/embed/service.ts';
 import { type Embedder, EmbeddingError, type EmbedPurpose, normalize } from '../src/embed/types.ts';
 import { TEST_DATABASE } from './helpers/database.ts';

@@ -40,16 +40,16 @@ describe('augmentation in a separate worker', () => {
   });
 
   /** The next event of a topic on an in-process bus. */
-  function next<T extends 'fact-changed' | 'augmentation-completed'>(
+  async function next<T extends 'fact-changed' | 'augmentation-completed'>(
     engram: Engram,
     topic: T,
     entity: string,
-  ) {
-    const iterator = engram.events.subscribe(topic, entity)[Symbol.asyncIterator]();
-    return iterator.next().then((result) => {
-      void iterator.return?.();
-      return result.value as EngramTopics[T][1];
-    });
+  ): Promise<EngramTopics[T][1]> {
+    const events = engram.events.subscribe(topic as 'fact-changed', entity);
+    const iterator = events[Symbol.asyncIterator]();
+    const result = await iterator.next();
+    await iterator.return?.();
+    return result.value as EngramTopics[T][1];
   }
 
   it('publishes on the worker’s bus; the server’s subscribers do not hear it', async () => {

@@ -1,4 +1,4 @@
-import type { ExtractionInput } from '../types.ts';
+import type { ExtractionInput } from '../../types.ts';
 
 /**
  * The instructions every LLM extractor sends. The system prompt is the same for every call (the
