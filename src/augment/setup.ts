@@ -3,7 +3,7 @@ import type { Db } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createLlmExtractor } from './extract/llm.ts';
-import { createLocalExtractor } from './extract/local.ts';
+import { createLocalExtractor } from './extract/local/index.ts';
 import { PREDICATES } from './predicates.ts';
 import { JobQueue } from './queue.ts';
 import type { Extractor } from './types.ts';

@@ -27,7 +27,7 @@
  */
 
 import nlp from 'compromise/two';
-import { normalizePredicate, predicateCategory } from '../predicates.ts';
+import { normalizePredicate, predicateCategory } from '../../predicates.ts';
 import type {
   ExtractedCategory,
   ExtractedFact,
@@ -35,285 +35,60 @@ import type {
   Extraction,
   ExtractionInput,
   Extractor,
-} from '../types.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Word lists. Closed on purpose: "I'm a X" is only an occupation, and "I speak X" only a language,
-// when X is one the extractor knows.
-
-function words(text: string): Set<string> {
-  return new Set(text.split(/\s+/).filter(Boolean));
-}
-
-/** Head nouns of occupations ("software *engineer*", "*nurse*"). */
-const OCCUPATIONS = words(`
-  accountant actor actress administrator adviser advisor agent analyst anesthesiologist animator
-  apprentice archaeologist architect archivist artist assistant astronaut astronomer attorney
-  auditor author baker banker barber barista bartender beautician biologist bookkeeper botanist
-  bricklayer broker builder butcher buyer cameraman caregiver carer carpenter cartographer
-  cartoonist cashier ceo cfo chef chemist chiropractor choreographer cleaner clerk coach columnist
-  comedian composer conductor consultant contractor cook coordinator copywriter coo counselor
-  counsellor courier cto curator dancer dentist dermatologist designer detective developer
-  dietitian dietician diplomat director dispatcher doctor driver economist editor educator
-  electrician engineer entrepreneur executive farmer filmmaker firefighter fisherman florist
-  founder cofounder co-founder freelancer gardener geologist hairdresser hairstylist handyman
-  historian housekeeper hygienist illustrator inspector instructor intern interpreter investor
-  janitor jeweler jeweller journalist judge laborer labourer landscaper lawyer lecturer librarian
-  lifeguard linguist locksmith machinist manager marketer mathematician mechanic medic midwife
-  musician nanny neurologist neuroscientist novelist nurse nutritionist officer optician
-  optometrist orthodontist painter paralegal paramedic pastor pediatrician pharmacist
-  philosopher photographer physician physicist physio physiotherapist pilot planner plumber
-  poet policeman policewoman politician postdoc postman priest principal producer professor
-  programmer psychiatrist psychologist psychotherapist publisher rabbi radiologist realtor
-  receptionist recruiter reporter researcher salesman salesperson saleswoman scientist
-  screenwriter sculptor secretary sheriff singer sociologist soldier solicitor songwriter
-  specialist statistician stockbroker strategist student stylist supervisor surgeon surveyor
-  tailor teacher technician technologist teller therapist trader trainer translator tutor
-  undergrad underwriter veterinarian vet waiter waitress welder worker writer dev
-`);
-
-/** Words in front of an occupation that mean it is not the current one. */
-const NOT_CURRENT = words('former retired ex aspiring wannabe future would-be failed trainee-to-be');
-
-const LANGUAGES = words(`
-  afrikaans albanian amharic arabic armenian asl basque belarusian bengali bosnian bulgarian
-  burmese cantonese catalan chinese croatian czech danish dutch english esperanto estonian farsi
-  filipino finnish french galician georgian german greek gujarati hausa hebrew hindi hungarian
-  icelandic igbo indonesian irish italian japanese kannada kazakh khmer korean kurdish lao latin
-  latvian lithuanian macedonian malay malayalam maltese mandarin marathi mongolian nepali
-  norwegian pashto persian polish portuguese punjabi romanian russian serbian sinhala slovak
-  slovenian somali spanish swahili swedish tagalog tamil telugu thai tibetan turkish ukrainian
-  urdu uzbek vietnamese welsh yiddish yoruba zulu
-`);
-
-/** Demonyms compromise does not tag as #Demonym (it knows "Canadian", not "British"). */
-const DEMONYMS = words(`
-  british english irish scottish welsh french dutch german greek italian spanish danish swedish
-  norwegian finnish polish czech turkish thai korean japanese chinese vietnamese russian
-  ukrainian hungarian romanian filipino swiss austrian belgian portuguese
-`);
-
-const INSTRUMENTS = words(`
-  accordion bagpipes banjo bass bassoon cello clarinet drums drum flute guitar harmonica harp
-  keyboard keyboards mandolin oboe organ piano saxophone sax synth trombone trumpet tuba ukulele
-  uke viola violin
-`);
-
-const SPORTS = words(`
-  badminton baseball basketball bowling chess cricket darts football golf handball hockey
-  lacrosse padel pickleball poker polo pool rugby snooker soccer softball squash tennis volleyball
-`);
-
-/** "play a role", "play it safe", "play games with": not something one plays. */
-const PLAY_IDIOMS = words(
-  'game games role part trick tricks joke jokes fair safe dumb along around hard catch',
-);
-
-/** "I can X" is a skill only for these verbs: "I can come tomorrow" is not one. */
-const SKILL_VERBS = words(`
-  bake climb code cook crochet dance dive draw drive juggle knit paint program ride sail sew sing
-  skate ski snowboard surf swim weld
-`);
-
-/** Allergens said in the singular before "allergy" and in the plural after "allergic to". */
-const COUNTABLE_ALLERGENS = words(
-  'peanut nut egg bee wasp strawberry almond cashew walnut hazelnut kiwi tomato',
-);
-
-const DIETS = words('vegetarian vegan pescatarian pescetarian keto paleo');
-
-interface Relation {
-  predicate: string;
-  kind: 'person' | 'animal';
-}
-
-/** Relation nouns ("my *sister* Anna") and the predicate each maps to. */
-const RELATIONS = new Map<string, Relation>();
-for (const [predicate, kind, list] of [
-  ['has_sister', 'person', 'sister sis'],
-  ['has_brother', 'person', 'brother bro'],
-  ['has_sibling', 'person', 'sibling'],
-  ['has_mother', 'person', 'mom mum mother mommy mama'],
-  ['has_father', 'person', 'dad father daddy papa'],
-  ['has_son', 'person', 'son'],
-  ['has_daughter', 'person', 'daughter'],
-  ['has_child', 'person', 'kid child baby'],
-  ['married_to', 'person', 'husband hubby wife wifey spouse'],
-  ['has_partner', 'person', 'boyfriend girlfriend partner fiance fiancé fiancee fiancée bf gf'],
-  ['has_friend', 'person', 'friend bestie buddy pal'],
-  ['has_grandmother', 'person', 'grandmother grandma granny nana gran'],
-  ['has_grandfather', 'person', 'grandfather grandpa granddad grandad'],
-  ['has_grandchild', 'person', 'grandson granddaughter grandchild grandkid'],
-  ['has_aunt', 'person', 'aunt auntie'],
-  ['has_uncle', 'person', 'uncle'],
-  ['has_cousin', 'person', 'cousin'],
-  ['has_niece', 'person', 'niece'],
-  ['has_nephew', 'person', 'nephew'],
-  ['has_colleague', 'person', 'colleague coworker co-worker workmate'],
-  ['has_boss', 'person', 'boss'],
-  ['has_roommate', 'person', 'roommate flatmate housemate'],
-  [
-    'has_pet',
-    'animal',
-    `dog cat puppy kitten pup pet hamster parrot rabbit bunny horse turtle tortoise retriever
-    labrador poodle terrier beagle bulldog husky corgi dachshund chihuahua pug collie spaniel`,
-  ],
-] as const) {
-  for (const word of words(list)) RELATIONS.set(word, { predicate, kind });
-}
-
-/** Plural relation nouns ("two *sisters*", "three *kids*"). */
-const RELATION_PLURALS = new Map<string, string>([
-  ['sisters', 'sister'],
-  ['brothers', 'brother'],
-  ['siblings', 'sibling'],
-  ['sons', 'son'],
-  ['daughters', 'daughter'],
-  ['kids', 'kid'],
-  ['children', 'child'],
-  ['friends', 'friend'],
-  ['dogs', 'dog'],
-  ['cats', 'cat'],
-  ['cousins', 'cousin'],
-  ['grandkids', 'grandkid'],
-  ['grandchildren', 'grandchild'],
-]);
-
-/** Adjectives allowed between "my" and the relation noun ("my *younger* sister Anna"). */
-const RELATION_MODIFIERS = words(`
-  best older younger little big baby twin oldest youngest eldest new dear lovely golden black white
-  german sweet amazing wonderful
-`);
-
-/** Modifiers that mean the relation is over or not the user's own: nothing current to remember. */
-const RELATION_ENDED = words('late ex former dead deceased');
-
-const NUMBER_WORDS = new Map<string, number>([
-  ...`one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
-  seventeen eighteen nineteen twenty`
-    .split(/\s+/)
-    .map((word, i): [string, number] => [word, i + 1]),
-  ...'thirty forty fifty sixty seventy eighty ninety'
-    .split(' ')
-    .map((word, i): [string, number] => [word, 30 + 10 * i]),
-]);
-
-/** Phrases with "and" inside that are one thing: "rock and roll" is not rock + roll. */
-const AND_COMPOUNDS = new Set([
-  'rock and roll',
-  'mac and cheese',
-  'fish and chips',
-  'salt and pepper',
-  'drum and bass',
-  'arts and crafts',
-  'dungeons and dragons',
-  'bread and butter',
-  'sweet and sour',
-  'hide and seek',
-  'rhythm and blues',
-  'trial and error',
-  'black and white',
-  'pros and cons',
-]);
-
-// ---------------------------------------------------------------------------------------------
-// Grammar words.
-
-/** Discourse words and greetings skipped at the start of a clause ("Well, honestly, I ..."). */
-const DISCOURSE = words(`
-  hi hello hey hiya yo well so oh ah um uh hmm ok okay yeah yes yep no nope lol haha hehe lmao
-  actually honestly btw anyway anyways also and but plus basically fyi ps then now currently
-  recently lately nowadays today tbh personally sadly luckily fortunately unfortunately finally
-  there guys all again still just originally otherwise funny enough
-`);
-
-/** Time words that may precede the subject ("Last year I moved to ..."). */
-const LEADING_TIME = words(`
-  in on at since last this next ago a few couple of back the year years month months week weeks
-  day days summer winter spring fall autumn two three four five six
-`);
-
-/** Adverbs allowed between the subject and the verb frame ("I *really* like", "I *just* moved"). */
-const ADVERBS = `(?:(?:really|also|absolutely|totally|just|still|currently|now|actually|honestly|definitely|kind of|kinda|sort of|sorta|truly|genuinely|seriously|mostly|especially|recently|already|always|literally|simply|finally|originally|do|does|even|personally|mainly|both|certainly|deeply|madly|generally|usually|normally|pretty much|officially|happily|proudly|so|too) )*`;
-
-/** Words that end a noun phrase. */
-const NP_STOP = words(`
-  and or but because cause cuz since so than that which who whom whose when while where if unless
-  although though as like except even too either anymore anyway again already yet still then now
-  currently today tonight tomorrow yesterday lately recently soon right really very pretty quite
-  just always usually often sometimes never ever every each daily weekly lol haha lmao tbh
-  honestly actually tho etc more less most better best instead also nowadays these those
-  whenever though whereas until till unlike especially mostly probably maybe online offline
-  together alone outdoors indoors professionally competitively regularly casually downtown nearby
-  abroad overseas locally upstairs downstairs btw fyi imo imho idk xd pls thx thanks please
-`);
-
-/** Prepositions that start a "when" ("reading *before* bed"), never part of an activity. */
-const TEMPORAL_PREPOSITIONS = words('of before after during until till since');
-
-const PREPOSITIONS = words(`
-  in on at for with to from by about during after before until since into onto over under near
-  around without across through between among per via against behind beside besides toward
-  towards upon within outside inside up down off out
-`);
-
-/** Verbs whose "to <verb>" after like/love/hate is a figure of speech, not an activity. */
-const NOT_ACTIVITIES = words(`
-  think say know believe be have imagine hear admit point mention add note let ask tell remind
-  check clarify confirm assume pretend hope suppose see bother interrupt disappoint break
-`);
-
-/** Noun-phrase heads that refer to the conversation, not to a preference ("I like that idea"). */
-const CONVERSATIONAL = words(`
-  idea ideas suggestion suggestions option options answer answers plan response list one ones
-  version result results point explanation question advice approach example way part thing
-  things stuff sound look choice story reply message summary recipe draft format tip tips
-  lot bit
-`);
-
-/** First words that make a noun phrase a pronoun or a reference to something else. */
-const NP_REJECT_START = words(`
-  it this that these those them they you your yours him his her hers us our ours me my mine
-  myself yourself himself herself itself ourselves themselves their theirs its everything
-  anything something nothing everyone anyone someone nobody everybody anybody somebody what
-  which who whom how when where why whatever whoever one all either neither none here
-  there not no such another other to
-`);
-
-const SUBJECT_WORDS = words(
-  'i we he she they it you there this that these those me my our his her their your its everyone everybody people nobody someone',
-);
-const WH_WORDS = words('what where when why how who which whats whos whose wheres hows');
-const AUX_WORDS = words(
-  'do does did is are am was were can could should would will have has had may might shall',
-);
-const QUESTION_FRAGMENTS = words(
-  'any anyone anything right thoughts ideas tips recommendations suggestions correct ok okay',
-);
-
-/** First-person verbs that can start a clause without "I" ("Love hiking!", "and work in Lisbon"). */
-const ELIDED_VERBS = words(`
-  am live lived moved relocated work worked love loved like enjoy hate prefer speak play study
-  studied have grew got just also really currently recently still went visited graduated
-  can cannot used was speaking adore dislike luv based been allergic
-`);
-
-/** Words that split a sentence into clauses when a clause follows them. */
-const CLAUSE_SPLITTERS = words(`
-  and but or so because cause cuz since although though while whereas plus then if unless
-  whether when whenever once until before after who which
-`);
-
-/** A clause led by one of these is hypothetical or not yet true. */
-const HYPOTHETICAL = words('if unless whether suppose supposing imagine once when whenever until before');
-
-const MONTHS = words(`
-  january february march april may june july august september october november december jan feb
-  mar apr jun jul aug sep sept oct nov dec
-`);
-
-// ---------------------------------------------------------------------------------------------
-// Tokens and clauses.
+} from '../../types.ts';
+import {
+  ADVERBS,
+  AUX_WORDS,
+  AUXILIARIES,
+  CLAUSE_SPLITTERS,
+  CONNECTORS,
+  CONVERSATIONAL,
+  DISCOURSE,
+  ELIDED_VERBS,
+  HYPOTHETICAL,
+  LEADING_TIME,
+  MID_ADVERBS,
+  MONTHS,
+  NOT_ACTIVITIES,
+  NP_REJECT_START,
+  NP_STOP,
+  PREPOSITIONS,
+  QUESTION_FRAGMENTS,
+  SUBJECT_WORDS,
+  TEMPORAL_PREPOSITIONS,
+  TIME_ADVERBS,
+  TIME_GLUE,
+  TIME_NOUNS,
+  WH_WORDS,
+} from './grammar-words.ts';
+import {
+  RELATION_ENDED,
+  RELATION_MODIFIERS,
+  RELATION_PLURALS,
+  RELATIONS,
+  type Relation,
+} from './relation-words.ts';
+import {
+  AND_COMPOUNDS,
+  BUSINESSES,
+  COUNTABLE_ALLERGENS,
+  DEMONYMS,
+  DIETS,
+  DWELLINGS,
+  GENERIC_WORKPLACES,
+  INSTRUMENTS,
+  LANGUAGES,
+  NOT_CURRENT,
+  NOT_WORKPLACES,
+  NUMBER_WORDS,
+  OCCUPATIONS,
+  PEOPLE,
+  PLAY_IDIOMS,
+  SKILL_AGENTS,
+  SKILL_VERBS,
+  SPORTS,
+} from './vocabulary.ts';
+import { words } from './word-set.ts';
 
 interface Token {
   /** Surface text ('' for the implicit half of a contraction: "I'm" → "I'm" + ""). */
@@ -475,9 +250,6 @@ function isInterrogative(clause: Clause): boolean {
   );
 }
 
-// ---------------------------------------------------------------------------------------------
-// Objects.
-
 interface Phrase {
   tokens: Token[];
   text: string;
@@ -522,12 +294,6 @@ function isAcronym(token: Token): boolean {
 function isVerbToken(token: Token): boolean {
   return token.tags.has('Verb') && !token.tags.has('Gerund');
 }
-
-/** Nouns that say when, not what ("swimming in the *mornings*"). */
-const TIME_NOUNS = words(`
-  morning mornings evening evenings afternoon afternoons night nights weekend weekends weekday
-  weekdays summer summers winter winters spring fall autumn holidays daytime
-`);
 
 function isTimeToken(token: Token): boolean {
   return (
@@ -711,8 +477,6 @@ function parseOne(
   return { phrase: phrase(words), end: i };
 }
 
-const CONNECTORS = words('of de da do dos das del della la le los las van von der den the and upon on');
-
 /** A place: every word capitalized or tagged #Place ("Porto", "new york city", "the Netherlands"). */
 function isPlace(p: Phrase): boolean {
   // Lowercase connectors inside a name ("Rio de Janeiro"); "LA" is not the article.
@@ -794,10 +558,6 @@ function parseDate(tokens: readonly Token[], from: number): { phrase: Phrase; en
   return { phrase: phrase(words), end: i };
 }
 
-/** Words of a time expression besides dates ("*next* month", "*on* Friday", "*tomorrow*"). */
-const TIME_GLUE = words('next last this on in the for at');
-const TIME_ADVERBS = words('tomorrow tonight soon today');
-
 /** A time expression right after an object ("next month", "on Friday"), for the fact's wording. */
 function timeTail(tokens: readonly Token[], from: number): string {
   const said: Token[] = [];
@@ -823,9 +583,6 @@ function timeTail(tokens: readonly Token[], from: number): string {
   }
   return said.length > 0 ? ` ${surface(said)}` : '';
 }
-
-// ---------------------------------------------------------------------------------------------
-// Output.
 
 type SubjectKind = 'user' | 'we' | 'named';
 
@@ -969,9 +726,6 @@ class Output {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Frames: a verb frame after the subject, and what to do with the words after it.
-
 interface FrameContext {
   tokens: readonly Token[];
   /** Index of the first token after the frame. */
@@ -1110,27 +864,6 @@ function emitThings(context: FrameContext, predicate: string, objectType?: strin
     context.out.triple(context.subject, predicate, p.text, { objectType: objectType ?? objectTypeOf(p) });
   return found.length > 0;
 }
-
-const BUSINESSES = words(`
-  business bakery shop store restaurant cafe café company startup firm salon clinic practice bar
-  pub agency studio farm hotel gym
-`);
-
-const GENERIC_WORKPLACES = words('company firm business organization organisation agency employer place job');
-
-/** Nouns for people (besides relatives) that "I love my ..." is about, not a preference. */
-const PEOPLE = words(`
-  parents family friends team neighbors neighbours colleagues coworkers students clients patients
-  kids children life self body
-`);
-
-/** Homes: "I live in a small *flat* in Leeds". */
-const DWELLINGS = words(
-  'apartment flat house home place studio town village city suburb neighborhood neighbourhood area condo cottage',
-);
-
-/** Work places after "work at": a named organization or a common noun ("a hospital"). */
-const NOT_WORKPLACES = words('home night nights weekends moment living myself fun free times');
 
 function emitWorkplace(context: FrameContext, from: number, predicate = 'works_at'): number {
   const { phrases, end } = parsePhrases(context.tokens, from, { max: 5, infinitive: false });
@@ -1842,19 +1575,6 @@ const FRAMES: Frame[] = [
   ),
 ];
 
-/** "a good *swimmer*" is good at swimming. */
-const SKILL_AGENTS = new Map<string, string>(
-  `swimmer:swimming cook:cooking dancer:dancing singer:singing runner:running driver:driving
-  writer:writing skier:skiing baker:baking climber:climbing cyclist:cycling surfer:surfing
-  skater:skating painter:painting programmer:programming coder:coding negotiator:negotiating
-  listener:listening speaker:public_speaking`
-    .split(/\s+/)
-    .map((pair): [string, string] => {
-      const [agent = '', activity = ''] = pair.split(':');
-      return [agent, activity.replace('_', ' ')];
-    }),
-);
-
 /** "I have two kids", "I have a brother named Luke", "We have a golden retriever called Biscuit". */
 function relationsHad(c: FrameContext): boolean {
   const tokens = c.tokens;
@@ -1908,9 +1628,6 @@ function relationsHad(c: FrameContext): boolean {
   if (tokens[next]?.norm === 'and' && next + 1 < tokens.length) relationsHad({ ...c, at: next + 1 });
   return true;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Clauses that start with something other than the subject and a verb.
 
 /** "a dog-friendly flat", "my brother-in-law", "my dog food": the relation noun is not the head. */
 function partOfCompound(noun: Token, next: Token | undefined): boolean {
@@ -2177,9 +1894,6 @@ function otherClause(tokens: readonly Token[], at: number, out: Output, sentence
   return false;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Sentences.
-
 /** Where the subject starts: after discourse words and a leading time ("Last year, I ..."). */
 /** Requests to remember that preface a statement: "Please remember (that) I'm allergic to nuts". */
 const MEMORY_REQUEST =
@@ -2206,13 +1920,6 @@ function subjectStart(tokens: readonly Token[]): number {
   }
   return i;
 }
-
-/** Adverbs dropped after an auxiliary so frames need not list them ("I'm *currently* a student"). */
-const MID_ADVERBS = words(`
-  currently now also still actually really just already finally recently definitely totally
-  absolutely truly honestly seriously literally mostly officially proudly happily
-`);
-const AUXILIARIES = words('am is are was were have has had been do does did will would can');
 
 function runFrames(tokens: readonly Token[], at: number, subject: Subject, out: Output): boolean {
   const rest = tokens
@@ -2339,9 +2046,6 @@ function clauseHasHypothetical(clause: Clause): boolean {
     (token) => token.norm === 'if' || token.norm === 'unless' || token.norm === 'whether',
   );
 }
-
-// ---------------------------------------------------------------------------------------------
-// Messages.
 
 /** Short answers to the assistant's question ("What's your name?" → "Ana"), rewritten as statements. */
 const ANSWERS: [RegExp, string][] = [
