@@ -27,21 +27,17 @@
  */
 
 import nlp from 'compromise/two';
-import { normalizePredicate, predicateCategory } from '../../predicates.ts';
-import type {
-  ExtractedCategory,
-  ExtractedFact,
-  ExtractedTriple,
-  Extraction,
-  ExtractionInput,
-  Extractor,
-} from '../../types.ts';
+import type { Extraction, ExtractionInput, Extractor } from '../../types.ts';
+import {
+  type Clause,
+  clauseHasHypothetical,
+  isInterrogative,
+  skipDiscourse,
+  splitClauses,
+} from './clauses.ts';
 import {
   ADVERBS,
-  AUX_WORDS,
   AUXILIARIES,
-  CLAUSE_SPLITTERS,
-  CONNECTORS,
   CONVERSATIONAL,
   DISCOURSE,
   ELIDED_VERBS,
@@ -49,18 +45,13 @@ import {
   LEADING_TIME,
   MID_ADVERBS,
   MONTHS,
-  NOT_ACTIVITIES,
   NP_REJECT_START,
   NP_STOP,
   PREPOSITIONS,
-  QUESTION_FRAGMENTS,
-  SUBJECT_WORDS,
-  TEMPORAL_PREPOSITIONS,
-  TIME_ADVERBS,
-  TIME_GLUE,
-  TIME_NOUNS,
-  WH_WORDS,
 } from './grammar-words.ts';
+import { Output, type Subject, type SubjectKind, USER } from './output.ts';
+import { isName, isPlace, parseDate, parseNumber, timeTail } from './phrase-recognizers.ts';
+import { gerund, type Phrase, parsePhrases, phrase, surface } from './phrases.ts';
 import {
   RELATION_ENDED,
   RELATION_MODIFIERS,
@@ -69,7 +60,17 @@ import {
   type Relation,
 } from './relation-words.ts';
 import {
-  AND_COMPOUNDS,
+  type CompromiseTerm,
+  endsAt,
+  isTimeToken,
+  isVerbToken,
+  knownWord,
+  norms,
+  type Token,
+  tokenAt,
+  tokenize,
+} from './tokens.ts';
+import {
   BUSINESSES,
   COUNTABLE_ALLERGENS,
   DEMONYMS,
@@ -80,7 +81,6 @@ import {
   LANGUAGES,
   NOT_CURRENT,
   NOT_WORKPLACES,
-  NUMBER_WORDS,
   OCCUPATIONS,
   PEOPLE,
   PLAY_IDIOMS,
@@ -88,643 +88,7 @@ import {
   SKILL_VERBS,
   SPORTS,
 } from './vocabulary.ts';
-import { words } from './word-set.ts';
-
-interface Token {
-  /** Surface text ('' for the implicit half of a contraction: "I'm" → "I'm" + ""). */
-  text: string;
-  /** Lowercase word ("am" for the implicit half of "I'm"), or "," for punctuation. */
-  norm: string;
-  tags: ReadonlySet<string>;
-  /** The surface starts with a capital letter. */
-  cap: boolean;
-  punct: boolean;
-  /** Inside double quotes: someone else's words, or text to work on, not a statement. */
-  quoted: boolean;
-  /** What joins it to the next token in the surface text ('' inside a contraction, '-', ' '). */
-  join: string;
-}
-
-interface CompromiseTerm {
-  text: string;
-  normal?: string;
-  implicit?: string;
-  tags: Set<string>;
-  pre: string;
-  post: string;
-}
-
-const QUOTES = /["“”]/g;
-
-const LEXICON = (nlp.model() as { one: { lexicon: Record<string, string> } }).one.lexicon;
-
-/** A word compromise's lexicon knows (as anything: "sorry", "max", "ana"). */
-function knownWord(word: string): boolean {
-  return LEXICON[word] !== undefined;
-}
-
-/**
- * Two swapped letters in the verbs the frames hinge on ("lvoe", "wrok", "liek"), when the
- * misspelling is not itself a word compromise knows.
- */
-const TYPOS = new Map<string, string>();
-for (const verb of words('love like live work hate enjoy speak study moved prefer')) {
-  for (let i = 0; i < verb.length - 1; i++) {
-    const swapped = verb.slice(0, i) + verb.charAt(i + 1) + verb.charAt(i) + verb.slice(i + 2);
-    if (swapped !== verb && !knownWord(swapped)) TYPOS.set(swapped, verb);
-  }
-}
-
-function punctuationToken(quoted: boolean): Token {
-  return { text: '', norm: ',', tags: new Set(), cap: false, punct: true, quoted, join: ' ' };
-}
-
-function tokenize(terms: readonly CompromiseTerm[]): Token[] {
-  const tokens: Token[] = [];
-  let quoted = false;
-  for (const term of terms) {
-    if (((term.pre.match(QUOTES)?.length ?? 0) & 1) === 1) quoted = !quoted;
-    if (/[([]/.test(term.pre)) tokens.push(punctuationToken(quoted));
-    const said = (term.implicit ?? term.normal ?? term.text).toLowerCase();
-    const raw = TYPOS.get(said) ?? said;
-    if (term.tags.has('Emoji') || term.tags.has('Emoticon')) {
-      tokens.push(punctuationToken(quoted));
-    } else if (raw !== '') {
-      const post = term.post;
-      const join = post === '' ? '' : /^-$/.test(post) ? '-' : ' ';
-      const text =
-        term.tags.has('Abbreviation') && post.startsWith('.') && !term.text.endsWith('.')
-          ? `${term.text}.`
-          : term.text;
-      const cap = /^\p{Lu}/u.test(term.text);
-      // "mom's" → "mom" + "'s": the possessive is its own word for the frames ("my mom 's name").
-      const possessive = /^(.+)'s$/.exec(raw);
-      if (possessive?.[1] !== undefined && term.tags.has('Possessive')) {
-        tokens.push({ text, norm: possessive[1], tags: term.tags, cap, punct: false, quoted, join: '' });
-        tokens.push({ text: '', norm: "'s", tags: new Set(), cap: false, punct: false, quoted, join });
-      } else {
-        tokens.push({ text, norm: raw, tags: term.tags, cap, punct: false, quoted, join });
-      }
-    }
-    if (((term.post.match(QUOTES)?.length ?? 0) & 1) === 1) quoted = !quoted;
-    if (/[,;:()[\]…]|\s[-–—]+\s|--|\.\.\./.test(term.post)) tokens.push(punctuationToken(quoted));
-  }
-  return tokens;
-}
-
-interface Clause {
-  tokens: Token[];
-  /** The conjunction or subordinator the clause was split at ("and", "if", "because"). */
-  lead: string | null;
-}
-
-/** Index of the first token after discourse words and commas. */
-function skipDiscourse(tokens: readonly Token[], from = 0): number {
-  let i = from;
-  while (i < tokens.length) {
-    const token = tokens[i] as Token;
-    if (token.punct || DISCOURSE.has(token.norm) || token.tags.has('Expression')) i++;
-    else break;
-  }
-  return i;
-}
-
-function startsClause(tokens: readonly Token[], from: number): boolean {
-  const i = skipDiscourse(tokens, from);
-  const first = tokens[i];
-  if (first === undefined) return false;
-  const next = tokens[i + 1];
-  if (SUBJECT_WORDS.has(first.norm)) return first.norm !== 'that' || next?.tags.has('Verb') === true;
-  if (WH_WORDS.has(first.norm) || AUX_WORDS.has(first.norm) || QUESTION_FRAGMENTS.has(first.norm))
-    return true;
-  if (ELIDED_VERBS.has(first.norm)) return true;
-  // "... and Tom works at ...": a name followed by a verb.
-  return first.cap && first.tags.has('Person') && next?.tags.has('Verb') === true;
-}
-
-/**
- * Splits a sentence at commas and conjunctions, but only where a new clause starts: in "I love
- * hiking, swimming and cycling" the pieces after the first are objects and stay attached.
- */
-function splitClauses(tokens: readonly Token[]): Clause[] {
-  const clauses: Clause[] = [];
-  let current: Clause = { tokens: [], lead: null };
-  for (let i = 0; i < tokens.length; i++) {
-    const token = tokens[i] as Token;
-    const splitter = !token.punct && CLAUSE_SPLITTERS.has(token.norm);
-    const relative = splitter && (token.norm === 'who' || token.norm === 'which');
-    if (token.punct && startsClause(tokens, i + 1) && current.tokens.length > 0) {
-      clauses.push(current);
-      current = { tokens: [], lead: null };
-      continue;
-    }
-    // "Me and my husband moved ...", "Marco and I got married": one subject, not two clauses.
-    const only = current.tokens.length === 1 ? current.tokens[0] : undefined;
-    const me =
-      only !== undefined &&
-      (only.norm === 'me' ||
-        (only.cap && only.tags.has('Person') && ['i', 'me'].includes(tokens[i + 1]?.norm ?? '')));
-    if (splitter && current.tokens.length > 0 && !me && (relative || startsClause(tokens, i + 1))) {
-      clauses.push(current);
-      current = { tokens: [], lead: token.norm };
-      continue;
-    }
-    if (splitter && current.tokens.length === 0 && current.lead === null) {
-      current.lead = token.norm;
-      continue;
-    }
-    current.tokens.push(token);
-  }
-  if (current.tokens.length > 0) clauses.push(current);
-  return clauses;
-}
-
-function isInterrogative(clause: Clause): boolean {
-  const i = skipDiscourse(clause.tokens);
-  const first = clause.tokens[i];
-  if (first === undefined) return false;
-  if (WH_WORDS.has(first.norm) || QUESTION_FRAGMENTS.has(first.norm)) return true;
-  const next = clause.tokens[i + 1];
-  return (
-    AUX_WORDS.has(first.norm) && next !== undefined && (SUBJECT_WORDS.has(next.norm) || next.tags.has('Noun'))
-  );
-}
-
-interface Phrase {
-  tokens: Token[];
-  text: string;
-}
-
-function surface(tokens: readonly Token[]): string {
-  let text = '';
-  tokens.forEach((token, i) => {
-    text += token.text === '' && token.norm !== "'s" ? token.norm : token.text;
-    if (i < tokens.length - 1) text += token.join;
-  });
-  return text
-    .replace(/\s+/g, ' ')
-    .replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}.'’)]+$/gu, '')
-    .trim();
-}
-
-function phrase(tokens: Token[]): Phrase {
-  return { tokens, text: surface(tokens) };
-}
-
-type Conjugate = (infinitive: string, model: object) => { Gerund?: string };
-const CONJUGATE = (nlp.methods() as { two: { transform: { verb: { conjugate: Conjugate } } } }).two.transform
-  .verb.conjugate;
-const MODEL = nlp.model();
-const gerunds = new Map<string, string>();
-/** "swim" → "swimming", through compromise's conjugator. */
-function gerund(verb: string): string {
-  let cached = gerunds.get(verb);
-  if (cached === undefined) {
-    cached = CONJUGATE(verb, MODEL).Gerund ?? `${verb}ing`;
-    gerunds.set(verb, cached);
-  }
-  return cached;
-}
-
-/** "US", "UK": capitals that are not the pronoun they spell. */
-function isAcronym(token: Token): boolean {
-  return token.text.length > 1 && token.text === token.text.toUpperCase() && /\p{Lu}/u.test(token.text);
-}
-
-function isVerbToken(token: Token): boolean {
-  return token.tags.has('Verb') && !token.tags.has('Gerund');
-}
-
-function isTimeToken(token: Token): boolean {
-  return (
-    token.tags.has('Date') ||
-    token.tags.has('Duration') ||
-    MONTHS.has(token.norm) ||
-    TIME_NOUNS.has(token.norm)
-  );
-}
-
-interface PhraseOptions {
-  /** Parse "a, b and c" as three objects. */
-  list?: boolean;
-  /** At most this many words per object. */
-  max?: number;
-  /** Allow a leading "to <verb>" (turned into a gerund: "to swim" → "swimming"). */
-  infinitive?: boolean;
-}
-
-/** Leading determiners and quantifiers dropped from an object ("a bit of Spanish" → "Spanish"). */
-function skipDeterminers(tokens: readonly Token[], from: number): number {
-  let i = from;
-  for (;;) {
-    const norms = tokens.slice(i, i + 4).map((token) => token.norm);
-    const two = norms.slice(0, 2).join(' ');
-    const three = norms.slice(0, 3).join(' ');
-    const four = norms.join(' ');
-    if (four === 'a little bit of') i += 4;
-    else if (['a bit of', 'a lot of', 'a little bit', 'all kinds of', 'all sorts of'].includes(three)) i += 3;
-    else if (['lots of', 'a little', 'a bit', 'plenty of'].includes(two)) i += 2;
-    else if (['a', 'an', 'the', 'some', 'many', 'various', 'different', 'both'].includes(norms[0] ?? ''))
-      i += 1;
-    else return i;
-  }
-}
-
-/**
- * The noun phrase starting at `from`: determiners dropped, cut before punctuation, conjunctions,
- * adverbs, time expressions and prepositional phrases (except "of", and one phrase after a
- * gerund: "hiking in the mountains"). Returns the objects found and where parsing stopped.
- */
-function parsePhrases(
-  tokens: readonly Token[],
-  from: number,
-  options: PhraseOptions = {},
-): { phrases: Phrase[]; end: number } {
-  const max = options.max ?? 6;
-  const phrases: Phrase[] = [];
-  let i = from;
-  for (;;) {
-    const parsed = parseOne(tokens, i, max, options.infinitive ?? true);
-    if (parsed === null) break;
-    phrases.push(parsed.phrase);
-    i = parsed.end;
-    if (!options.list) break;
-    // List continuation: ", b", "and b", ", and b", "or b", "& b".
-    let j = i;
-    if (tokens[j]?.punct) j++;
-    if (tokens[j]?.norm === 'and' || tokens[j]?.norm === 'or' || tokens[j]?.norm === '&') j++;
-    if (j === i) break;
-    const next = parseOne(tokens, j, max, options.infinitive ?? true);
-    if (next === null) break;
-    i = j;
-  }
-  return { phrases, end: i };
-}
-
-function parseOne(
-  tokens: readonly Token[],
-  from: number,
-  max: number,
-  infinitive: boolean,
-): { phrase: Phrase; end: number } | null {
-  let i = skipDeterminers(tokens, from);
-  const words: Token[] = [];
-  let gerundHead = false;
-  let usedPhrase = false;
-  const first = tokens[i];
-  if (first === undefined || first.punct) return null;
-  if (
-    infinitive &&
-    first.norm === 'to' &&
-    tokens[i + 1] !== undefined &&
-    isVerbToken(tokens[i + 1] as Token)
-  ) {
-    const verb = tokens[i + 1] as Token;
-    // "I like to think so", "I hate to say it": figures of speech, not activities.
-    if (NOT_ACTIVITIES.has(verb.norm)) return null;
-    words.push({ ...verb, text: gerund(verb.norm), join: ' ' });
-    gerundHead = true;
-    i += 2;
-  } else if (
-    (NP_REJECT_START.has(first.norm) && !isAcronym(first)) ||
-    PREPOSITIONS.has(first.norm) ||
-    NP_STOP.has(first.norm)
-  ) {
-    return null;
-  }
-  while (i < tokens.length && words.length < max) {
-    const token = tokens[i] as Token;
-    if (token.punct || token.quoted !== (tokens[from] as Token).quoted) break;
-    if (NP_STOP.has(token.norm)) {
-      // "rock and roll": the conjunction is part of a known compound.
-      const compound = [...words.map((word) => word.norm), token.norm, tokens[i + 1]?.norm ?? ''].join(' ');
-      if (token.norm === 'and' && AND_COMPOUNDS.has(compound)) {
-        words.push(token, tokens[i + 1] as Token);
-        i += 2;
-        continue;
-      }
-      break;
-    }
-    if (words.length > 0 && (isTimeToken(token) || token.tags.has('Adverb'))) break;
-    // "Chicago *last* month", "tennis *every* weekend".
-    if (words.length > 0 && ['last', 'next', 'this', 'every', 'each'].includes(token.norm)) break;
-    if (
-      words.length > 0 &&
-      token.norm === 'a' &&
-      ['lot', 'bit', 'little'].includes(tokens[i + 1]?.norm ?? '')
-    )
-      break;
-    // "waking *up* early": a phrasal verb's particle belongs to the gerund.
-    if (gerundHead && words.length === 1 && token.tags.has('Particle')) {
-      words.push(token);
-      i++;
-      continue;
-    }
-    if (PREPOSITIONS.has(token.norm) || token.norm === 'of') {
-      const next = tokens[i + 1];
-      if (next === undefined || next.punct || (words.length === 0 && token.norm !== 'of')) break;
-      if (token.norm === 'of' && words.length > 0 && !NP_REJECT_START.has(next.norm)) {
-        words.push(token);
-        i++;
-        continue;
-      }
-      // One prepositional phrase after a gerund belongs to the activity ("hiking in the mountains"),
-      // unless it says when ("swimming in the morning").
-      if (gerundHead && !usedPhrase && !TEMPORAL_PREPOSITIONS.has(token.norm)) {
-        const after = skipDeterminers(tokens, i + 1);
-        const object = tokens[after];
-        if (object !== undefined && !isTimeToken(object) && !object.punct && !NP_STOP.has(object.norm)) {
-          usedPhrase = true;
-          words.push(token);
-          i++;
-          continue;
-        }
-      }
-      break;
-    }
-    // compromise tags a name before "my" as #Possessive ("Dublin my whole life"): test the words.
-    const possessive = ['my', 'your', 'his', 'her', 'our', 'their', 'its'].includes(token.norm);
-    if (token.tags.has('Determiner') || possessive || (token.tags.has('Pronoun') && !isAcronym(token))) {
-      // Only inside a gerund's phrase ("spending time with *my* family") or as its object
-      // ("playing *the* ukulele").
-      const object =
-        gerundHead && words.length === 1 && token.tags.has('Determiner') && !NP_REJECT_START.has(token.norm);
-      if (!usedPhrase && !object) break;
-      words.push(token);
-      i++;
-      continue;
-    }
-    if (isVerbToken(token)) {
-      // A verb ends the phrase, except as a capitalized part of a name or as the first word when
-      // compromise mistags a noun ("I love *dance*"). Auxiliaries and past tenses never belong.
-      const auxiliary = ['Auxiliary', 'Modal', 'Copula', 'PastTense'].some((tag) => token.tags.has(tag));
-      if (auxiliary || (words.length > 0 && !token.cap)) break;
-    }
-    if (words.length === 0 && token.tags.has('Gerund')) gerundHead = true;
-    words.push(token);
-    i++;
-  }
-  // Never end on a preposition or "of" (the phrase after it was cut).
-  while (words.length > 0) {
-    const last = words[words.length - 1] as Token;
-    const particle = last.tags.has('Particle') && words.length === 2 && gerundHead;
-    if ((PREPOSITIONS.has(last.norm) && !particle) || last.norm === 'of' || last.tags.has('Determiner')) {
-      words.pop();
-      i--;
-    } else break;
-  }
-  if (words.length === 0) return null;
-  return { phrase: phrase(words), end: i };
-}
-
-/** A place: every word capitalized or tagged #Place ("Porto", "new york city", "the Netherlands"). */
-function isPlace(p: Phrase): boolean {
-  // Lowercase connectors inside a name ("Rio de Janeiro"); "LA" is not the article.
-  const content = p.tokens.filter((token) => !(CONNECTORS.has(token.norm) && !token.cap));
-  if (content.length === 0 || content.length > 5) return false;
-  if (!content.some((token) => token.tags.has('Place') || token.cap || token.tags.has('Acronym')))
-    return false;
-  return content.every(
-    (token) =>
-      (token.cap || token.tags.has('Place') || token.tags.has('Acronym')) &&
-      // "Starbucks", "Google": companies are not places one lives in or travels to.
-      !(token.tags.has('Organization') && !token.tags.has('Place')) &&
-      (!token.tags.has('Pronoun') || isAcronym(token)) &&
-      !(token.tags.has('Date') && !token.tags.has('Place')),
-  );
-}
-
-/** A proper name of a person, pet or organization: 1-4 capitalized words (or known first names). */
-function isName(p: Phrase, strict = false): boolean {
-  const tokens = p.tokens;
-  if (tokens.length === 0 || tokens.length > 4) return false;
-  const first = tokens[0] as Token;
-  if (tokens.some((token) => token.tags.has('Pronoun') || token.tags.has('Determiner'))) return false;
-  if (!tokens.every((token) => token.cap || token.tags.has('Person') || token.norm === "'s")) return false;
-  if (!strict) return true;
-  // "I'm Ana" but not "I'm Sorry", "I'm Tired", "I'm Brazilian": the first word is a known first
-  // name, or a capitalized word compromise's lexicon does not know as anything else.
-  if (first.tags.has('FirstName') || first.tags.has('Person')) return !first.tags.has('Place');
-  return first.cap && !knownWord(first.norm) && !first.tags.has('Demonym') && !first.tags.has('Place');
-}
-
-/** "Nurse" → "nurse" (a capital from the start of a fragment), but "PhD student" stays. */
-function lowerFirst(text: string): string {
-  return text.replace(/^\p{Lu}\p{Ll}*(?=\s|$)/u, (word) => word.toLowerCase());
-}
-
-function titleCase(text: string): string {
-  return text === text.toLowerCase() ? text.replace(/(^|[\s-])(\p{L})/gu, (m) => m.toUpperCase()) : text;
-}
-
-function parseNumber(tokens: readonly Token[], i: number): { value: number; end: number } | null {
-  const token = tokens[i];
-  if (token === undefined) return null;
-  if (/^\d{1,3}$/.test(token.norm)) return { value: Number(token.norm), end: i + 1 };
-  const tens = NUMBER_WORDS.get(token.norm);
-  if (tens === undefined) return null;
-  const unit = tokens[i + 1];
-  if (tens >= 20 && token.join === '-' && unit !== undefined) {
-    const units = NUMBER_WORDS.get(unit.norm);
-    if (units !== undefined && units < 10) return { value: tens + units, end: i + 2 };
-  }
-  return { value: tens, end: i + 1 };
-}
-
-/** A date: "May 3", "3rd of May", "7 July 1992", "March 12th", "June". */
-function parseDate(tokens: readonly Token[], from: number): { phrase: Phrase; end: number } | null {
-  let i = from;
-  while (['on', 'in', 'the'].includes(tokens[i]?.norm ?? '')) i++;
-  const words: Token[] = [];
-  while (i < tokens.length) {
-    const token = tokens[i] as Token;
-    const yearAfterComma = token.punct && /^\d{4}$/.test(tokens[i + 1]?.norm ?? '') && words.length > 0;
-    if (yearAfterComma) {
-      i++;
-      continue;
-    }
-    const ordinal = /^\d{1,2}(st|nd|rd|th)?$/.test(token.norm);
-    if (
-      MONTHS.has(token.norm) ||
-      ordinal ||
-      /^\d{4}$/.test(token.norm) ||
-      (token.norm === 'of' && words.length > 0)
-    ) {
-      words.push(token);
-      i++;
-    } else break;
-  }
-  if (!words.some((token) => MONTHS.has(token.norm))) return null;
-  return { phrase: phrase(words), end: i };
-}
-
-/** A time expression right after an object ("next month", "on Friday"), for the fact's wording. */
-function timeTail(tokens: readonly Token[], from: number): string {
-  const said: Token[] = [];
-  for (let i = from; i < tokens.length; i++) {
-    const token = tokens[i] as Token;
-    if (token.punct) break;
-    if (
-      isTimeToken(token) ||
-      TIME_GLUE.has(token.norm) ||
-      TIME_ADVERBS.has(token.norm) ||
-      token.tags.has('Value')
-    ) {
-      said.push(token);
-    } else break;
-  }
-  // Drop trailing glue: "in the" of "Tokyo in the" is not a time.
-  while (
-    said.length > 0 &&
-    !isTimeToken(said.at(-1) as Token) &&
-    !TIME_ADVERBS.has((said.at(-1) as Token).norm)
-  ) {
-    said.pop();
-  }
-  return said.length > 0 ? ` ${surface(said)}` : '';
-}
-
-type SubjectKind = 'user' | 'we' | 'named';
-
-interface Subject {
-  kind: SubjectKind;
-  /** The name, for a named relative ("Anna"). */
-  name?: string;
-  /** The relation noun as said ("sister"), for the fact's wording. */
-  relation?: string;
-  /** person or animal. */
-  type?: string;
-}
-
-const USER: Subject = { kind: 'user' };
-
-function article(noun: string): string {
-  return /^[aeiou]/i.test(noun) && !/^(uni|eu|one)/i.test(noun) ? `an ${noun}` : `a ${noun}`;
-}
-
-/** The third-person verb phrase stating a triple ("lives in Porto"); `detail` adds to it. */
-function describe(predicate: string, object: string, detail: string): string {
-  switch (predicate) {
-    case 'has_name':
-      return `name is ${object}`;
-    case 'age':
-      return `is ${object} years old`;
-    case 'has_birthday':
-      return `birthday is ${object}`;
-    case 'born_in':
-    case 'born_in_year':
-      return `was born in ${object}`;
-    case 'is_from':
-      return `is from ${object}`;
-    case 'has_nationality':
-    case 'has_diet':
-      return `is ${object}`;
-    case 'allergic_to':
-      return `is allergic to ${object}`;
-    case 'lives_in':
-      return `lives in ${object}`;
-    case 'lived_in':
-      return `used to live in ${object}`;
-    case 'plans_to_move_to':
-      return `plans to move to ${object}${detail}`;
-    case 'plans_to_visit':
-      return `plans to visit ${object}${detail}`;
-    case 'visited':
-      return `has visited ${object}${detail}`;
-    case 'works_at':
-      return `works at ${object}`;
-    case 'works_as':
-      return `works as ${article(object)}`;
-    case 'works_in':
-      return `works in ${object}`;
-    case 'worked_at':
-      return `used to work at ${object}`;
-    case 'studies_at':
-      return `studies at ${object}`;
-    case 'studies':
-      return `studies ${object}`;
-    case 'studied_at':
-      return `studied at ${object}`;
-    case 'owns':
-      return `owns ${article(object)}`;
-    case 'prefers':
-      return `prefers ${object}${detail}`;
-    case 'good_at':
-      return `is good at ${object}`;
-    case 'learning':
-      return `is learning ${object}`;
-    case 'married_to':
-      return `is married to ${object}`;
-    case 'has_partner':
-      return `is in a relationship with ${object}`;
-    case 'number_of_children':
-      return `has ${object} ${object === '1' ? 'child' : 'children'}`;
-    case 'has_anniversary':
-      return `anniversary is ${object}`;
-    default:
-      if (predicate.startsWith('favorite_')) return `${predicate.replace(/_/g, ' ')} is ${object}`;
-      if (predicate.startsWith('has_')) return `has ${article(predicate.slice(4))} named ${object}`;
-      return `${predicate.replace(/_/g, ' ')} ${object}`;
-  }
-}
-
-function capitalize(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-interface EmitOptions {
-  objectType?: string | null;
-  /** Added to the fact's wording ("next month", " over coffee"). */
-  detail?: string;
-  /** The whole fact's wording, when the template does not fit ("Has a sister named Anna"). */
-  fact?: string;
-}
-
-class Output {
-  readonly facts: ExtractedFact[] = [];
-  readonly triples: ExtractedTriple[] = [];
-  private readonly seenFacts = new Set<string>();
-  private readonly seenTriples = new Set<string>();
-  /** The last relative named in this message, for "who" clauses ("a brother named Luke who ..."). */
-  lastNamed: Subject | null = null;
-
-  constructor(
-    private readonly entity: string,
-    public messageIndex: number,
-  ) {}
-
-  fact(content: string, category: ExtractedCategory): void {
-    const key = content.toLowerCase();
-    if (this.seenFacts.has(key)) return;
-    this.seenFacts.add(key);
-    this.facts.push({ content, category, messageIndex: this.messageIndex });
-  }
-
-  triple(subject: Subject, rawPredicate: string, object: string, options: EmitOptions = {}): void {
-    const predicate = normalizePredicate(rawPredicate);
-    const value = object.trim();
-    if (value === '' || value.length > 80) return;
-    const subjectName = subject.kind === 'named' ? (subject.name as string) : this.entity;
-    const key = `${subjectName}\u0000${predicate}\u0000${value.toLowerCase()}`;
-    if (!this.seenTriples.has(key)) {
-      this.seenTriples.add(key);
-      this.triples.push({
-        subject: subjectName,
-        predicate,
-        object: value,
-        subjectType: subject.kind === 'named' ? (subject.type ?? 'person') : 'person',
-        objectType: options.objectType ?? null,
-        messageIndex: this.messageIndex,
-      });
-    }
-    const phrase = options.fact ?? describe(predicate, value, options.detail ?? '');
-    if (subject.kind === 'named') {
-      this.fact(`${capitalize(subject.relation ?? '')} ${subject.name} ${phrase}`.trim(), 'RELATIONSHIP');
-    } else {
-      this.fact(capitalize(phrase), predicateCategory(predicate));
-    }
-  }
-}
+import { article, capitalize, lowerFirst, titleCase } from './wording.ts';
 
 interface FrameContext {
   tokens: readonly Token[];
@@ -751,35 +115,6 @@ const SELF_OR_WE: readonly SubjectKind[] = ['user', 'we'];
 
 function frame(subjects: readonly SubjectKind[], verbs: string, run: Frame['run']): Frame {
   return { subjects, pattern: new RegExp(`^${ADVERBS}(?:${verbs})(?= |$)`), run };
-}
-
-/** Index of the token starting at `offset` in the clause's joined text. */
-function tokenAt(tokens: readonly Token[], offset: number): number {
-  let position = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    if (position >= offset) return i;
-    position += (tokens[i] as Token).norm.length + 1;
-  }
-  return tokens.length;
-}
-
-function norms(tokens: readonly Token[], from: number, count: number): string {
-  return tokens
-    .slice(from, from + count)
-    .map((token) => token.norm)
-    .join(' ');
-}
-
-/** The clause ends here (or a comma, conjunction or "now"/"too" follows). */
-function endsAt(tokens: readonly Token[], i: number): boolean {
-  const token = tokens[i];
-  return (
-    token === undefined ||
-    token.punct ||
-    ['and', 'but', 'so', 'now', 'too', 'though', 'tho', 'lol', 'haha', 'btw', 'already', 'yet'].includes(
-      token.norm,
-    )
-  );
 }
 
 function places(tokens: readonly Token[], from: number, list = false): { phrases: Phrase[]; end: number } {
@@ -2038,13 +1373,6 @@ function extractSentence(tokens: Token[], question: boolean, out: Output): void 
     if (subject !== null) seenSubject = true;
     previous = subject?.kind === 'user' || subject?.kind === 'we' ? subject : null;
   });
-}
-
-/** A clause that carries "if"/"unless" inside a phrase attached to it ("I'll move there if possible"). */
-function clauseHasHypothetical(clause: Clause): boolean {
-  return clause.tokens.some(
-    (token) => token.norm === 'if' || token.norm === 'unless' || token.norm === 'whether',
-  );
 }
 
 /** Short answers to the assistant's question ("What's your name?" → "Ana"), rewritten as statements. */
