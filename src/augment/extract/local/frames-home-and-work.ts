@@ -137,10 +137,7 @@ export const HOME_FRAMES: Frame[] = [
   }),
 ];
 
-/**
- * Work and study. "do not work" sat among the home frames in the single list; no text matches both
- * it and a home frame, so moving it here changes nothing.
- */
+/** Work and study, and where the subject no longer works. */
 export const WORK_FRAMES: Frame[] = [
   frame(PERSON, 'do not work|does not work|no longer work|no longer works', (c) => {
     const preposition = c.tokens[c.at]?.norm;
