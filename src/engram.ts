@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { createLlmExtractor } from './augment/extract/llm/index.ts';
-import { createLocalExtractor } from './augment/extract/local.ts';
+import { createLocalExtractor } from './augment/extract/local/index.ts';
 import { PREDICATES } from './augment/predicates.ts';
 import { JobQueue } from './augment/queue.ts';
 import { AugmentationRunner } from './augment/runner.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, loadLabelledSet } from '../bench/extract.ts';
-import { createLocalExtractor } from '../src/augment/extract/local.ts';
+import { createLocalExtractor } from '../src/augment/extract/local/index.ts';
 import {
   isFunctionalPredicate,
   normalizePredicate,
