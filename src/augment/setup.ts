@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import type { Db } from '../db/client.ts';
 import type { Env } from '../env.ts';
+import { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createLlmExtractor } from './extract/llm.ts';
 import { createLocalExtractor } from './extract/local.ts';
 import { PREDICATES } from './predicates.ts';
-import { JobQueue } from './queue.ts';
 import type { Extractor } from './types.ts';
 import type { WorkerOptions } from './worker.ts';
 

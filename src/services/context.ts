@@ -1,5 +1,4 @@
-import { clientProvider, type Db } from '../db/client.ts';
-import type { Prisma } from '../db/generated/client.ts';
+import { clientProvider, type Db, type Tx } from '../db/client.ts';
 import type { EmbeddingService } from '../embed/service.ts';
 import type { Env } from '../env.ts';
 import type { EngramPubSub } from '../events/pubsub.ts';
@@ -56,8 +55,8 @@ export function serviceDeps(
   };
 }
 
-/** The Prisma client inside `$transaction(async (tx) => ...)`. */
-export type Tx = Prisma.TransactionClient;
+/** Services write through the store's transaction client; re-exported so they need one import. */
+export type { Tx };
 
 /**
  * Errors a retry resolves: two transactions inserting the same new row (a unique violation from

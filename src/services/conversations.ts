@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { enqueueAugmentation } from '../augment/queue.ts';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import { clientProvider } from '../db/client.ts';
 import type { Conversation, ConversationMessage, Prisma } from '../db/generated/client.ts';
+import { enqueueAugmentation } from '../jobs/queue.ts';
 import { inTransaction, type ServiceDeps, type Tx, upsertEntity, upsertProcess } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { checkIdempotencyKey, findEarlierCall, rememberCall, requestHash } from './idempotency.ts';
