@@ -3,9 +3,9 @@ import type { Db } from '../db/client.ts';
 import type { Env } from '../env.ts';
 import { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
+import { PREDICATES } from '../services/predicates.ts';
 import { createLlmExtractor } from './extract/llm.ts';
 import { createLocalExtractor } from './extract/local.ts';
-import { PREDICATES } from './predicates.ts';
 import type { Extractor } from './types.ts';
 import type { WorkerOptions } from './worker.ts';
 

@@ -1,5 +1,5 @@
 import { assertAdmin } from '../auth/principal.ts';
-import { NotFoundError, ValidationError } from '../services/errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import { builder, maxPageSize } from './builder.ts';
 import { decodeId, MUTATION_ERRORS } from './errors.ts';
 import { JobStatusEnum } from './types/AugmentationJob.ts';

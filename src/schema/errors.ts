@@ -1,4 +1,4 @@
-import { ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { builder } from './builder.ts';
 import { parseGlobalId } from './global-id.ts';
 

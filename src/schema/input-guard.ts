@@ -22,7 +22,7 @@ import {
   Kind,
   type SelectionSetNode,
 } from 'graphql';
-import { ValidationError } from '../services/errors.ts';
+import { ValidationError } from '../errors.ts';
 import { FORBIDDEN_CHARACTERS_MESSAGE, hasForbiddenCharacters } from '../services/validation.ts';
 import { parseCursor } from './global-id.ts';
 

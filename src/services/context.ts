@@ -1,9 +1,9 @@
 import { clientProvider, type Db, type Tx } from '../db/client.ts';
 import type { EmbeddingService } from '../embed/service.ts';
 import type { Env } from '../env.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { EngramPubSub } from '../events/pubsub.ts';
 import type { VectorIndex } from '../vector/vector-index.ts';
-import { NotFoundError, ValidationError } from './errors.ts';
 import type { Limits } from './validation.ts';
 
 /** How semantic memory behaves; every field comes from configuration. */

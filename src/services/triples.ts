@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { isFunctionalPredicate, normalizePredicate } from '../augment/predicates.ts';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import { clientProvider } from '../db/client.ts';
 import type { Triple } from '../db/generated/client.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
 import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
-import { NotFoundError, ValidationError } from './errors.ts';
+import { isFunctionalPredicate, normalizePredicate } from './predicates.ts';
 import { externalIdSchema, graphNameSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface TripleInput {

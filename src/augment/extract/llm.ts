@@ -19,9 +19,9 @@ import {
 } from 'ai';
 import pThrottle from 'p-throttle';
 import { z } from 'zod';
-import { EngramError } from '../../services/errors.ts';
+import { FactCategory } from '../../db/enums.ts';
+import { EngramError } from '../../errors.ts';
 import type {
-  ExtractedCategory,
   ExtractedFact,
   ExtractedTriple,
   Extraction,
@@ -203,13 +203,8 @@ const MAX_DETAIL_LENGTH = 300;
 const MAX_FACT_LENGTH = 500;
 const MAX_TRIPLE_PART_LENGTH = 200;
 
-const CATEGORIES = [
-  'FACT',
-  'PREFERENCE',
-  'SKILL',
-  'RELATIONSHIP',
-  'ATTRIBUTE',
-] as const satisfies readonly ExtractedCategory[];
+/** The categories a model may file a fact under: the database's own. */
+const CATEGORIES = FactCategory;
 
 /** How each provider is named in messages. */
 const LABELS: Record<LlmProvider, string> = {

@@ -1,7 +1,7 @@
 /**
  * The local extractor: deterministic, no network, no key. It reads first-person statements in the
  * user's messages ("My name is Ana", "I moved to Madrid", "I don't like coffee") and turns them
- * into facts and triples with the vocabulary of predicates.ts.
+ * into facts and triples with the vocabulary of services/predicates.ts.
  *
  * Library: compromise (MIT, pure JavaScript, no native code, installs offline, types included,
  * actively released). It was chosen over wink-nlp + wink-eng-lite-web-model because this task
@@ -27,7 +27,7 @@
  */
 
 import nlp from 'compromise/two';
-import { normalizePredicate, predicateCategory } from '../predicates.ts';
+import { normalizePredicate, predicateCategory } from '../../services/predicates.ts';
 import type {
   ExtractedCategory,
   ExtractedFact,
