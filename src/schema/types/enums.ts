@@ -1,4 +1,5 @@
 import type { FactCategory, MessageRole } from '../../db/enums.ts';
+import type { FactOrder } from '../../services/fact-reads.ts';
 import { builder } from '../builder.ts';
 
 export const FactCategoryEnum = builder.enumType('FactCategory', {
@@ -41,5 +42,5 @@ export const FactOrderEnum = builder.enumType('FactOrder', {
     RECENT: { description: 'Most recently mentioned first.' },
     MENTIONS: { description: 'Most mentioned first, then most recently mentioned.' },
     CREATED: { description: 'Newest first.' },
-  },
+  } satisfies Record<FactOrder, { description: string }>,
 });
