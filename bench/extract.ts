@@ -16,8 +16,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createLocalExtractor } from '../src/augment/extract/local/index.ts';
-import { normalizePredicate } from '../src/augment/predicates.ts';
 import type { Extraction, ExtractionInput, ExtractionRole, Extractor } from '../src/augment/types.ts';
+import { normalizePredicate } from '../src/services/predicates.ts';
 
 export interface LabelledItem {
   id: number;

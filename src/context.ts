@@ -1,6 +1,6 @@
-import type { JobQueue } from './augment/queue.ts';
 import type { Principal } from './auth/principal.ts';
 import type { Db } from './db/client.ts';
+import type { JobQueue } from './jobs/queue.ts';
 import type { ServiceDeps } from './services/context.ts';
 
 /** Per-request GraphQL context: the shared services plus who is calling. */

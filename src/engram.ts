@@ -1,8 +1,6 @@
 import { hostname } from 'node:os';
 import { createLlmExtractor } from './augment/extract/llm/index.ts';
 import { createLocalExtractor } from './augment/extract/local/index.ts';
-import { PREDICATES } from './augment/predicates.ts';
-import { JobQueue } from './augment/queue.ts';
 import { AugmentationRunner } from './augment/runner.ts';
 import type { Extractor } from './augment/types.ts';
 import type { AugmentationConfig, Config, EmbeddingsConfig, SearchIndexConfig } from './config/config.ts';
@@ -18,8 +16,10 @@ import { createLocalEmbedder } from './embed/local.ts';
 import { EmbeddingService } from './embed/service.ts';
 import type { Embedder } from './embed/types.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
+import { JobQueue } from './jobs/queue.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { type ServiceDeps, serviceDeps } from './services/context.ts';
+import { PREDICATES } from './services/predicates.ts';
 import { VectorIndex } from './vector/vector-index.ts';
 
 /**

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate, loadLabelledSet } from '../bench/extract.ts';
 import { createLocalExtractor } from '../src/augment/extract/local/index.ts';
+import type { Extraction, ExtractionInput } from '../src/augment/types.ts';
 import {
   isFunctionalPredicate,
   normalizePredicate,
   PREDICATES,
   predicateCategory,
-} from '../src/augment/predicates.ts';
-import type { Extraction, ExtractionInput } from '../src/augment/types.ts';
+} from '../src/services/predicates.ts';
 import { TEST_DATABASE } from './helpers/database.ts';
 
 /**

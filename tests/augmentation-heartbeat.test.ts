@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordConversationDocument } from '../client-codegen/generated/graphql.ts';
-import { HEARTBEAT_MISSES, JobQueue } from '../src/augment/queue.ts';
 import type { Extractor } from '../src/augment/types.ts';
+import { HEARTBEAT_MISSES, JobQueue } from '../src/jobs/queue.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,8 +7,8 @@ import {
   RerunAugmentationDocument,
   TripleHistoryDocument,
 } from '../client-codegen/generated/graphql.ts';
-import { JobQueue } from '../src/augment/queue.ts';
 import type { Extraction, ExtractionInput, Extractor } from '../src/augment/types.ts';
+import { JobQueue } from '../src/jobs/queue.ts';
 import { collect, startTestServer, type TestServer } from './helpers/server.ts';
 
 const AUGMENTATION = {

@@ -1,6 +1,7 @@
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../bench/lib/random.ts';
+import { FACT_ORDERS } from '../src/services/fact-reads.ts';
 import { TEST_DATABASE } from './helpers/database.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -265,6 +266,30 @@ describe.runIf(TEST_DATABASE === 'postgresql')('planned reads answer exactly as 
     expect(several.fast).toStrictEqual(several.slow);
   });
 
+  it('orders facts by every FactOrder alike (the orders are shared data: a new one is tested here)', async () => {
+    const FACTS = /* GraphQL */ `
+      query Facts($id: String!, $order: FactOrder, $category: FactCategory) {
+        entity(externalId: $id) {
+          facts(orderBy: $order, category: $category) {
+            edges { cursor node { id mentionCount lastMentionedAt createdAt } }
+          }
+        }
+      }
+    `;
+    const orders = new Set<string>();
+    for (const order of [...Object.keys(FACT_ORDERS), null]) {
+      for (const category of [null, 'FACT']) {
+        const { fast, slow, usedPlan } = await both(FACTS, { id: 'user-1', order, category });
+        expect(usedPlan, `${order}`).toBe(true);
+        expect(fast.errors).toBeUndefined();
+        expect(fast, `${order}`).toStrictEqual(slow);
+        if (category === null) orders.add(JSON.stringify(fast.data));
+      }
+    }
+    // The seed tells the orders apart (the default is RECENT, so one answer repeats).
+    expect(orders.size).toBe(Object.keys(FACT_ORDERS).length);
+  });
+
   it('filters triples by time, history and names alike', async () => {
     const cases: Record<string, unknown>[] = [
       {},
@@ -272,6 +297,8 @@ describe.runIf(TEST_DATABASE === 'postgresql')('planned reads answer exactly as 
       { history: false },
       { asOf: at(255).toISOString() },
       { asOf: at(242).toISOString(), history: false },
+      // asOf wins over includeHistory.
+      { asOf: at(255).toISOString(), history: true },
       { asOf: at(335).toISOString() },
       { asOf: at(10_000).toISOString() },
       { asOf: at(0).toISOString() },

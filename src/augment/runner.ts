@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { AugmentationJob } from '../db/generated/client.ts';
+import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
 import { inTransaction, type ServiceDeps } from '../services/context.ts';
 import { type FactChange, prepareFact, storeFact, syncIndex } from '../services/facts.ts';
+import { normalizePredicate } from '../services/predicates.ts';
 import { storeTriples, type TripleChange } from '../services/triples.ts';
 import { contentSchema, graphNameSchema } from '../services/validation.ts';
-import { normalizePredicate } from './predicates.ts';
-import type { JobQueue } from './queue.ts';
 import { extractiveSummary } from './summary.ts';
 import type { ExtractedFact, ExtractedTriple, Extraction, Extractor } from './types.ts';
 

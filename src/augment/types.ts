@@ -3,9 +3,13 @@
  * local rule-based one, the LLM ones) implements. Nothing here touches the database.
  */
 
-export type ExtractedCategory = 'FACT' | 'PREFERENCE' | 'SKILL' | 'RELATIONSHIP' | 'ATTRIBUTE';
+import type { FactCategory, MessageRole } from '../db/enums.ts';
 
-export type ExtractionRole = 'USER' | 'ASSISTANT' | 'SYSTEM' | 'TOOL';
+/** Extractors file facts under the stored categories. */
+export type ExtractedCategory = FactCategory;
+
+/** Extractors read the stored messages' roles. */
+export type ExtractionRole = MessageRole;
 
 export interface ExtractionInput {
   /** External id of the entity the conversation is with; first-person statements are about it. */
@@ -27,7 +31,7 @@ export interface ExtractedFact {
 export interface ExtractedTriple {
   /** The entity's external id for first-person statements, otherwise a name ("Anna"). */
   subject: string;
-  /** A normalized predicate from predicates.ts (lives_in, works_at, likes, ...). */
+  /** A normalized predicate from services/predicates.ts (lives_in, works_at, likes, ...). */
   predicate: string;
   object: string;
   /** Kind of the subject/object when known: person, place, organization, activity, food, date, ... */

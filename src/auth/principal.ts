@@ -1,4 +1,4 @@
-import { ForbiddenError } from '../services/errors.ts';
+import { ForbiddenError } from '../errors.ts';
 
 /**
  * Who is calling. Every request carries one; services check it before touching an entity,

@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type pg from 'pg';
-import type { PrismaClient } from './generated/client.ts';
+import type { Prisma, PrismaClient } from './generated/client.ts';
 import { withSqliteLikeEscape } from './like.ts';
 import { countRelationsSeparately, joinsRelations } from './relation-counts.ts';
 import { mariadbStatementTimeoutSql } from './statement-timeout.ts';
 
 export type Db = PrismaClient;
+
+/** The Prisma client inside `$transaction(async (tx) => ...)`. */
+export type Tx = Prisma.TransactionClient;
 
 /** The databases Engram runs on. */
 export const PROVIDERS = ['sqlite', 'postgresql', 'mysql', 'cockroachdb'] as const;

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Db } from './client.ts';
 import { Prisma } from './generated/client.ts';
+import { TABLES as TABLE_OF } from './tables.ts';
 
 /** Whether a provider's generated client loads nested relations and relation counts in one statement. */
 export function joinsRelations(provider: string): boolean {
@@ -20,14 +21,14 @@ interface GroupByDelegate {
  */
 /** Table and column of each counted foreign key (constants: never built from input). */
 const TABLES: Partial<Record<string, [table: string, column: string]>> = {
-  'entityFact.entityId': ['entity_fact', 'entity_id'],
-  'triple.entityId': ['knowledge_graph', 'entity_id'],
-  'session.entityId': ['session', 'entity_id'],
-  'session.processId': ['session', 'process_id'],
-  'conversation.sessionId': ['conversation', 'session_id'],
-  'conversationMessage.conversationId': ['conversation_message', 'conversation_id'],
-  'factMention.factId': ['fact_mention', 'fact_id'],
-  'processAttribute.processId': ['process_attribute', 'process_id'],
+  'entityFact.entityId': [TABLE_OF.EntityFact, 'entity_id'],
+  'triple.entityId': [TABLE_OF.Triple, 'entity_id'],
+  'session.entityId': [TABLE_OF.Session, 'entity_id'],
+  'session.processId': [TABLE_OF.Session, 'process_id'],
+  'conversation.sessionId': [TABLE_OF.Conversation, 'session_id'],
+  'conversationMessage.conversationId': [TABLE_OF.ConversationMessage, 'conversation_id'],
+  'factMention.factId': [TABLE_OF.FactMention, 'fact_id'],
+  'processAttribute.processId': [TABLE_OF.ProcessAttribute, 'process_id'],
 };
 
 export class RelationCounter {

@@ -1,4 +1,4 @@
-import { EngramError } from '../services/errors.ts';
+import { EngramError } from '../errors.ts';
 
 /**
  * Embedding providers turn text into vectors. Every provider implements {@link Embedder};

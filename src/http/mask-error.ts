@@ -2,8 +2,8 @@ import { PothosValidationError } from '@pothos/core';
 import { GraphQLError } from 'graphql';
 import type { YogaLogger } from 'graphql-yoga';
 import { isDatabaseUnavailable, isRefusedInput } from '../db/errors.ts';
+import { EngramError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import { EngramError } from '../services/errors.ts';
 
 /**
  * A GraphQLError from any copy of graphql-js (its CommonJS and ESM builds are different classes,

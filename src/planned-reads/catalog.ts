@@ -2,10 +2,14 @@
  * What planned reads know of the read schema: for each GraphQL type they can answer, its table and
  * how each field maps to SQL. It restates, in SQL, what the Pothos resolvers in src/schema/types
  * do through Prisma; `tests/planned-reads.test.ts` runs both on the same documents and requires
- * identical answers. A field that is not listed here sends its whole document to the normal path.
+ * identical answers. The rules both follow (fact and triple orders, which triples hold when, how
+ * names are matched) come from src/services/fact-reads.ts and triple-reads.ts, and the tables
+ * from src/db/tables.ts; only their SQL is written here. A field that is not listed here sends its
+ * whole document to the normal path.
  */
-import { normalizePredicate } from '../services/triples.ts';
-import { normalizeGraphName } from '../services/validation.ts';
+import { TABLES } from '../db/tables.ts';
+import { DEFAULT_FACT_ORDER, FACT_ORDERS, type FactOrder, type FactSortKey } from '../services/fact-reads.ts';
+import { TRIPLE_ORDER, tripleNames, tripleValidity } from '../services/triple-reads.ts';
 
 /** Collects the parameters of one statement and hands out their placeholders. */
 export class Params {
@@ -57,21 +61,24 @@ export interface TypeSpec {
 const time = (column: string): FieldSpec => ({ kind: 'column', column, time: true });
 const column = (name: string): FieldSpec => ({ kind: 'column', column: name });
 
-const FACT_ORDER: Record<string, OrderBy> = {
-  RECENT: [
-    ['last_mentioned_at', 'DESC'],
-    ['id', 'DESC'],
-  ],
-  MENTIONS: [
-    ['mention_count', 'DESC'],
-    ['last_mentioned_at', 'DESC'],
-    ['id', 'DESC'],
-  ],
-  CREATED: [
-    ['created_at', 'DESC'],
-    ['id', 'DESC'],
-  ],
+/** The columns of the fields facts and triples are sorted by (their `@map`). */
+const SORT_COLUMNS: Record<FactSortKey[0], string> = {
+  lastMentionedAt: 'last_mentioned_at',
+  mentionCount: 'mention_count',
+  createdAt: 'created_at',
+  id: 'id',
 };
+
+/** A domain sort order in SQL. */
+function sqlOrder(keys: readonly FactSortKey[]): OrderBy {
+  return keys.map(([field, direction]) => [SORT_COLUMNS[field], direction === 'desc' ? 'DESC' : 'ASC']);
+}
+
+const FACT_ORDER = Object.fromEntries(
+  Object.entries(FACT_ORDERS).map(([order, keys]) => [order, sqlOrder(keys)]),
+) as Record<FactOrder, OrderBy>;
+
+const TRIPLE_SQL_ORDER = sqlOrder(TRIPLE_ORDER);
 
 const NEWEST_FIRST: OrderBy = [
   ['created_at', 'DESC'],
@@ -83,39 +90,49 @@ function byName(row: string, column: string, table: string, name: string, params
   return `${row}."${column}" IN (SELECT "id" FROM "${table}" WHERE "name" = ${params.add(name)})`;
 }
 
-/** Entity.facts: see factsWhere in src/schema/types/Entity.ts. */
+/** Entity.facts: see factsWhere in src/services/fact-reads.ts. */
 function factsWhere(args: Args, row: string, params: Params): string[] | null {
   // `contains` is Prisma's LIKE with its own escaping: left to the normal path.
   if (args.contains) return null;
   return args.category ? [`${row}."category" = ${params.add(args.category)}`] : [];
 }
 
-/** Entity.triples: see triplesWhere in src/schema/types/Entity.ts. */
+/** Entity.triples: see triplesWhere in src/services/triple-reads.ts. */
 function triplesWhere(args: Args, row: string, params: Params): string[] {
   const where: string[] = [];
-  if (args.asOf instanceof Date) {
-    const at = timestampParam(params, args.asOf);
+  const validity = tripleValidity({
+    asOf: args.asOf instanceof Date ? args.asOf : null,
+    includeHistory: Boolean(args.includeHistory),
+  });
+  if (validity.kind === 'at') {
+    const at = timestampParam(params, validity.at);
     where.push(
-      `((${row}."valid_from" <= ${at} AND (${row}."valid_to" IS NULL OR ${row}."valid_to" > ${at})) OR EXISTS (SELECT 1 FROM "triple_interval" i WHERE i."triple_id" = ${row}."id" AND i."valid_from" <= ${at} AND i."valid_to" > ${at}))`,
+      `((${row}."valid_from" <= ${at} AND (${row}."valid_to" IS NULL OR ${row}."valid_to" > ${at})) OR EXISTS (SELECT 1 FROM "${TABLES.TripleInterval}" i WHERE i."triple_id" = ${row}."id" AND i."valid_from" <= ${at} AND i."valid_to" > ${at}))`,
     );
-  } else if (!args.includeHistory) {
+  } else if (validity.kind === 'current') {
     where.push(`${row}."valid_to" IS NULL`);
   }
-  if (args.subject) {
-    where.push(byName(row, 'subject_id', 'subject', normalizeGraphName(String(args.subject)), params));
+  const names = tripleNames({
+    subject: args.subject as string | null | undefined,
+    predicate: args.predicate as string | null | undefined,
+    object: args.object as string | null | undefined,
+  });
+  if (names.subject !== undefined) {
+    where.push(byName(row, 'subject_id', TABLES.TripleSubject, names.subject, params));
   }
-  if (args.predicate) {
-    where.push(byName(row, 'predicate_id', 'predicate', normalizePredicate(String(args.predicate)), params));
+  if (names.predicate !== undefined) {
+    where.push(byName(row, 'predicate_id', TABLES.TriplePredicate, names.predicate, params));
   }
-  if (args.object)
-    where.push(byName(row, 'object_id', 'object', normalizeGraphName(String(args.object)), params));
+  if (names.object !== undefined) {
+    where.push(byName(row, 'object_id', TABLES.TripleObject, names.object, params));
+  }
   return where;
 }
 
 /** GraphQL type name → how to read it. */
 export const CATALOG: Readonly<Record<string, TypeSpec>> = {
   Entity: {
-    table: 'entity',
+    table: TABLES.Entity,
     fields: {
       id: { kind: 'id' },
       externalId: column('external_id'),
@@ -124,24 +141,21 @@ export const CATALOG: Readonly<Record<string, TypeSpec>> = {
         kind: 'connection',
         type: 'Fact',
         parentKey: 'entity_id',
-        order: (args) => FACT_ORDER[String(args.orderBy ?? 'RECENT')] ?? FACT_ORDER.RECENT!,
+        order: (args) => FACT_ORDER[(args.orderBy as FactOrder | null) ?? DEFAULT_FACT_ORDER],
         where: factsWhere,
       },
       triples: {
         kind: 'connection',
         type: 'Triple',
         parentKey: 'entity_id',
-        order: () => [
-          ['last_mentioned_at', 'DESC'],
-          ['id', 'DESC'],
-        ],
+        order: () => TRIPLE_SQL_ORDER,
         where: triplesWhere,
       },
       sessions: { kind: 'connection', type: 'Session', parentKey: 'entity_id', order: () => NEWEST_FIRST },
     },
   },
   Fact: {
-    table: 'entity_fact',
+    table: TABLES.EntityFact,
     fields: {
       id: { kind: 'id' },
       content: column('content'),
@@ -153,7 +167,7 @@ export const CATALOG: Readonly<Record<string, TypeSpec>> = {
     },
   },
   Triple: {
-    table: 'knowledge_graph',
+    table: TABLES.Triple,
     fields: {
       id: { kind: 'id' },
       subject: { kind: 'one', type: 'TripleSubject', foreignKey: 'subject_id' },
@@ -177,20 +191,20 @@ export const CATALOG: Readonly<Record<string, TypeSpec>> = {
     },
   },
   TriplePeriod: {
-    table: 'triple_interval',
+    table: TABLES.TripleInterval,
     fields: { validFrom: time('valid_from'), validTo: time('valid_to') },
   },
   TripleSubject: {
-    table: 'subject',
+    table: TABLES.TripleSubject,
     fields: { id: { kind: 'id' }, name: column('name'), type: column('type') },
   },
-  TriplePredicate: { table: 'predicate', fields: { id: { kind: 'id' }, name: column('name') } },
+  TriplePredicate: { table: TABLES.TriplePredicate, fields: { id: { kind: 'id' }, name: column('name') } },
   TripleObject: {
-    table: 'object',
+    table: TABLES.TripleObject,
     fields: { id: { kind: 'id' }, name: column('name'), type: column('type') },
   },
   Session: {
-    table: 'session',
+    table: TABLES.Session,
     fields: {
       id: { kind: 'id' },
       uuid: column('uuid'),
@@ -205,7 +219,7 @@ export const CATALOG: Readonly<Record<string, TypeSpec>> = {
     },
   },
   Conversation: {
-    table: 'conversation',
+    table: TABLES.Conversation,
     fields: {
       id: { kind: 'id' },
       summary: column('summary'),
@@ -223,7 +237,7 @@ export const CATALOG: Readonly<Record<string, TypeSpec>> = {
     },
   },
   Message: {
-    table: 'conversation_message',
+    table: TABLES.ConversationMessage,
     fields: {
       id: { kind: 'id' },
       role: column('role'),

@@ -40,7 +40,7 @@ import {
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Context } from '../context.ts';
 import { findInputProblem } from '../schema/input-guard.ts';
-import { sessionWhere } from '../schema/queries.ts';
+import { sessionWhere } from '../services/sessions.ts';
 import { type Args, CATALOG, type FieldSpec, type OrderBy, Params, type TypeSpec } from './catalog.ts';
 
 /** Connections without `first` get as many items as in the Pothos builder (defaultConnectionSize). */

@@ -1,5 +1,5 @@
 import { assertAdmin } from '../auth/principal.ts';
-import { NotFoundError, ValidationError } from '../services/errors.ts';
+import { rerunAugmentation } from '../services/augmentation.ts';
 import { builder, maxPageSize } from './builder.ts';
 import { decodeId, MUTATION_ERRORS } from './errors.ts';
 import { JobStatusEnum } from './types/AugmentationJob.ts';
@@ -54,22 +54,9 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, ctx) => {
       assertAdmin(ctx.principal);
-      const id = decodeId(String(args.job), 'AugmentationJob', 'job');
-      if (!ctx.jobs) {
-        throw new ValidationError('augmentation is turned off (AUGMENTATION=off)', [], 'AUGMENTATION_OFF');
-      }
-      const job = await ctx.jobs.requeue(id, args.force ?? false);
-      if (!job) {
-        const exists = await ctx.reader.augmentationJob.findUnique({
-          where: { id },
-          select: { status: true },
-        });
-        if (!exists) throw new NotFoundError('AugmentationJob', String(args.job));
-        const message = `the job is ${exists.status}; only PARKED jobs (or DONE ones with force) re-run`;
-        throw new ValidationError(message, [{ path: 'job', message }], 'JOB_NOT_RERUNNABLE');
-      }
-      ctx.augmentation?.wake();
-      return { jobId: job.id };
+      const ref = String(args.job);
+      const id = decodeId(ref, 'AugmentationJob', 'job');
+      return { jobId: await rerunAugmentation(ctx, { id, ref }, args.force ?? false) };
     },
   }),
 }));

@@ -7,7 +7,7 @@ import { DateTimeResolver } from 'graphql-scalars';
 import type { Context } from '../context.ts';
 import type PrismaTypes from '../db/generated/pothos-types.ts';
 import { getDatamodel } from '../db/generated/pothos-types.ts';
-import { parseGlobalId } from './global-id.ts';
+import { parseGlobalId } from '../services/global-id.ts';
 import InputGuardPlugin from './input-guard.ts';
 
 /**
@@ -54,7 +54,7 @@ export const builder = new SchemaBuilder<{
   },
   relay: {
     clientMutationId: 'omit',
-    // Strict, as everywhere (src/schema/global-id.ts): `Fact:1e0` or `Fact:01` load nothing.
+    // Strict, as everywhere (src/services/global-id.ts): `Fact:1e0` or `Fact:01` load nothing.
     decodeGlobalID: (globalID) => {
       const parsed = parseGlobalId(globalID);
       return parsed ? { typename: parsed.typename, id: String(parsed.id) } : NOT_AN_ID;

@@ -1,6 +1,6 @@
-import { ForbiddenError, NotFoundError, ValidationError } from '../services/errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { parseGlobalId } from '../services/global-id.ts';
 import { builder } from './builder.ts';
-import { parseGlobalId } from './global-id.ts';
 
 /** Fields every user-caused error has. */
 export const UserErrorInterface = builder.interfaceRef<Error & { code: string }>('UserError').implement({

@@ -22,9 +22,9 @@ import {
   Kind,
   type SelectionSetNode,
 } from 'graphql';
-import { ValidationError } from '../services/errors.ts';
+import { ValidationError } from '../errors.ts';
+import { parseCursor } from '../services/global-id.ts';
 import { FORBIDDEN_CHARACTERS_MESSAGE, hasForbiddenCharacters } from '../services/validation.ts';
-import { parseCursor } from './global-id.ts';
 
 /** One problem with one argument. */
 export interface InputProblem {

@@ -1,8 +1,7 @@
-import { GraphQLError } from 'graphql';
 import { assertAdmin, assertEntityAccess } from '../auth/principal.ts';
 import { escapeLike } from '../db/like.ts';
+import { sessionWhere } from '../services/sessions.ts';
 import { builder, maxPageSize } from './builder.ts';
-import { parseGlobalId } from './global-id.ts';
 import { maxLength } from './input-guard.ts';
 
 builder.queryFields((t) => ({
@@ -89,17 +88,4 @@ function entitiesWhere(args: {
         }
       : {}),
   };
-}
-
-/**
- * A session is addressed by its global id (parsed strictly: `Session:1e0` is no Session id) or,
- * failing that, by its uuid.
- */
-export function sessionWhere(ref: string): { id: number } | { uuid: string } {
-  const parsed = parseGlobalId(ref);
-  if (parsed?.typename === 'Session') return { id: parsed.id };
-  if (ref.length === 0 || ref.length > 128) {
-    throw new GraphQLError('session id is empty or too long', { extensions: { code: 'BAD_USER_INPUT' } });
-  }
-  return { uuid: ref };
 }

@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { assertEntityAccess } from '../auth/principal.ts';
 import type { FactChangedEvent, TripleChangedEvent } from '../events/pubsub.ts';
+import { sessionWhere } from '../services/sessions.ts';
 import { builder } from './builder.ts';
-import { sessionWhere } from './queries.ts';
 import { AugmentationJobNode } from './types/AugmentationJob.ts';
 import { MessageNode } from './types/Conversation.ts';
 import { ChangeKindEnum } from './types/enums.ts';

@@ -1,10 +1,9 @@
 import type { Env } from '../config/environment.ts';
-import { clientProvider, type Db } from '../db/client.ts';
-import type { Prisma } from '../db/generated/client.ts';
+import { clientProvider, type Db, type Tx } from '../db/client.ts';
 import type { EmbeddingService } from '../embed/service.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { EngramPubSub } from '../events/pubsub.ts';
 import type { VectorIndex } from '../vector/vector-index.ts';
-import { NotFoundError, ValidationError } from './errors.ts';
 import type { Limits } from './validation.ts';
 
 /** How semantic memory behaves; every field comes from configuration. */
@@ -56,8 +55,8 @@ export function serviceDeps(
   };
 }
 
-/** The Prisma client inside `$transaction(async (tx) => ...)`. */
-export type Tx = Prisma.TransactionClient;
+/** Services write through the store's transaction client; re-exported so they need one import. */
+export type { Tx };
 
 /**
  * Errors a retry resolves: two transactions inserting the same new row (a unique violation from

@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { enqueueAugmentation } from '../augment/queue.ts';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import { clientProvider } from '../db/client.ts';
+import { MessageRole } from '../db/enums.ts';
 import type { Conversation, ConversationMessage, Prisma } from '../db/generated/client.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import { enqueueAugmentation } from '../jobs/queue.ts';
 import { inTransaction, type ServiceDeps, type Tx, upsertEntity, upsertProcess } from './context.ts';
-import { NotFoundError, ValidationError } from './errors.ts';
 import { checkIdempotencyKey, findEarlierCall, rememberCall, requestHash } from './idempotency.ts';
 import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
-
-export const MESSAGE_ROLES = ['USER', 'ASSISTANT', 'SYSTEM', 'TOOL'] as const;
 
 export interface RecordConversationInput {
   entity: string;
@@ -19,7 +18,7 @@ export interface RecordConversationInput {
   /** Existing conversation (database id) to append to. */
   conversationId?: number | null;
   summary?: string | null;
-  messages: { role: (typeof MESSAGE_ROLES)[number]; content: string; type?: string | null }[];
+  messages: { role: MessageRole; content: string; type?: string | null }[];
   /**
    * Makes retries safe: a later call of the same entity with this key stores nothing and returns
    * what the first one stored (see idempotency.ts).
@@ -46,7 +45,7 @@ function inputSchema(deps: ServiceDeps) {
     messages: z
       .array(
         z.object({
-          role: z.enum(MESSAGE_ROLES),
+          role: z.enum(MessageRole),
           content: contentSchema(maxContentLength),
           type: z.string().trim().min(1).max(64).nullish(),
         }),

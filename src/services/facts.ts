@@ -1,21 +1,19 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
+import { FactCategory } from '../db/enums.ts';
 import type { EntityFact } from '../db/generated/client.ts';
 import { normalize } from '../embed/types.ts';
+import { NotFoundError } from '../errors.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
 import { vectorToBytes } from '../vector/codec.ts';
 import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
-import { NotFoundError } from './errors.ts';
 import { contentSchema, externalIdSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
-
-export const FACT_CATEGORIES = ['FACT', 'PREFERENCE', 'SKILL', 'RELATIONSHIP', 'ATTRIBUTE'] as const;
-export type FactCategoryName = (typeof FACT_CATEGORIES)[number];
 
 export interface RememberFactInput {
   entity: string;
   content: string;
-  category?: FactCategoryName | null;
+  category?: FactCategory | null;
   /** Database id of the message the fact came from (provenance). */
   sourceMessageId?: number | null;
   /** The caller's own embedding of the content (any scale; stored unit-length). */
@@ -44,7 +42,7 @@ function inputSchema(deps: ServiceDeps) {
   return z.object({
     entity: externalIdSchema,
     content: contentSchema(deps.limits.maxContentLength),
-    category: z.enum(FACT_CATEGORIES).nullish(),
+    category: z.enum(FactCategory).nullish(),
     sourceMessageId: z.number().int().positive().nullish(),
     embedding: z
       .array(z.number().refine(Number.isFinite, 'must be finite'))
@@ -144,7 +142,7 @@ export async function rememberFact(
 export interface PreparedFact {
   content: string;
   contentHash: string;
-  category: FactCategoryName;
+  category: FactCategory;
   embedded: FactVector | null;
   /** The existing fact this one is a near-duplicate of. */
   duplicateOf: number | null;
@@ -159,7 +157,7 @@ export async function prepareFact(
   entity: string,
   input: {
     content: string;
-    category: FactCategoryName;
+    category: FactCategory;
     embedding?: number[] | null;
     embeddingModel?: string | null;
   },

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { ConversationMessage, EntityFact } from '../db/generated/client.ts';
 import { EmbeddingError, normalize } from '../embed/types.ts';
+import { EngramError } from '../errors.ts';
 import type { VectorIndex } from '../vector/vector-index.ts';
 import type { ServiceDeps } from './context.ts';
-import { EngramError } from './errors.ts';
 import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
 
 /** Cosine similarity below which semanticFacts drops a hit (the requirements' 0.1). */

@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { isFunctionalPredicate, normalizePredicate } from '../augment/predicates.ts';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import { clientProvider } from '../db/client.ts';
 import type { Triple } from '../db/generated/client.ts';
+import { tableSql } from '../db/tables.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
 import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
-import { NotFoundError, ValidationError } from './errors.ts';
+import { isFunctionalPredicate, normalizePredicate } from './predicates.ts';
 import { externalIdSchema, graphNameSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface TripleInput {
@@ -124,9 +125,9 @@ async function currentValues(
   objectId: number,
 ): Promise<{ id: number; validFrom: Date }[]> {
   if (LOCKING_PROVIDERS.has(clientProvider(tx) ?? '')) {
-    await tx.$queryRaw`SELECT id FROM entity WHERE id = ${entityId} FOR UPDATE`;
+    await tx.$queryRaw`SELECT id FROM ${tableSql('Entity')} WHERE id = ${entityId} FOR UPDATE`;
     const rows = await tx.$queryRaw<{ id: number | bigint; valid_from: Date }[]>`
-      SELECT id, valid_from FROM knowledge_graph
+      SELECT id, valid_from FROM ${tableSql('Triple')}
       WHERE entity_id = ${entityId} AND subject_id = ${subjectId} AND predicate_id = ${predicateId}
         AND object_id <> ${objectId} AND valid_to IS NULL
       FOR UPDATE`;

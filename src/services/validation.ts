@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ValidationError } from './errors.ts';
+import { ValidationError } from '../errors.ts';
 
 /** Limits every write path enforces; all come from configuration. */
 export interface Limits {

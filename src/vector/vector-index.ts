@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../db/client.ts';
+import { EngramError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
-import { EngramError } from '../services/errors.ts';
 import { bytesToVector } from './codec.ts';
 import type { LexicalHit } from './lexical.ts';
 import type { PartitionOptions, VectorHit } from './partition.ts';

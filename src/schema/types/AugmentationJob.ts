@@ -1,3 +1,4 @@
+import type { JobStatus } from '../../db/enums.ts';
 import { builder } from '../builder.ts';
 
 export const JobStatusEnum = builder.enumType('JobStatus', {
@@ -10,7 +11,7 @@ export const JobStatusEnum = builder.enumType('JobStatus', {
       description:
         'It failed every attempt (or could not succeed); see lastError. rerunAugmentation retries it.',
     },
-  },
+  } satisfies Record<JobStatus, { description: string }>,
 });
 
 export const AugmentationJobNode = builder.prismaNode('AugmentationJob', {

@@ -1,3 +1,4 @@
+import { augmentationStatus } from '../../services/augmentation.ts';
 import { builder, maxPageSize } from '../builder.ts';
 import { totalCountField } from '../total-count.ts';
 import { JobStatusEnum } from './AugmentationJob.ts';
@@ -20,13 +21,7 @@ export const ConversationNode = builder.prismaNode('Conversation', {
       description:
         'Augmentation of the conversation as a whole: PARKED if any job is, else RUNNING or PENDING while any is, else DONE; null when none was enqueued.',
       select: { jobs: { select: { status: true } } },
-      resolve: (conversation) => {
-        const statuses = new Set(conversation.jobs.map((job) => job.status));
-        if (statuses.size === 0) return null;
-        for (const status of ['PARKED', 'RUNNING', 'PENDING'] as const)
-          if (statuses.has(status)) return status;
-        return 'DONE';
-      },
+      resolve: (conversation) => augmentationStatus(conversation.jobs),
     }),
     augmentationJobs: t.relation('jobs', {
       description: 'Its augmentation jobs, oldest first (at most MAX_PAGE_SIZE of them: the oldest).',

@@ -1,56 +1,9 @@
-import type { Prisma } from '../../db/generated/client.ts';
-import { escapeLike } from '../../db/like.ts';
-import { normalizePredicate } from '../../services/triples.ts';
-import { normalizeGraphName } from '../../services/validation.ts';
+import { factOrderBy, factsWhere } from '../../services/fact-reads.ts';
+import { tripleOrderBy, triplesWhere } from '../../services/triple-reads.ts';
 import { builder, maxPageSize } from '../builder.ts';
 import { maxLength } from '../input-guard.ts';
 import { totalCountField } from '../total-count.ts';
 import { FactCategoryEnum, FactOrderEnum } from './enums.ts';
-
-const factOrder: Record<'RECENT' | 'MENTIONS' | 'CREATED', Prisma.EntityFactOrderByWithRelationInput[]> = {
-  RECENT: [{ lastMentionedAt: 'desc' }, { id: 'desc' }],
-  MENTIONS: [{ mentionCount: 'desc' }, { lastMentionedAt: 'desc' }, { id: 'desc' }],
-  CREATED: [{ createdAt: 'desc' }, { id: 'desc' }],
-};
-
-function factsWhere(args: {
-  category?: string | null;
-  contains?: string | null;
-}): Prisma.EntityFactWhereInput {
-  return {
-    ...(args.category ? { category: args.category as Prisma.EntityFactWhereInput['category'] } : {}),
-    // Literal text: `%` and `_` are not wildcards (src/db/like.ts).
-    ...(args.contains ? { content: { contains: escapeLike(args.contains) } } : {}),
-  };
-}
-
-function triplesWhere(args: {
-  subject?: string | null;
-  predicate?: string | null;
-  object?: string | null;
-  asOf?: Date | null;
-  includeHistory?: boolean | null;
-}): Prisma.TripleWhereInput {
-  // As of a moment: what held then, in its current period or an earlier one. Otherwise what
-  // holds now, unless the history is asked for.
-  const validity: Prisma.TripleWhereInput = args.asOf
-    ? {
-        OR: [
-          { validFrom: { lte: args.asOf }, OR: [{ validTo: null }, { validTo: { gt: args.asOf } }] },
-          { intervals: { some: { validFrom: { lte: args.asOf }, validTo: { gt: args.asOf } } } },
-        ],
-      }
-    : args.includeHistory
-      ? {}
-      : { validTo: null };
-  return {
-    ...validity,
-    // Names are matched as they are stored (src/services/validation.ts).
-    ...(args.subject ? { subject: { name: normalizeGraphName(args.subject) } } : {}),
-    ...(args.predicate ? { predicate: { name: normalizePredicate(args.predicate) } } : {}),
-    ...(args.object ? { object: { name: normalizeGraphName(args.object) } } : {}),
-  };
-}
 
 export const EntityNode = builder.prismaNode('Entity', {
   description: 'A person or thing memories are about, usually an end user of the assistant.',
@@ -87,7 +40,7 @@ export const EntityNode = builder.prismaNode('Entity', {
             description: 'Order of the facts.',
           }),
         },
-        query: (args) => ({ where: factsWhere(args), orderBy: factOrder[args.orderBy ?? 'RECENT'] }),
+        query: (args) => ({ where: factsWhere(args), orderBy: factOrderBy(args.orderBy) }),
       },
       { fields: (t) => ({ totalCount: totalCountField(t) }) },
     ),
@@ -125,10 +78,7 @@ export const EntityNode = builder.prismaNode('Entity', {
             description: 'Without asOf: also the triples that no longer hold. @default false',
           }),
         },
-        query: (args) => ({
-          where: triplesWhere(args),
-          orderBy: [{ lastMentionedAt: 'desc' }, { id: 'desc' }],
-        }),
+        query: (args) => ({ where: triplesWhere(args), orderBy: tripleOrderBy() }),
       },
       { fields: (t) => ({ totalCount: totalCountField(t) }) },
     ),

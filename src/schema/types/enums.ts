@@ -1,4 +1,5 @@
-import type { FACT_CATEGORIES } from '../../services/facts.ts';
+import type { FactCategory, MessageRole } from '../../db/enums.ts';
+import type { FactOrder } from '../../services/fact-reads.ts';
 import { builder } from '../builder.ts';
 
 export const FactCategoryEnum = builder.enumType('FactCategory', {
@@ -9,7 +10,7 @@ export const FactCategoryEnum = builder.enumType('FactCategory', {
     SKILL: { description: 'Something the entity can do ("speaks Portuguese").' },
     RELATIONSHIP: { description: 'A person or thing the entity is related to ("sister Anna").' },
     ATTRIBUTE: { description: 'A property of the entity ("is vegetarian", "born in 1990").' },
-  } satisfies Record<(typeof FACT_CATEGORIES)[number], { description: string }>,
+  } satisfies Record<FactCategory, { description: string }>,
 });
 
 export const MessageRoleEnum = builder.enumType('MessageRole', {
@@ -19,7 +20,7 @@ export const MessageRoleEnum = builder.enumType('MessageRole', {
     ASSISTANT: { description: 'The assistant (the process).' },
     SYSTEM: { description: 'A system prompt or instruction.' },
     TOOL: { description: 'A tool call result.' },
-  },
+  } satisfies Record<MessageRole, { description: string }>,
 });
 
 export const ChangeKindEnum = builder.enumType('ChangeKind', {
@@ -41,5 +42,5 @@ export const FactOrderEnum = builder.enumType('FactOrder', {
     RECENT: { description: 'Most recently mentioned first.' },
     MENTIONS: { description: 'Most mentioned first, then most recently mentioned.' },
     CREATED: { description: 'Newest first.' },
-  },
+  } satisfies Record<FactOrder, { description: string }>,
 });

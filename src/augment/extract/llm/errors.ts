@@ -1,4 +1,4 @@
-import { EngramError } from '../../../services/errors.ts';
+import { EngramError } from '../../../errors.ts';
 import type { TokenUsage } from '../../types.ts';
 
 export type ExtractionErrorCode =

@@ -1,6 +1,7 @@
 import { type JSONSchema7, jsonSchema } from 'ai';
 import { z } from 'zod';
-import type { ExtractedCategory, ExtractedFact, ExtractedTriple, ExtractionInput } from '../../types.ts';
+import { FactCategory } from '../../../db/enums.ts';
+import type { ExtractedFact, ExtractedTriple, ExtractionInput } from '../../types.ts';
 
 /**
  * What the model is asked to answer, and how its answer is checked: the SDK only makes sure it is
@@ -11,13 +12,8 @@ import type { ExtractedCategory, ExtractedFact, ExtractedTriple, ExtractionInput
 const MAX_FACT_LENGTH = 500;
 const MAX_TRIPLE_PART_LENGTH = 200;
 
-const CATEGORIES = [
-  'FACT',
-  'PREFERENCE',
-  'SKILL',
-  'RELATIONSHIP',
-  'ATTRIBUTE',
-] as const satisfies readonly ExtractedCategory[];
+/** The categories a model may file a fact under: the database's own. */
+const CATEGORIES = FactCategory;
 
 /**
  * The schema the model is given. Every property is required (nullable where it may be unknown)

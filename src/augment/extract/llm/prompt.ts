@@ -12,7 +12,7 @@ import type { ExtractionInput } from '../../types.ts';
  * new snake_case predicate when none fits.
  *
  * Kept as one list so that it can be replaced by the canonical vocabulary of
- * src/augment/predicates.ts; `createLlmExtractor({ predicates })` takes another list as well.
+ * src/services/predicates.ts; `createLlmExtractor({ predicates })` takes another list as well.
  */
 export const PREFERRED_PREDICATES: readonly string[] = [
   'has_name',

@@ -4,7 +4,7 @@
  * triple as a fact.
  */
 
-import { normalizePredicate, predicateCategory } from '../../predicates.ts';
+import { normalizePredicate, predicateCategory } from '../../../services/predicates.ts';
 import type { ExtractedCategory, ExtractedFact, ExtractedTriple } from '../../types.ts';
 import { capitalize, describe } from './wording.ts';
 

@@ -1,6 +1,9 @@
 /**
  * Errors a caller can cause. Each carries a stable machine-readable code; the GraphQL
  * layer turns them into typed results, and anything else is masked as an internal error.
+ *
+ * The bottom layer: services and stores alike (auth, embedding, the vector index) throw these,
+ * so this file imports nothing.
  */
 export class EngramError extends Error {
   constructor(

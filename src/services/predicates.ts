@@ -9,7 +9,7 @@
  * keeping two values only leaves an extra one for recall to rank.
  */
 
-import type { ExtractedCategory } from './types.ts';
+import type { FactCategory } from '../db/enums.ts';
 
 export interface PredicateDefinition {
   name: string;
@@ -17,7 +17,7 @@ export interface PredicateDefinition {
   /** One current value per subject: a new value supersedes the previous one. */
   functional: boolean;
   /** The fact category extractors file statements with this predicate under. */
-  category: ExtractedCategory;
+  category: FactCategory;
   /** What the object usually is: place, organization, person, ... (informational). */
   objectType?: string;
 }
@@ -25,7 +25,7 @@ export interface PredicateDefinition {
 function predicate(
   name: string,
   functional: boolean,
-  category: ExtractedCategory,
+  category: FactCategory,
   description: string,
   objectType?: string,
 ): PredicateDefinition {
@@ -283,7 +283,7 @@ export function isFunctionalPredicate(name: string): boolean {
 }
 
 /** The category a statement with this predicate is filed under (FACT for unknown predicates). */
-export function predicateCategory(name: string): ExtractedCategory {
+export function predicateCategory(name: string): FactCategory {
   const normalized = normalizePredicate(name);
   const definition = BY_NAME.get(normalized);
   if (definition !== undefined) return definition.category;

@@ -4,6 +4,9 @@
  * an id or cursor of Engram's, however close (`Fact:01`, `Fact:1e0`, `Fact:1:2`, unpadded base64).
  * Lenient parsing made `Fact:1e3`, `Fact: 1` and `Fact:1.0` load Fact 1, and handed the database
  * cursors it could not use.
+ *
+ * Here in the domain rather than the GraphQL layer because the domain reads references in the same
+ * format (a session is named by its global id or its uuid: sessions.ts); nothing here knows GraphQL.
  */
 
 /** Longest global id or cursor accepted: `<Type>:<16 digits>` in base64 fits in well under this. */

@@ -1,6 +1,5 @@
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import type { AugmentationJob, Prisma } from '../db/generated/client.ts';
-import type { Tx } from '../services/context.ts';
 
 /** How jobs are leased and retried; every field comes from configuration. */
 export interface QueueOptions {
