@@ -5,7 +5,7 @@ import { EngramError } from '../services/errors.ts';
 import { bytesToVector } from './codec.ts';
 import type { LexicalHit } from './lexical.ts';
 import type { PartitionOptions, VectorHit } from './partition.ts';
-import type { FactState } from './store.ts';
+import type { FactState } from './partition-set.ts';
 import type { WorkerCalls, WorkerRequest, WorkerResponse } from './worker.ts';
 
 /** Configuration of the vector index; every field comes from env.ts. */

@@ -1,6 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PartitionOptions } from './partition.ts';
-import { type FactState, MemoryStore, type SnapshotMeta } from './store.ts';
+import { type FactState, PartitionSet } from './partition-set.ts';
+import type { SnapshotMeta } from './snapshot-file.ts';
 
 /** The calls the index worker answers; see VectorIndex for what each is for. */
 export interface WorkerCalls {
@@ -11,15 +12,15 @@ export interface WorkerCalls {
     query: Float32Array,
     k: number,
     threshold?: number,
-  ) => ReturnType<MemoryStore['search']>;
-  lexicalSearch: (entityId: number, query: string, k: number) => ReturnType<MemoryStore['lexicalSearch']>;
+  ) => ReturnType<PartitionSet['search']>;
+  lexicalSearch: (entityId: number, query: string, k: number) => ReturnType<PartitionSet['lexicalSearch']>;
   similarities: (entityId: number, query: Float32Array, factIds: number[]) => (number | null)[];
-  listFacts: () => ReturnType<MemoryStore['listFacts']>;
-  stats: () => ReturnType<MemoryStore['stats']>;
+  listFacts: () => ReturnType<PartitionSet['listFacts']>;
+  stats: () => ReturnType<PartitionSet['stats']>;
   beginBulk: () => void;
   finishLoad: () => void;
   save: (dir: string, meta: SnapshotMeta) => void;
-  load: (dir: string) => ReturnType<MemoryStore['load']>;
+  load: (dir: string) => ReturnType<PartitionSet['load']>;
   clear: () => void;
 }
 
@@ -31,7 +32,7 @@ export interface WorkerRequest {
 
 export type WorkerResponse = { id: number; result: unknown } | { id: number; error: string };
 
-const store = new MemoryStore(workerData as PartitionOptions);
+const store = new PartitionSet(workerData as PartitionOptions);
 const calls: WorkerCalls = {
   apply: (states) => {
     for (const state of states) store.apply(state);
