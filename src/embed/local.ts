@@ -259,10 +259,12 @@ class LocalEmbedder implements Embedder {
       onExit: (reason) => this.onWorkerGone(`it ${reason}`),
       keepAliveWhenIdle: false,
     });
+    // First, so that a thread that cannot start (it throws here) leaves nothing behind.
+    const loading = thread.call('load');
     this.worker = thread;
     this.dimension = undefined;
     this.loadPending = true;
-    const loaded = thread.call('load').then(
+    const loaded = loading.then(
       (dimension) => {
         clearTimeout(this.loadTimer);
         this.loadPending = false;
