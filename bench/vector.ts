@@ -23,7 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { exactSearch, MetricKind } from 'usearch';
 import type { PartitionOptions } from '../src/vector/partition.ts';
-import { MemoryStore } from '../src/vector/store.ts';
+import { PartitionSet } from '../src/vector/partition-set.ts';
 import { percentile } from './lib/load.ts';
 import { graphqlPhase } from './lib/semantic-graphql.ts';
 import { groupByEntity, makeClusters, makeDataset, Rng, samplePoint } from './lib/vector-data.ts';
@@ -117,7 +117,7 @@ async function main() {
 
   // Build Engram's index from the vectors, the way a rebuild from the database does.
   const rssBefore = process.memoryUsage().rss;
-  const store = new MemoryStore(o.partition);
+  const store = new PartitionSet(o.partition);
   const buildStart = performance.now();
   store.beginBulk();
   for (let i = 0; i < n; i++) {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LexicalPartition } from '../src/vector/lexical.ts';
 import { Partition, type PartitionOptions } from '../src/vector/partition.ts';
-import { MemoryStore } from '../src/vector/store.ts';
+import { PartitionSet } from '../src/vector/partition-set.ts';
 import { TEST_DATABASE } from './helpers/database.ts';
 import { exactTopK, near, randomUnit, seeded } from './helpers/vectors.ts';
 
@@ -93,7 +93,7 @@ describe.runIf(TEST_DATABASE === 'sqlite')('vector partitions', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'engram-store-'));
     dirs.push(dir);
     const vectors = clustered(1500, 5);
-    const store = new MemoryStore(options({ hnswThreshold: 1000 }));
+    const store = new PartitionSet(options({ hnswThreshold: 1000 }));
     vectors.forEach((vector, i) => {
       store.apply({
         factId: i + 1,
@@ -108,7 +108,7 @@ describe.runIf(TEST_DATABASE === 'sqlite')('vector partitions', () => {
     const snapshot = path.join(dir, 'index');
     store.save(snapshot, { watermark: 77, model: 'test', savedAt: new Date().toISOString() });
 
-    const loaded = new MemoryStore(options({ hnswThreshold: 1000 }));
+    const loaded = new PartitionSet(options({ hnswThreshold: 1000 }));
     expect(loaded.load(snapshot)).toMatchObject({ watermark: 77, model: 'test', facts: 1501 });
     expect(loaded.stats()).toEqual({ entities: 3, facts: 1501, vectors: 1500, graphs: 1 });
     expect(loaded.search(1, query, 10)).toEqual(before);
@@ -120,13 +120,13 @@ describe.runIf(TEST_DATABASE === 'sqlite')('vector partitions', () => {
     expect(loaded.search(2, query, 10).every((hit) => hit.factId > 1200)).toBe(true);
     expect(loaded.lexicalSearch(3, 'tea', 5).map((hit) => hit.factId)).toEqual([9999]);
 
-    expect(new MemoryStore(options({ dimension: 32 })).load(snapshot)).toBeNull();
+    expect(new PartitionSet(options({ dimension: 32 })).load(snapshot)).toBeNull();
     truncateSync(path.join(snapshot, 'facts.bin'), 1000);
-    const damaged = new MemoryStore(options());
+    const damaged = new PartitionSet(options());
     expect(damaged.load(snapshot)).toBeNull();
     expect(damaged.stats().facts).toBe(0);
     writeFileSync(path.join(snapshot, 'manifest.json'), '{"format": 99}');
-    expect(new MemoryStore(options()).load(snapshot)).toBeNull();
+    expect(new PartitionSet(options()).load(snapshot)).toBeNull();
   });
 
   it('ranks by BM25 within one entity, ignoring stop words and word endings', () => {

@@ -3,7 +3,7 @@
  * index the benchmark built. The facts go into a SQLite database (rows only: the server loads the
  * vectors from the index snapshot, as it does on every start), the server runs in its own process,
  * and one client sends queries one at a time, so the latency is the whole request: HTTP, GraphQL
- * parsing and validation of the 384 floats, the index worker, and loading the facts.
+ * parsing and validation of the 384 floats, the search thread, and loading the facts.
  */
 import { fork } from 'node:child_process';
 import Database from 'better-sqlite3';

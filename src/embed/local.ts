@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { ProgressInfo } from '@huggingface/transformers';
+import { ThreadCallError, ThreadClient } from '../runtime/thread-client.ts';
 import {
   type Embedder,
   EmbeddingError,
@@ -12,7 +12,7 @@ import {
 
 /**
  * The local embedding provider: a sentence-transformers model (all-MiniLM-L6-v2 by default) run by
- * transformers.js and onnxruntime-node in one worker thread, so tokenizing and inference never block
+ * transformers.js and onnxruntime-node in one worker thread (embedding-thread.mjs), so tokenizing and inference never block
  * the event loop that serves GraphQL. Only one worker: transformers.js 3.x crashed with two, and
  * onnxruntime already spreads one batch over the cores.
  */
@@ -140,14 +140,15 @@ function unavailableMessage(options: ResolvedLocalOptions, cause: string): strin
   ].join(' ');
 }
 
-const WORKER_URL = new URL('./local-worker.mjs', import.meta.url);
+const EMBEDDING_THREAD_URL = new URL('./embedding-thread.mjs', import.meta.url);
 
-type WorkerMessage =
-  | { type: 'progress'; event: ModelProgressEvent }
-  | { type: 'ready'; dimension: number }
-  | { type: 'load-failed'; message: string }
-  | { type: 'vectors'; id: number; data: Float32Array; dimension: number }
-  | { type: 'failed'; id: number; message: string };
+/** The calls the embedding thread (embedding-thread.mjs) answers. */
+interface EmbeddingCalls {
+  /** Resolves with the model's dimension once loaded; progress events come before. */
+  load: () => number;
+  /** One batch: the vectors of every text end to end. */
+  embed: (texts: string[]) => { data: Float32Array; dimension: number };
+}
 
 /** One `embed()` call waiting for its vectors. */
 interface Call {
@@ -166,19 +167,24 @@ interface Item {
   text: string;
 }
 
+/** The batch the thread is working on. */
+interface Batch {
+  items: Item[];
+  timer: NodeJS.Timeout;
+}
+
 class LocalEmbedder implements Embedder {
   readonly model: string;
   private readonly options: ResolvedLocalOptions;
   private readonly onProgress: ((event: ModelProgressEvent) => void) | undefined;
-  private worker: Worker | null = null;
+  /** The embedding thread; null until the first call and after a failure (tests reach it). */
+  private worker: ThreadClient<EmbeddingCalls> | null = null;
   private loading: Promise<number> | null = null;
-  private pendingLoad: { resolve(dimension: number): void; reject(error: EmbeddingError): void } | null =
-    null;
+  private loadPending = false;
   private loadTimer: NodeJS.Timeout | undefined;
   private dimension: number | undefined;
   private queue: Item[] = [];
-  private inFlight: { id: number; items: Item[]; timer: NodeJS.Timeout } | null = null;
-  private nextBatchId = 1;
+  private inFlight: Batch | null = null;
 
   constructor(options: LocalEmbedderOptions) {
     this.options = resolveLocalOptions(options);
@@ -239,8 +245,9 @@ class LocalEmbedder implements Embedder {
   }
 
   private start(): Promise<number> {
-    const worker = new Worker(WORKER_URL, {
-      name: 'engram-embedder',
+    const thread = new ThreadClient<EmbeddingCalls>({
+      url: EMBEDDING_THREAD_URL,
+      label: 'engram-embedder',
       workerData: {
         modelId: this.options.modelId,
         modelPath: this.options.modelPath,
@@ -248,21 +255,35 @@ class LocalEmbedder implements Embedder {
         dtype: this.options.dtype,
         allowDownload: this.options.allowDownload,
       },
+      onEvent: (event) => this.onLoadProgress(event as ModelProgressEvent),
+      onExit: (reason) => this.onWorkerGone(`it ${reason}`),
+      keepAliveWhenIdle: false,
     });
-    this.worker = worker;
+    // First, so that a thread that cannot start (it throws here) leaves nothing behind.
+    const loading = thread.call('load');
+    this.worker = thread;
     this.dimension = undefined;
-    worker.on('message', (message: WorkerMessage) => {
-      if (worker === this.worker) this.onMessage(message);
-    });
-    worker.on('error', (error) => {
-      if (worker === this.worker) this.onWorkerGone(`it crashed: ${error.message}`);
-    });
-    worker.on('exit', (code) => {
-      if (worker === this.worker) this.onWorkerGone(`it exited with code ${code}`);
-    });
-    const loaded = new Promise<number>((resolve, reject) => {
-      this.pendingLoad = { resolve, reject };
-    });
+    this.loadPending = true;
+    const loaded = loading.then(
+      (dimension) => {
+        clearTimeout(this.loadTimer);
+        this.loadPending = false;
+        this.dimension = dimension;
+        this.pump();
+        return dimension;
+      },
+      (error: unknown) => {
+        // An error thrown while loading (missing files, no network); any other rejection is the
+        // EmbeddingError that fail() rejected the waiting calls with.
+        if (!(error instanceof ThreadCallError)) throw error;
+        const failure = new EmbeddingError(
+          unavailableMessage(this.options, error.remote.message),
+          'EMBEDDING_UNAVAILABLE',
+        );
+        void this.fail(failure);
+        throw failure;
+      },
+    );
     this.armLoadTimer();
     return loaded;
   }
@@ -283,39 +304,12 @@ class LocalEmbedder implements Embedder {
     }, this.options.loadTimeoutMs);
   }
 
-  private onMessage(message: WorkerMessage): void {
-    switch (message.type) {
-      case 'progress':
-        this.armLoadTimer();
-        try {
-          this.onProgress?.(message.event);
-        } catch {
-          // A broken progress display must not break loading.
-        }
-        return;
-      case 'ready':
-        clearTimeout(this.loadTimer);
-        this.dimension = message.dimension;
-        this.pendingLoad?.resolve(message.dimension);
-        this.pendingLoad = null;
-        this.pump();
-        return;
-      case 'load-failed':
-        void this.fail(
-          new EmbeddingError(unavailableMessage(this.options, message.message), 'EMBEDDING_UNAVAILABLE'),
-        );
-        return;
-      case 'vectors':
-        if (message.id === this.inFlight?.id)
-          this.deliver(this.inFlight.items, message.data, message.dimension);
-        return;
-      case 'failed':
-        if (message.id !== this.inFlight?.id) return;
-        for (const item of this.inFlight.items) {
-          this.settle(item.call, new EmbeddingError(`${this.model} failed to embed: ${message.message}`));
-        }
-        this.finishBatch();
-        return;
+  private onLoadProgress(event: ModelProgressEvent): void {
+    if (this.loadPending) this.armLoadTimer();
+    try {
+      this.onProgress?.(event);
+    } catch {
+      // A broken progress display must not break loading.
     }
   }
 
@@ -340,50 +334,58 @@ class LocalEmbedder implements Embedder {
     this.pump();
   }
 
-  /** Sends the next batch when the worker is ready and idle; one at a time keeps batches full. */
+  /** Sends the next batch when the thread is ready and idle; one at a time keeps batches full. */
   private pump(): void {
-    const worker = this.worker;
-    if (worker && this.dimension !== undefined && !this.inFlight && this.queue.length > 0) {
-      const items = this.queue.splice(0, this.options.batchSize);
-      const id = this.nextBatchId++;
-      const timer = setTimeout(() => {
-        void this.fail(
-          new EmbeddingError(
-            `the embedding worker did not answer within ${this.options.timeoutMs} ms; it will be restarted`,
-            'EMBEDDING_TIMEOUT',
-          ),
-        );
-      }, this.options.timeoutMs);
-      this.inFlight = { id, items, timer };
-      worker.postMessage({ type: 'embed', id, texts: items.map((item) => item.text) });
-    }
-    this.updateRef();
-  }
-
-  /** The worker keeps the process alive only while someone waits for it; an idle one lets it exit. */
-  private updateRef(): void {
-    if (!this.worker) return;
-    if (this.pendingLoad || this.inFlight || this.queue.length > 0) this.worker.ref();
-    else this.worker.unref();
+    const thread = this.worker;
+    if (!thread || this.dimension === undefined || this.inFlight || this.queue.length === 0) return;
+    const items = this.queue.splice(0, this.options.batchSize);
+    const timer = setTimeout(() => {
+      void this.fail(
+        new EmbeddingError(
+          `the embedding worker did not answer within ${this.options.timeoutMs} ms; it will be restarted`,
+          'EMBEDDING_TIMEOUT',
+        ),
+      );
+    }, this.options.timeoutMs);
+    const batch: Batch = { items, timer };
+    this.inFlight = batch;
+    thread
+      .call(
+        'embed',
+        items.map((item) => item.text),
+      )
+      .then(
+        ({ data, dimension }) => {
+          if (batch === this.inFlight) this.deliver(items, data, dimension);
+        },
+        (error: unknown) => {
+          // A batch that fail() has already settled is not settled again.
+          if (batch !== this.inFlight) return;
+          const message = error instanceof ThreadCallError ? error.remote.message : String(error);
+          for (const item of items) {
+            this.settle(item.call, new EmbeddingError(`${this.model} failed to embed: ${message}`));
+          }
+          this.finishBatch();
+        },
+      );
   }
 
   private onWorkerGone(reason: string): void {
-    const code: EmbeddingErrorCode = this.pendingLoad ? 'EMBEDDING_UNAVAILABLE' : 'EMBEDDING_FAILED';
-    const message = this.pendingLoad
+    const code: EmbeddingErrorCode = this.loadPending ? 'EMBEDDING_UNAVAILABLE' : 'EMBEDDING_FAILED';
+    const message = this.loadPending
       ? unavailableMessage(this.options, `the embedding worker stopped while loading (${reason})`)
       : `the embedding worker for ${this.model} stopped (${reason}); it restarts on the next call`;
     void this.fail(new EmbeddingError(message, code));
   }
 
-  /** Drops the worker and rejects everything waiting; the next call starts a new worker. */
+  /** Drops the thread and rejects everything waiting; the next call starts a new thread. */
   private async fail(error: EmbeddingError): Promise<void> {
-    const worker = this.worker;
+    const thread = this.worker;
     this.worker = null;
     this.loading = null;
+    this.loadPending = false;
     this.dimension = undefined;
     clearTimeout(this.loadTimer);
-    this.pendingLoad?.reject(error);
-    this.pendingLoad = null;
     if (this.inFlight) {
       clearTimeout(this.inFlight.timer);
       for (const item of this.inFlight.items) this.settle(item.call, error);
@@ -391,8 +393,9 @@ class LocalEmbedder implements Embedder {
     }
     for (const item of this.queue) this.settle(item.call, error);
     this.queue = [];
-    // A worker that failed to load or stopped answering is of no further use.
-    if (worker) await worker.terminate();
+    // A thread that failed to load or stopped answering is of no further use; stopping it
+    // rejects the load still waiting with `error`.
+    if (thread) await thread.stop(error);
   }
 
   private settle(call: Call, error?: EmbeddingError): void {

@@ -1,10 +1,11 @@
 // The local embedder's inference thread (see local.ts). Plain JavaScript so it runs unchanged under
 // node, tsx and vitest: the Worker is started by Node itself, outside any TypeScript loader.
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { env, LogLevel, pipeline } from '@huggingface/transformers';
+import { emit, moved, serveThread } from '../runtime/thread-host.mjs';
 
 /**
- * @typedef {object} WorkerOptions
+ * @typedef {object} EmbeddingThreadOptions
  * @property {string} modelId
  * @property {string} modelPath absolute
  * @property {string} cacheDir absolute
@@ -12,8 +13,7 @@ import { env, LogLevel, pipeline } from '@huggingface/transformers';
  * @property {boolean} allowDownload
  */
 
-const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
-const options = /** @type {WorkerOptions} */ (workerData);
+const options = /** @type {EmbeddingThreadOptions} */ (workerData);
 
 env.localModelPath = options.modelPath;
 env.cacheDir = options.cacheDir;
@@ -24,22 +24,12 @@ env.logLevel = LogLevel.ERROR;
 
 const PIPELINE_OPTIONS = { pooling: 'mean', normalize: true };
 
-/**
- * Errors cross to the main thread as plain text; a fetch failure's reason (DNS, refused, TLS) is only
- * in its `cause`, and it is the useful part.
- * @param {unknown} error
- */
-function describe(error) {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const cause = error.cause instanceof Error ? error.cause.message : undefined;
-  return { message: cause ? `${error.message} (${cause})` : error.message, name: error.name };
-}
-
+// Loading starts with the thread, before the main thread's `load` call asks for its outcome.
 const loading = (async () => {
   const extractor = await pipeline('feature-extraction', options.modelId, {
     dtype: options.dtype,
     // Always reported, even with no onProgress: the main thread's load timeout restarts on each event.
-    progress_callback: (event) => port.postMessage({ type: 'progress', event }),
+    progress_callback: (event) => emit(event),
   });
   // The dimension comes from the model's actual output, not config.json, so any model reports it right.
   const probe = await extractor(['dimension probe'], PIPELINE_OPTIONS);
@@ -49,22 +39,19 @@ const loading = (async () => {
   }
   return { extractor, dimension };
 })();
+// The failure is reported through `load`; this keeps it from being an unhandled rejection first.
+loading.catch(() => {});
 
-loading.then(
-  ({ dimension }) => port.postMessage({ type: 'ready', dimension }),
-  (error) => port.postMessage({ type: 'load-failed', ...describe(error) }),
-);
-
-port.on('message', async (/** @type {{ type: 'embed'; id: number; texts: string[] }} */ message) => {
-  if (message.type !== 'embed') return;
-  try {
+serveThread({
+  /** Resolves with the model's dimension once it is loaded. */
+  load: async () => (await loading).dimension,
+  /** @param {string[]} texts */
+  embed: async (texts) => {
     const { extractor, dimension } = await loading;
-    const output = await extractor(message.texts, PIPELINE_OPTIONS);
-    // A fresh, exactly sized array whose buffer can be transferred instead of copied.
+    const output = await extractor(texts, PIPELINE_OPTIONS);
+    // A fresh, exactly sized array whose buffer can be moved instead of copied.
     const data = Float32Array.from(/** @type {Float32Array} */ (output.data));
     output.dispose?.();
-    port.postMessage({ type: 'vectors', id: message.id, data, dimension }, [data.buffer]);
-  } catch (error) {
-    port.postMessage({ type: 'failed', id: message.id, ...describe(error) });
-  }
+    return moved({ data, dimension }, [data.buffer]);
+  },
 });
