@@ -18,7 +18,7 @@ describe('API keys over HTTP and graphql-ws', () => {
   });
 
   it('rejects a subscription without the key', async () => {
-    const attempt = collect(server.wsClient(), FactChangedDocument, {}, 1);
+    const attempt = collect(server, server.wsClient(), FactChangedDocument, {}, 1);
     const outcome = await attempt.results.then(
       (results) => results,
       (error: unknown) => error,
@@ -29,6 +29,7 @@ describe('API keys over HTTP and graphql-ws', () => {
 
   it('accepts the key as a header and as a graphql-ws connection param', async () => {
     const subscription = collect(
+      server,
       server.wsClient({ authorization: 'Bearer the-key' }),
       FactChangedDocument,
       {},

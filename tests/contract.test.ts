@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AddTriplesDocument,
   EntityMemoryDocument,
@@ -6,15 +6,18 @@ import {
   RecordConversationDocument,
   RememberFactDocument,
 } from '../client-codegen/generated/graphql.ts';
+import { seed } from './helpers/seed.ts';
 import { collect, startTestServer, type TestServer } from './helpers/server.ts';
 
 // The documents in client-codegen/operations/contract.graphql, exactly as the issue gives them.
+// They name entity u-1 and the tests count every row, so each test has a database of its own and
+// seeds what it reads: any one of them runs alone, in any order.
 describe('contract documents', () => {
   let server: TestServer;
-  beforeAll(async () => {
+  beforeEach(async () => {
     server = await startTestServer();
   });
-  afterAll(() => server.close());
+  afterEach(() => server.close());
 
   it('records a conversation, creating entity, process, session and conversation', async () => {
     const data = await server.gql(RecordConversationDocument, {
@@ -36,6 +39,7 @@ describe('contract documents', () => {
   });
 
   it('is idempotent on external ids: a second conversation reuses entity and process', async () => {
+    await seed(server).entity('u-1').conversation(['I live in Lisbon.'], { process: 'support-bot' });
     await server.gql(RecordConversationDocument, {
       input: { entity: 'u-1', process: 'support-bot', messages: [{ role: 'USER', content: 'Hello again' }] },
     });
@@ -45,7 +49,7 @@ describe('contract documents', () => {
   });
 
   it('remembers the same fact twice as one fact with mentionCount 2, live over graphql-ws', async () => {
-    const subscription = collect(server.wsClient(), FactChangedDocument, {}, 2);
+    const subscription = collect(server, server.wsClient(), FactChangedDocument, {}, 2);
     await subscription.ready;
 
     const input = { entity: 'u-1', content: 'Lives in Lisbon', category: 'FACT' as const };
@@ -85,6 +89,13 @@ describe('contract documents', () => {
   });
 
   it('reads the entity memory page', async () => {
+    await seed(server)
+      .entity('u-1')
+      .conversation(['I live in Lisbon.'], { process: 'support-bot' })
+      .conversation(['Hello again'], { process: 'support-bot' })
+      .fact('Lives in Lisbon')
+      .fact('Lives in Lisbon')
+      .triple('u-1', 'lives_in', 'Lisbon');
     const data = await server.gql(EntityMemoryDocument, {});
     expect(data.entity).toMatchObject({
       externalId: 'u-1',

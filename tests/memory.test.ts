@@ -15,6 +15,7 @@ import {
   TriplesAsOfDocument,
 } from '../client-codegen/generated/graphql.ts';
 import { storeTriples } from '../src/services/triples.ts';
+import { nextListener } from './helpers/listening.ts';
 import { collect, startTestServer, type TestServer } from './helpers/server.ts';
 
 describe('memory graph', () => {
@@ -150,7 +151,7 @@ describe('memory graph', () => {
     if (triples.addTriples.__typename !== 'AddTriplesSuccess') throw new Error('addTriples failed');
     const tripleId = triples.addTriples.triples[0]?.id ?? '';
 
-    const events = collect(server.wsClient(), TripleChangedDocument, { entity: 'g-1' }, 1);
+    const events = collect(server, server.wsClient(), TripleChangedDocument, { entity: 'g-1' }, 1);
     await events.ready;
     const forgotTriple = await server.gql(ForgetTripleDocument, { id: tripleId });
     expect(forgotTriple.forgetTriple).toEqual({ __typename: 'ForgetSuccess', forgottenId: tripleId });
@@ -159,7 +160,7 @@ describe('memory graph', () => {
       triple: { id: tripleId, mentionCount: 1 },
     });
 
-    const factEvents = collect(server.wsClient(), FactChangedDocument, {}, 1);
+    const factEvents = collect(server, server.wsClient(), FactChangedDocument, {}, 1);
     await factEvents.ready;
     const forgotFact = await server.gql(ForgetFactDocument, { id: fact.fact.id });
     expect(forgotFact.forgetFact.__typename).toBe('ForgetSuccess');
@@ -175,7 +176,7 @@ describe('memory graph', () => {
   it('streams messageAdded for one session only, and resolves node(id)', async () => {
     const conversation = await record('m-1', ['first'], 'live-session');
     await record('m-2', ['elsewhere'], 'other-session');
-    const stream = collect(server.wsClient(), MessageAddedDocument, { session: 'live-session' }, 2);
+    const stream = collect(server, server.wsClient(), MessageAddedDocument, { session: 'live-session' }, 2);
     await stream.ready;
     await record('m-2', ['not for you'], 'other-session');
     await record('m-1', ['second', 'third'], 'live-session');
@@ -188,6 +189,7 @@ describe('memory graph', () => {
 
   it('serves subscriptions over server-sent events too', async () => {
     const controller = new AbortController();
+    const listening = nextListener(server.app.events);
     const response = await fetch(server.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
@@ -198,8 +200,8 @@ describe('memory graph', () => {
     });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = response.body!.getReader();
-    // Give the server a moment to register the subscriber, then cause an event.
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Once the server listens for the subscriber, cause an event.
+    await listening;
     await remember('sse-1', 'Streams over SSE');
     let text = '';
     while (!text.includes('Streams over SSE')) {

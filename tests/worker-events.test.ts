@@ -56,7 +56,7 @@ describe('augmentation in a separate worker', () => {
     expect(server.engram.runner).toBeNull();
     expect(worker.runner).not.toBeNull();
     const entity = 'worker-events-1';
-    const onServer = collect(server.wsClient(), AugmentationCompletedDocument, { entity }, 1);
+    const onServer = collect(server, server.wsClient(), AugmentationCompletedDocument, { entity }, 1);
     await onServer.ready;
     const workerCompleted = next(worker, 'augmentation-completed', entity);
     const workerFact = next(worker, 'fact-changed', entity);

@@ -32,6 +32,14 @@ function loadNodes(
   return resolveNodes(builder as never, ctx, info, ids as never) as Promise<unknown[]>;
 }
 
+/**
+ * A resolver handed a Prisma `query` it does not spread loads its relation again, row by row (an
+ * N+1) or whole: outside production that is an error, so the tests catch it. The schema is built
+ * at import time, before the configuration is parsed, so this reads NODE_ENV itself (unset is
+ * development, as in src/env.ts).
+ */
+const unusedQuery = process.env.NODE_ENV === 'production' ? null : ('error' as const);
+
 /** Connections never return more than MAX_PAGE_SIZE edges, whatever `first` asks. */
 export const maxPageSize = (_args: unknown, ctx: Context) => ctx.maxPageSize;
 
@@ -50,7 +58,7 @@ export const builder = new SchemaBuilder<{
     dmmf: getDatamodel(),
     filterConnectionTotalCount: true,
     defaultConnectionSize: 20,
-    onUnusedQuery: null,
+    onUnusedQuery: unusedQuery,
   },
   relay: {
     clientMutationId: 'omit',

@@ -13,6 +13,7 @@ import { createEngram, type Engram } from '../../src/engram.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { VectorIndex } from '../../src/vector/vector-index.ts';
 import { createTestDatabase } from './database.ts';
+import { nextListener } from './listening.ts';
 
 export interface TestServer {
   app: App;
@@ -136,18 +137,20 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
 }
 
-/** Collects the next `count` results of a graphql-ws subscription. */
+/**
+ * Collects the next `count` results of a graphql-ws subscription. `ready` resolves once the server
+ * listens for the subscription's events (see ./listening.ts), so what is published after it is
+ * received; it rejects if the subscription ends first.
+ */
 export function collect<R>(
+  server: TestServer,
   client: Client,
   document: TypedDocumentNode<R, Record<string, unknown>> | TypedDocumentNode<R, never>,
   variables: Record<string, unknown>,
   count: number,
 ): { ready: Promise<void>; results: Promise<ExecutionResult<R>[]> } {
   const received: ExecutionResult<R>[] = [];
-  let markReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
-  });
+  const listening = nextListener(server.app.events);
   const results = new Promise<ExecutionResult<R>[]>((resolve, reject) => {
     const unsubscribe = client.subscribe<R>(
       { query: print(document), variables },
@@ -164,7 +167,14 @@ export function collect<R>(
       },
     );
   });
-  // graphql-ws sends `subscribe` once connected; give the server a beat to register the listener.
-  client.on('connected', () => setTimeout(markReady, 150));
+  const ready = Promise.race([
+    listening,
+    results.then(
+      () => Promise.reject(new Error('the subscription completed before the server listened')),
+      (error: unknown) => Promise.reject(error),
+    ),
+  ]);
+  // A test that expects the subscription to fail does not wait for it to be ready.
+  ready.catch(() => {});
   return { ready, results };
 }

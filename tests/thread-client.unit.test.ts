@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ThreadCallError, ThreadClient } from '../src/runtime/thread-client.ts';
-import { TEST_DATABASE } from './helpers/database.ts';
 
 interface TestCalls {
   add: (a: number, b: number) => number;
@@ -25,7 +24,7 @@ function client(overrides: { onEvent?: (event: unknown) => void; onExit?: (reaso
 }
 
 // The protocol touches no database: run it once, in the SQLite project.
-describe.runIf(TEST_DATABASE === 'sqlite')('thread client (the one worker-thread protocol)', () => {
+describe('thread client (the one worker-thread protocol)', () => {
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((each) => each.stop(new Error('test over'))));
   });

@@ -10,7 +10,6 @@ import {
 } from '../src/augment/extract/llm/index.ts';
 import { PREFERRED_PREDICATES } from '../src/augment/extract/llm/prompt.ts';
 import type { Extraction, ExtractionInput, Extractor } from '../src/augment/types.ts';
-import { TEST_DATABASE } from './helpers/database.ts';
 import {
   type FakeLlmApi,
   type LlmWireFormat,
@@ -18,9 +17,6 @@ import {
   type StructuredMode,
   startFakeLlmApi,
 } from './helpers/fake-llm-apis.ts';
-
-// Nothing here touches a database: run once, in the SQLite project, not once per database.
-const runHere = TEST_DATABASE === 'sqlite';
 
 type Overrides = Partial<Omit<LlmExtractorOptions, 'provider' | 'model'>>;
 
@@ -274,7 +270,7 @@ async function rejection(promise: Promise<unknown>): Promise<ExtractionError> {
   return error as ExtractionError;
 }
 
-describe.runIf(runHere)('LLM extractors against fake provider APIs', () => {
+describe('LLM extractors against fake provider APIs', () => {
   let api: FakeLlmApi;
 
   beforeAll(async () => {
@@ -583,7 +579,7 @@ describe.runIf(runHere)('LLM extractors against fake provider APIs', () => {
   });
 });
 
-describe.runIf(runHere)('LLM extractor configuration (no network)', () => {
+describe('LLM extractor configuration (no network)', () => {
   afterEach(() => {
     vi.unstubAllEnvs();
   });

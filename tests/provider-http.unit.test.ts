@@ -16,11 +16,9 @@ import {
   retryAfterMs,
   retryDelayMs,
 } from '../src/providers/retry.ts';
-import { TEST_DATABASE } from './helpers/database.ts';
 
 // The shared provider HTTP plumbing (src/providers/): no database, no server. Run once, in the
 // SQLite project, not once per database.
-const runHere = TEST_DATABASE === 'sqlite';
 
 const KEY = 'sk-test-secret-do-not-print-1234';
 const URL_ = 'https://api.example.test/v1/chat/completions?api-version=1';
@@ -45,7 +43,7 @@ function retried(...errors: unknown[]) {
 
 const NOT_TIMED_OUT = { timedOut: false, secret: KEY };
 
-describe.runIf(runHere)('provider HTTP errors', () => {
+describe('provider HTTP errors', () => {
   describe('redactSecret', () => {
     it('replaces every occurrence of the key', () => {
       expect(redactSecret(`a ${KEY} b ${KEY}`, KEY)).toBe('a [redacted] b [redacted]');
@@ -200,7 +198,7 @@ describe.runIf(runHere)('provider HTTP errors', () => {
   });
 });
 
-describe.runIf(runHere)('provider retries', () => {
+describe('provider retries', () => {
   afterEach(() => {
     vi.useRealTimers();
   });

@@ -8,7 +8,6 @@ import {
   PREDICATES,
   predicateCategory,
 } from '../src/services/predicates.ts';
-import { TEST_DATABASE } from './helpers/database.ts';
 
 /**
  * Floors for the labelled set (tests/fixtures/extraction-labelled.json), scored by the same code
@@ -30,8 +29,7 @@ function triples(extraction: Extraction): string[] {
   return extraction.triples.map((triple) => `${triple.subject} ${triple.predicate} ${triple.object}`).sort();
 }
 
-// The extractor touches no database: run it in the SQLite project only, not once per database.
-describe.runIf(TEST_DATABASE === 'sqlite')('local extractor', () => {
+describe('local extractor', () => {
   it('is called local and writes no summary and spends no tokens', async () => {
     expect(extractor.name).toBe('local');
     const extraction = await user('I live in Porto.');
@@ -217,7 +215,7 @@ describe.runIf(TEST_DATABASE === 'sqlite')('local extractor', () => {
   });
 });
 
-describe.runIf(TEST_DATABASE === 'sqlite')('predicate vocabulary', () => {
+describe('predicate vocabulary', () => {
   it.each([
     ['lives in', 'lives_in'],
     ['LivesIn', 'lives_in'],

@@ -535,7 +535,7 @@ describe(`hostile input (${TEST_DATABASE})`, () => {
     console.log(`[hostile] heap after GC ${heapBefore.toFixed(1)} -> ${heapAfter.toFixed(1)} MB`);
     // The server shares this process with the client that builds every hostile body (900 KB ones
     // six at a time), so RSS keeps their high-water mark; what the server kept shows in the heap
-    // after a collection. tests/huge-documents.test.ts measures a server process on its own.
+    // after a collection. tests/huge-documents.slow.test.ts measures a server process on its own.
     expect(heapAfter - heapBefore).toBeLessThan(64);
     expect(rssAfter - rssBefore).toBeLessThan(400);
   });
@@ -579,7 +579,7 @@ describe(`hostile input (${TEST_DATABASE})`, () => {
       console.log(`[hostile] 20 MB documents: RSS growth ${growth.toFixed(1)} MB\n  ${answers.join('\n  ')}`);
       expect(slow, 'refused within 1 s with 401/413').toEqual([]);
       // In this process the client builds the documents too: a loose bound here, the server alone
-      // is measured in tests/huge-documents.test.ts.
+      // is measured in tests/huge-documents.slow.test.ts.
       expect(growth).toBeLessThan(200);
       expect(await isUp(keyed.url, { authorization: `Bearer ${KEY}` })).toBe(true);
     }),

@@ -47,7 +47,7 @@ describe('augmentation with the local extractor', () => {
   afterAll(() => server.close());
 
   it('extracts facts and triples in the background; a move supersedes, and asOf still answers the old city', async () => {
-    const completed = collect(server.wsClient(), AugmentationCompletedDocument, { entity: 'u-2' }, 1);
+    const completed = collect(server, server.wsClient(), AugmentationCompletedDocument, { entity: 'u-2' }, 1);
     await completed.ready;
     const before = Date.now();
     await record(server, 'u-2', 'My name is Ana and I live in Porto. I love hiking.');
@@ -64,7 +64,7 @@ describe('augmentation with the local extractor', () => {
 
     const beforeMove = new Date().toISOString();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const moved = collect(server.wsClient(), AugmentationCompletedDocument, { entity: 'u-2' }, 1);
+    const moved = collect(server, server.wsClient(), AugmentationCompletedDocument, { entity: 'u-2' }, 1);
     await moved.ready;
     await record(server, 'u-2', 'I moved to Madrid.');
     await moved.results;

@@ -1,12 +1,10 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
-import { encodeGlobalID } from '@pothos/plugin-relay';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ForgetFactDocument,
   RecallDocument,
   RecallForDocument,
-  RecordConversationDocument,
   RememberFactDocument,
   RememberFactWithEmbeddingDocument,
   SemanticFactsDocument,
@@ -14,6 +12,7 @@ import {
   SemanticStatusDocument,
 } from '../client-codegen/generated/graphql.ts';
 import { decodeId } from '../src/schema/errors.ts';
+import { seed } from './helpers/seed.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import {
   cosine,
@@ -206,27 +205,11 @@ describe('semantic memory', () => {
   });
 
   it('recalls with provenance: the messages a fact was remembered from', async () => {
-    const recorded = await server.gql(RecordConversationDocument, {
-      input: {
-        entity: 'prov',
-        process: 'bot',
-        messages: [{ role: 'USER', content: 'I am allergic to peanuts, please remember.' }],
-      },
-    });
-    if (recorded.recordConversation.__typename !== 'RecordConversationSuccess')
-      throw new Error('record failed');
-    const message = await server.db.conversationMessage.findFirstOrThrow({
-      where: { content: { contains: 'peanuts' } },
-    });
-    await server.gql(RememberFactDocument, {
-      input: {
-        entity: 'prov',
-        content: 'Allergic to peanuts',
-        category: 'ATTRIBUTE',
-        source: encodeGlobalID('Message', message.id),
-      },
-    });
-    await server.gql(RememberFactDocument, { input: { entity: 'prov', content: 'Plays chess on Sundays' } });
+    await seed(server)
+      .entity('prov')
+      .conversation(['I am allergic to peanuts, please remember.'], { process: 'bot' })
+      .fact('Allergic to peanuts', { category: 'ATTRIBUTE', fromLastMessage: true })
+      .fact('Plays chess on Sundays');
     const result = await server.gql(RecallForDocument, {
       entity: 'prov',
       query: 'any food allergies? peanuts?',
@@ -265,9 +248,11 @@ describe('semantic memory without a model', () => {
   afterAll(() => server.close());
 
   it('keeps facts, answers text searches with EMBEDDING_UNAVAILABLE, and recalls lexically', async () => {
-    for (const content of ['Likes green tea', 'Drinks espresso after lunch', 'Lives in Porto']) {
-      await server.gql(RememberFactDocument, { input: { entity: 'u-9', content } });
-    }
+    await seed(server)
+      .entity('u-9')
+      .fact('Likes green tea')
+      .fact('Drinks espresso after lunch')
+      .fact('Lives in Porto');
     const semantic = await server.request(SemanticSearchDocument, { entity: 'u-9', query: 'tea' });
     expect(semantic.errors?.[0]?.extensions?.code).toBe('EMBEDDING_UNAVAILABLE');
     const recalled = await server.gql(RecallForDocument, {

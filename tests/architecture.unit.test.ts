@@ -3,7 +3,6 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { TEST_DATABASE } from './helpers/database.ts';
 
 /**
  * Dependencies point one way: the interface (HTTP, GraphQL, planned reads) uses the domain
@@ -116,7 +115,7 @@ function cycles(edges: Edge[]): string[] {
   return found.map((entry) => entry.split('|')[1] as string);
 }
 
-describe.runIf(TEST_DATABASE === 'sqlite')('dependencies point one way (no database)', () => {
+describe('dependencies point one way (no database)', () => {
   const edges = crossUnitImports();
 
   it('finds the imports it checks', () => {

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { TABLES } from '../src/db/tables.ts';
-import { TEST_DATABASE } from './helpers/database.ts';
 
-describe.runIf(TEST_DATABASE === 'sqlite')('table names (no database)', () => {
+describe('table names (no database)', () => {
   it('src/db/tables.ts names each model’s table as prisma/schema.prisma maps it', () => {
     const schema = readFileSync(new URL('../prisma/schema.prisma', import.meta.url), 'utf8');
     const mapped: Record<string, string> = {};

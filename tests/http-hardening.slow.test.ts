@@ -2,6 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import WebSocket from 'ws';
+import { nextListener } from './helpers/listening.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 interface RawAnswer {
@@ -450,12 +451,13 @@ describe('graphql-ws limits answer the operation and keep the socket', () => {
     onTestFinished(() => client.ws.close());
     client.send({ type: 'connection_init' });
     await client.next((m) => m.type === 'connection_ack');
+    const listening = nextListener(server.app.events);
     client.send({
       id: 'live',
       type: 'subscribe',
       payload: { query: 'subscription { factChanged(entity: "ws-1") { kind fact { content } } }' },
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await listening;
     client.send({
       id: 'deep',
       type: 'subscribe',

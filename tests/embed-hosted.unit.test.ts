@@ -9,16 +9,12 @@ import {
 } from '../src/embed/hosted/index.ts';
 import { type EmbeddingLogger, EmbeddingService } from '../src/embed/service.ts';
 import { type Embedder, EmbeddingError, type EmbedPurpose, normalize } from '../src/embed/types.ts';
-import { TEST_DATABASE } from './helpers/database.ts';
 import {
   type FakeEmbeddingApi,
   fakeVector,
   type RecordedRequest,
   startFakeEmbeddingApi,
 } from './helpers/fake-embedding-apis.ts';
-
-// Nothing here touches a database: run once, in the SQLite project, not once per database.
-const runHere = TEST_DATABASE === 'sqlite';
 
 /** What every provider is built with, minus what a test overrides. */
 type Overrides = Omit<HostedEmbedderOptions, 'model'>;
@@ -195,7 +191,7 @@ async function rejection(promise: Promise<unknown>): Promise<EmbeddingError> {
   return error as EmbeddingError;
 }
 
-describe.runIf(runHere)('hosted embedding providers', () => {
+describe('hosted embedding providers', () => {
   let api: FakeEmbeddingApi;
   const open: Embedder[] = [];
 
@@ -418,7 +414,7 @@ function recordingLogger() {
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-describe.runIf(runHere)('EmbeddingService', () => {
+describe('EmbeddingService', () => {
   let api: FakeEmbeddingApi;
   const services: EmbeddingService[] = [];
 

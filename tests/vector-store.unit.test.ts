@@ -5,7 +5,6 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LexicalPartition } from '../src/vector/lexical.ts';
 import { Partition, type PartitionOptions } from '../src/vector/partition.ts';
 import { PartitionSet } from '../src/vector/partition-set.ts';
-import { TEST_DATABASE } from './helpers/database.ts';
 import { exactTopK, near, randomUnit, seeded } from './helpers/vectors.ts';
 
 const options = (overrides: Partial<PartitionOptions> = {}): PartitionOptions => ({
@@ -26,8 +25,7 @@ function clustered(count: number, seed: number, dimension = 64): Float32Array[] 
   );
 }
 
-// Pure in-memory code: once is enough, whatever database the suite is running on.
-describe.runIf(TEST_DATABASE === 'sqlite')('vector partitions', () => {
+describe('vector partitions', () => {
   const dirs: string[] = [];
   afterAll(() => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
