@@ -56,7 +56,7 @@ import type { Db } from '../src/db/client.ts';
 import type { EmbeddingService } from '../src/embed/service.ts';
 import type { Embedder } from '../src/embed/types.ts';
 import { createEngram } from '../src/engram.ts';
-import { LexicalPartition } from '../src/vector/lexical.ts';
+import { LexicalPartition } from '../src/search/lexical.ts';
 import { percentile } from './lib/load.ts';
 import { CATEGORY_NAMES, type LocomoConversation, locomoFile, readLocomo } from './lib/locomo-data.ts';
 import { USE_DIMENSIONS, UseEmbedder } from './lib/use-embedder.ts';

@@ -18,9 +18,9 @@ import type { Embedder } from './embed/types.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
-import { type ServiceDeps, serviceDeps } from './services/context.ts';
+import { SearchIndex } from './search/search-index.ts';
+import { type ServiceDeps, serviceDeps } from './services/deps.ts';
 import { PREDICATES } from './services/predicates.ts';
-import { VectorIndex } from './vector/vector-index.ts';
 
 /**
  * The composition root: every part of Engram is built here, from the configuration, and stopped
@@ -64,7 +64,7 @@ export interface Engram {
   /** Embeds text; disabled (not null) when EMBEDDING_PROVIDER=none. */
   embeddings: EmbeddingService;
   /** null when VECTOR_INDEX=off. */
-  index: VectorIndex | null;
+  index: SearchIndex | null;
   /** null when AUGMENTATION=off. */
   jobs: JobQueue | null;
   /** This process's augmentation runner; null when augmentation is off or runs elsewhere. */
@@ -132,8 +132,8 @@ function createJobQueue(config: AugmentationConfig['queue'], db: Db): JobQueue {
 function createSearchIndex(
   config: SearchIndexConfig,
   parts: { reader: Db; writer: Db; logger: Logger; model: string | null },
-): VectorIndex {
-  return new VectorIndex(parts.reader, {
+): SearchIndex {
+  return new SearchIndex(parts.reader, {
     ...config,
     model: parts.model,
     logger: parts.logger.child({ component: 'vector-index' }),
@@ -182,7 +182,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
   const index = config.searchIndex
     ? createSearchIndex(config.searchIndex, { reader, writer: db, logger, model: embeddings.status().model })
     : null;
-  const services = serviceDeps(config.env, { db, reader, events, embeddings, index });
+  const services = serviceDeps(config.memory, { db, reader, events, embeddings, index });
   const augmentation = config.augmentation;
   const jobs = augmentation ? createJobQueue(augmentation.queue, db) : null;
   const concurrency =

@@ -24,16 +24,16 @@ const RANKS: Record<string, number> = {
   http: 4,
   'planned-reads': 4,
   schema: 3.5,
-  'context.ts': 3.5,
   // The composition root: builds the services and stores from the configuration.
   'engram.ts': 3,
+  // The configuration by concern, each section typed by the options of the module it configures.
+  config: 2.8,
   // The augmentation runner and its extractors: it writes through the services.
   augment: 2.5,
   // The domain: memory rules; imports nothing from the interface or the runner.
   services: 2,
   // Stores and infrastructure.
   db: 1,
-  vector: 1,
   search: 1,
   embed: 1,
   events: 1,
@@ -42,8 +42,6 @@ const RANKS: Record<string, number> = {
   runtime: 1,
   providers: 1,
   jobs: 1,
-  config: 1,
-  'env.ts': 1,
   // Base errors everything may throw.
   'errors.ts': 0,
 };

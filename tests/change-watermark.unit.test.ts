@@ -4,7 +4,7 @@ import {
   outlivedRetention,
   pruneBefore,
   watermarkAfterScan,
-} from '../src/vector/change-watermark.ts';
+} from '../src/search/change-watermark.ts';
 
 const GRACE = 60_000;
 const T0 = Date.UTC(2025, 0, 1);

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LexicalPartition } from '../src/vector/lexical.ts';
-import { Partition, type PartitionOptions } from '../src/vector/partition.ts';
-import { PartitionSet } from '../src/vector/partition-set.ts';
+import { LexicalPartition } from '../src/search/lexical.ts';
+import { Partition, type PartitionOptions } from '../src/search/partition.ts';
+import { PartitionSet } from '../src/search/partition-set.ts';
 import { exactTopK, near, randomUnit, seeded } from './helpers/vectors.ts';
 
 const options = (overrides: Partial<PartitionOptions> = {}): PartitionOptions => ({

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import type { PoolOptions, Provider } from '../db/client.ts';
 import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.ts';
+import type { LogOptions } from '../observability/logger.ts';
+import type { MemorySettings } from '../services/deps.ts';
 import { databaseProvider, type Env, parseEnv } from './environment.ts';
 
 /**
@@ -12,7 +14,7 @@ export interface Config {
   /** The environment this was built from (what the README's table documents). */
   env: Env;
   mode: Env['NODE_ENV'];
-  log: { level: Env['LOG_LEVEL'] };
+  log: LogOptions;
   server: ServerConfig;
   database: DatabaseConfig;
   /** API keys; empty is development mode (full access for everyone). */
@@ -74,14 +76,8 @@ export interface GraphqlConfig {
   plannedReads: boolean;
 }
 
-export interface MemoryConfig {
-  maxContentLength: number;
-  maxItemsPerCall: number;
-  /** Dimension of every vector (VECTOR_DIMENSIONS). */
-  dimension: number;
-  /** Cosine similarity above which a new fact merges into an existing one; >1 is off. */
-  dedupeSimilarity: number;
-}
+/** The memory services' limits and semantic settings. */
+export type MemoryConfig = MemorySettings;
 
 /** A hosted embedding API's connection settings. */
 export interface HostedEmbeddingsConfig {

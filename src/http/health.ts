@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { EmbeddingService } from '../embed/service.ts';
-import type { VectorIndex } from '../vector/vector-index.ts';
+import type { SearchIndex } from '../search/search-index.ts';
 
 /**
  * `/health`: alive, and for a caller with full access what works (a missing model degrades
@@ -9,7 +9,7 @@ import type { VectorIndex } from '../vector/vector-index.ts';
  */
 export function sendHealth(
   res: ServerResponse,
-  parts: { embeddings: EmbeddingService | null; index: VectorIndex | null },
+  parts: { embeddings: EmbeddingService | null; index: SearchIndex | null },
   detailed: boolean,
 ): void {
   const send = (body: unknown) =>

@@ -6,7 +6,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.ts';
-import type { Context } from '../context.ts';
+import type { Context } from '../schema/context.ts';
 import { clientAddress } from './client-address.ts';
 import { checkVariables } from './document-limits.ts';
 import { isGraphQLError, maskError } from './mask-error.ts';

@@ -38,7 +38,7 @@ import {
   TypeNameMetaFieldDef,
 } from 'graphql';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
-import type { Context } from '../context.ts';
+import type { Context } from '../schema/context.ts';
 import { findInputProblem } from '../schema/input-guard.ts';
 import { sessionWhere } from '../services/sessions.ts';
 import { type Args, CATALOG, type FieldSpec, type OrderBy, Params, type TypeSpec } from './catalog.ts';

@@ -1,9 +1,9 @@
 import type { DocumentNode, ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { Context } from '../context.ts';
 import { sqlAccessOf } from '../db/client.ts';
 import { isDatabaseUnavailable, isDataException } from '../db/errors.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Context } from '../schema/context.ts';
 import { buildStatement, type Plan, planDocument } from './plan.ts';
 
 /**

@@ -4,10 +4,10 @@ import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
 import { type GraphQLResolveInfo, isObjectType } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
-import type { Context } from '../context.ts';
 import type PrismaTypes from '../db/generated/pothos-types.ts';
 import { getDatamodel } from '../db/generated/pothos-types.ts';
 import { parseGlobalId } from '../services/global-id.ts';
+import type { Context } from './context.ts';
 import InputGuardPlugin from './input-guard.ts';
 
 /**

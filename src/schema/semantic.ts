@@ -1,3 +1,4 @@
+import type { IndexStatus } from '../search/search-index.ts';
 import {
   type RecallBreakdown,
   type RecallHit,
@@ -5,7 +6,6 @@ import {
   type SemanticHit,
   semanticFacts,
 } from '../services/semantic.ts';
-import type { IndexStatus } from '../vector/vector-index.ts';
 import { builder } from './builder.ts';
 import { MessageNode } from './types/Conversation.ts';
 import { FactNode } from './types/Fact.ts';

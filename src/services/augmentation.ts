@@ -6,7 +6,7 @@ import type { Db } from '../db/client.ts';
 import type { JobStatus } from '../db/enums.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { JobQueue } from '../jobs/queue.ts';
-import type { ServiceDeps } from './context.ts';
+import type { ServiceDeps } from './deps.ts';
 
 /** What re-running a job needs: the queue (null when augmentation is off) and a reader. */
 export interface RerunDeps extends Pick<ServiceDeps, 'augmentation'> {

@@ -6,8 +6,9 @@ import { MessageRole } from '../db/enums.ts';
 import type { Conversation, ConversationMessage, Prisma } from '../db/generated/client.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { enqueueAugmentation } from '../jobs/queue.ts';
-import { inTransaction, type ServiceDeps, type Tx, upsertEntity, upsertProcess } from './context.ts';
+import type { ServiceDeps } from './deps.ts';
 import { checkIdempotencyKey, findEarlierCall, rememberCall, requestHash } from './idempotency.ts';
+import { inTransaction, type Tx, upsertEntity, upsertProcess } from './transactions.ts';
 import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface RecordConversationInput {

@@ -1,7 +1,7 @@
 import type { Db } from '../db/client.ts';
 import type { EmbeddingService } from '../embed/service.ts';
-import { vectorToBytes } from '../vector/codec.ts';
-import type { ProgressListener } from '../vector/vector-index.ts';
+import { vectorToBytes } from '../search/codec.ts';
+import type { ProgressListener } from '../search/search-index.ts';
 
 const BATCH = 128;
 

@@ -6,8 +6,9 @@ import type { EntityFact } from '../db/generated/client.ts';
 import { normalize } from '../embed/types.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
-import { vectorToBytes } from '../vector/codec.ts';
-import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
+import { vectorToBytes } from '../search/codec.ts';
+import type { ServiceDeps } from './deps.ts';
+import { inTransaction, resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
 import { contentSchema, externalIdSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface RememberFactInput {

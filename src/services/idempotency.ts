@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Conversation, ConversationMessage } from '../db/generated/client.ts';
 import { ValidationError } from '../errors.ts';
-import type { Tx } from './context.ts';
+import type { Tx } from './transactions.ts';
 
 /** Longest idempotency key accepted (a UUID is 36 characters, a ULID 26). @default 128 */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;

@@ -3,8 +3,8 @@ import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { ConversationMessage, EntityFact } from '../db/generated/client.ts';
 import { EmbeddingError, normalize } from '../embed/types.ts';
 import { EngramError } from '../errors.ts';
-import type { VectorIndex } from '../vector/vector-index.ts';
-import type { ServiceDeps } from './context.ts';
+import type { SearchIndex } from '../search/search-index.ts';
+import type { ServiceDeps } from './deps.ts';
 import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
 
 /** Cosine similarity below which semanticFacts drops a hit (the requirements' 0.1). */
@@ -50,7 +50,7 @@ function buildSemanticSchema(deps: ServiceDeps, maxFirst: number) {
     });
 }
 
-function requireIndex(deps: ServiceDeps): VectorIndex {
+function requireIndex(deps: ServiceDeps): SearchIndex {
   if (!deps.index)
     throw new EngramError('INDEX_UNAVAILABLE', 'the vector index is turned off (VECTOR_INDEX=off)');
   return deps.index;

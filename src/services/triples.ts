@@ -5,8 +5,9 @@ import type { Triple } from '../db/generated/client.ts';
 import { tableSql } from '../db/tables.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
-import { inTransaction, resolveSourceMessage, type ServiceDeps, type Tx, upsertEntity } from './context.ts';
+import type { ServiceDeps } from './deps.ts';
 import { isFunctionalPredicate, normalizePredicate } from './predicates.ts';
+import { inTransaction, resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
 import { externalIdSchema, graphNameSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface TripleInput {

@@ -11,7 +11,7 @@ import type { EmbeddingService } from '../../src/embed/service.ts';
 import type { Embedder } from '../../src/embed/types.ts';
 import { createEngram, type Engram } from '../../src/engram.ts';
 import type { Logger } from '../../src/observability/logger.ts';
-import type { VectorIndex } from '../../src/vector/vector-index.ts';
+import type { SearchIndex } from '../../src/search/search-index.ts';
 import { createTestDatabase } from './database.ts';
 import { nextListener } from './listening.ts';
 
@@ -29,7 +29,7 @@ export interface TestServer {
   /** The test database's URL (a SQLite file, or a database of its own on PostgreSQL or MariaDB). */
   databaseUrl: string;
   /** The started vector index (in memory unless VECTOR_INDEX_PATH is given); null when off. */
-  index: VectorIndex | null;
+  index: SearchIndex | null;
   embeddings: EmbeddingService;
   /** Runs a typed document over HTTP and returns the raw result (data and errors). */
   request<R, V>(

@@ -1,8 +1,8 @@
 import { seededRandom } from '../../bench/lib/random.ts';
 import type { Db } from '../../src/db/client.ts';
 import { type Embedder, normalize } from '../../src/embed/types.ts';
-import { vectorToBytes } from '../../src/vector/codec.ts';
-import { processTerm } from '../../src/vector/lexical.ts';
+import { vectorToBytes } from '../../src/search/codec.ts';
+import { processTerm } from '../../src/search/lexical.ts';
 
 /** A seeded PRNG (mulberry32) so every vector in a test is reproducible. */
 export const seeded = seededRandom;

@@ -1,7 +1,7 @@
-import type { Principal } from './auth/principal.ts';
-import type { Db } from './db/client.ts';
-import type { JobQueue } from './jobs/queue.ts';
-import type { ServiceDeps } from './services/context.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Db } from '../db/client.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import type { ServiceDeps } from '../services/deps.ts';
 
 /** Per-request GraphQL context: the shared services plus who is calling. */
 export interface Context extends ServiceDeps {

@@ -17,7 +17,7 @@ export type { ProgressListener } from './scan-facts.ts';
 export type { VerifyReport } from './verify.ts';
 
 /** Configuration of the vector index; every field comes from env.ts. */
-export interface VectorIndexOptions extends PartitionOptions {
+export interface SearchIndexOptions extends PartitionOptions {
   /** Folder of the persisted snapshot; null keeps the index in memory only (rebuilt on every start). */
   dir: string | null;
   /** Model id of the configured embedder, recorded in the snapshot. */
@@ -47,7 +47,7 @@ export interface VectorIndexOptions extends PartitionOptions {
  * came after, which is also how it repairs itself after a crash: no vector missing, none orphaned.
  * This class ties those together: its life (start, recovery, close), its timers, and the calls.
  */
-export class VectorIndex {
+export class SearchIndex {
   /** The search thread (the field keeps its name: tests/vector-crash.test.ts terminates it). */
   private readonly worker: ThreadClient<SearchCalls>;
   private readonly follower: ChangeFollower;
@@ -62,7 +62,7 @@ export class VectorIndex {
 
   constructor(
     private readonly db: Db,
-    readonly options: VectorIndexOptions,
+    readonly options: SearchIndexOptions,
   ) {
     const { dimension, hnswThreshold, connectivity, expansionAdd, expansionSearch, quantization } = options;
     this.worker = new ThreadClient<SearchCalls>({

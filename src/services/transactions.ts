@@ -1,59 +1,6 @@
-import type { Env } from '../config/environment.ts';
-import { clientProvider, type Db, type Tx } from '../db/client.ts';
-import type { EmbeddingService } from '../embed/service.ts';
+import { clientProvider, type Tx } from '../db/client.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
-import type { EngramPubSub } from '../events/pubsub.ts';
-import type { VectorIndex } from '../vector/vector-index.ts';
-import type { Limits } from './validation.ts';
-
-/** How semantic memory behaves; every field comes from configuration. */
-export interface SemanticSettings {
-  /** Dimension of every vector the index holds (VECTOR_DIMENSIONS). */
-  dimension: number;
-  /**
-   * A new fact whose embedding has at least this cosine similarity with an existing fact of the
-   * same entity counts as another mention of it. Above 1 turns merging off.
-   */
-  dedupeSimilarity: number;
-}
-
-/** What every memory service needs: the database, the event bus and the limits. */
-export interface ServiceDeps {
-  db: Db;
-  /** Where services read outside transactions (a read-only connection on SQLite). */
-  reader: Db;
-  events: EngramPubSub;
-  limits: Limits;
-  /** Turns text into vectors; null when EMBEDDING_PROVIDER=none. */
-  embeddings: EmbeddingService | null;
-  /** The per-entity vector and BM25 index; null when VECTOR_INDEX=off. */
-  index: VectorIndex | null;
-  semantic: SemanticSettings;
-  /** Background augmentation; null when AUGMENTATION=off (no jobs are enqueued). */
-  augmentation: AugmentationHook | null;
-}
-
-/** What writers need from augmentation: a job is enqueued in their transaction, then workers are woken. */
-export interface AugmentationHook {
-  /** Tells this process's workers that a job is waiting (others find it by polling). */
-  wake(): void;
-}
-
-/** The services' dependencies as the configuration sets them (the server and `engram worker`). */
-export function serviceDeps(
-  env: Pick<
-    Env,
-    'MAX_CONTENT_LENGTH' | 'MAX_ITEMS_PER_CALL' | 'VECTOR_DIMENSIONS' | 'FACT_DEDUPE_SIMILARITY'
-  >,
-  parts: Pick<ServiceDeps, 'db' | 'reader' | 'events' | 'embeddings' | 'index'>,
-): ServiceDeps {
-  return {
-    ...parts,
-    limits: { maxContentLength: env.MAX_CONTENT_LENGTH, maxItemsPerCall: env.MAX_ITEMS_PER_CALL },
-    semantic: { dimension: env.VECTOR_DIMENSIONS, dedupeSimilarity: env.FACT_DEDUPE_SIMILARITY },
-    augmentation: null,
-  };
-}
+import type { ServiceDeps } from './deps.ts';
 
 /** Services write through the store's transaction client; re-exported so they need one import. */
 export type { Tx };

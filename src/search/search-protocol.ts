@@ -6,7 +6,7 @@ import type { SnapshotMeta } from './snapshot-file.ts';
  * calls it answers. Types only, so that the main thread never loads the index's native code.
  */
 
-/** The calls the search thread answers; see VectorIndex for what each is for. */
+/** The calls the search thread answers; see SearchIndex for what each is for. */
 export interface SearchCalls {
   apply: (states: FactState[]) => void;
   resetEntity: (entityId: number, states: FactState[]) => void;

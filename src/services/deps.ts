@@ -1,0 +1,54 @@
+import type { Db } from '../db/client.ts';
+import type { EmbeddingService } from '../embed/service.ts';
+import type { EngramPubSub } from '../events/pubsub.ts';
+import type { SearchIndex } from '../search/search-index.ts';
+import type { Limits } from './validation.ts';
+
+/** How semantic memory behaves; every field comes from configuration. */
+export interface SemanticSettings {
+  /** Dimension of every vector the index holds (VECTOR_DIMENSIONS). */
+  dimension: number;
+  /**
+   * A new fact whose embedding has at least this cosine similarity with an existing fact of the
+   * same entity counts as another mention of it. Above 1 turns merging off.
+   */
+  dedupeSimilarity: number;
+}
+
+/** What every memory service needs: the database, the event bus and the limits. */
+export interface ServiceDeps {
+  db: Db;
+  /** Where services read outside transactions (a read-only connection on SQLite). */
+  reader: Db;
+  events: EngramPubSub;
+  limits: Limits;
+  /** Turns text into vectors; null when EMBEDDING_PROVIDER=none. */
+  embeddings: EmbeddingService | null;
+  /** The per-entity vector and BM25 index; null when VECTOR_INDEX=off. */
+  index: SearchIndex | null;
+  semantic: SemanticSettings;
+  /** Background augmentation; null when AUGMENTATION=off (no jobs are enqueued). */
+  augmentation: AugmentationHook | null;
+}
+
+/** What writers need from augmentation: a job is enqueued in their transaction, then workers are woken. */
+export interface AugmentationHook {
+  /** Tells this process's workers that a job is waiting (others find it by polling). */
+  wake(): void;
+}
+
+/** The memory settings the configuration gives the services (src/config/config.ts, `memory`). */
+export interface MemorySettings extends Limits, SemanticSettings {}
+
+/** The services' dependencies as the configuration sets them (built by the composition root). */
+export function serviceDeps(
+  settings: MemorySettings,
+  parts: Pick<ServiceDeps, 'db' | 'reader' | 'events' | 'embeddings' | 'index'>,
+): ServiceDeps {
+  return {
+    ...parts,
+    limits: { maxContentLength: settings.maxContentLength, maxItemsPerCall: settings.maxItemsPerCall },
+    semantic: { dimension: settings.dimension, dedupeSimilarity: settings.dedupeSimilarity },
+    augmentation: null,
+  };
+}
