@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { DEFAULT_POOL, PROVIDERS, providerFromUrl } from '../db/client.ts';
 
 /**
- * Engram's configuration, read from the environment once at start.
- * No other module reads `process.env`: everything else receives an `Env`.
+ * Engram's environment variables (the README's configuration table), read once at start and then
+ * nested by concern in config.ts. No other module reads `process.env`, with two exceptions that say
+ * why: the schema builder reads NODE_ENV at import time, and the Bedrock extractor AWS's own
+ * credential variables.
  */
 const booleanish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])

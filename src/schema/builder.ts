@@ -36,7 +36,7 @@ function loadNodes(
  * A resolver handed a Prisma `query` it does not spread loads its relation again, row by row (an
  * N+1) or whole: outside production that is an error, so the tests catch it. The schema is built
  * at import time, before the configuration is parsed, so this reads NODE_ENV itself (unset is
- * development, as in src/env.ts).
+ * development, as in src/config/environment.ts).
  */
 const unusedQuery = process.env.NODE_ENV === 'production' ? null : ('error' as const);
 

@@ -6,7 +6,7 @@ export interface VectorHit {
   similarity: number;
 }
 
-/** How partitions search; every field comes from configuration (see env.ts). */
+/** How partitions search; every field comes from configuration (src/config/config.ts, `searchIndex`). */
 export interface PartitionOptions {
   dimension: number;
   /** Vectors in one entity above which it gets its own HNSW graph; below it search is exact. */

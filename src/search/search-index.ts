@@ -16,7 +16,7 @@ export type { IndexState, IndexStatus } from './index-status.ts';
 export type { ProgressListener } from './scan-facts.ts';
 export type { VerifyReport } from './verify.ts';
 
-/** Configuration of the vector index; every field comes from env.ts. */
+/** Configuration of the search index; every field comes from configuration (src/config/config.ts, `searchIndex`). */
 export interface SearchIndexOptions extends PartitionOptions {
   /** Folder of the persisted snapshot; null keeps the index in memory only (rebuilt on every start). */
   dir: string | null;
