@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.ts';
+import { ConfigError } from '../src/config/environment.ts';
+
+/**
+ * The configuration by concern (src/config/config.ts): the environment variables of the README's
+ * table, each landing in the section of the module it configures, a feature that is off as null.
+ */
+describe('configuration by concern', () => {
+  it('gives every section its defaults, with the features on', () => {
+    const config = loadConfig({});
+    expect(config.server).toEqual({ host: undefined, port: 4000, graphiql: true, shutdownTimeoutMs: 10_000 });
+    expect(config.database).toMatchObject({
+      url: 'file:./data/engram.db',
+      provider: 'sqlite',
+      migrateOnStart: true,
+    });
+    // A pooled statement may run as long as a request may (REQUEST_TIMEOUT_MS) unless told otherwise.
+    expect(config.database.pool).toMatchObject({ size: 10, statementTimeoutMs: 10_000 });
+    expect(config.embeddings).toMatchObject({ provider: 'local', cacheSize: 10_000 });
+    expect(config.searchIndex).toMatchObject({ dir: path.resolve('./data/vector-index'), dimension: 384 });
+    expect(config.augmentation).toMatchObject({
+      extractor: { kind: 'local' },
+      runner: { concurrency: 2, batchSize: 10 },
+      queue: { maxAttempts: 5 },
+    });
+    expect(config.memory).toEqual({
+      maxContentLength: 16_000,
+      maxItemsPerCall: 500,
+      dimension: 384,
+      dedupeSimilarity: 0.95,
+    });
+    expect(config.graphql).toMatchObject({ maxPageSize: 100, maxNodes: 50_000, plannedReads: true });
+  });
+
+  it('turns a disabled feature into null', () => {
+    const config = loadConfig({ EMBEDDING_PROVIDER: 'none', VECTOR_INDEX: 'off', AUGMENTATION: 'off' });
+    expect(config.embeddings).toBeNull();
+    expect(config.searchIndex).toBeNull();
+    expect(config.augmentation).toBeNull();
+  });
+
+  it('puts each variable in its section', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      API_KEYS: 'a, b',
+      DATABASE_URL: 'postgresql://db/engram',
+      DATABASE_STATEMENT_TIMEOUT_MS: '0',
+      VECTOR_INDEX_PATH: 'memory',
+      VECTOR_DIMENSIONS: '512',
+      EMBEDDING_PROVIDER: 'openai-compatible',
+      EMBEDDING_API_URL: 'http://127.0.0.1:9/v1',
+      EMBEDDING_API_VERSION: '2024-02-01',
+      AUGMENTATION_EXTRACTOR: 'llm',
+      LLM_PROVIDER: 'anthropic',
+      LLM_MODEL: 'claude-haiku-4-5',
+      WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '7',
+    });
+    expect(config.access.apiKeys).toEqual(['a', 'b']);
+    expect(config.server.graphiql).toBe(false);
+    expect(config.database).toMatchObject({ provider: 'postgresql', pool: { statementTimeoutMs: 0 } });
+    expect(config.searchIndex).toMatchObject({ dir: null, dimension: 512 });
+    expect(config.memory.dimension).toBe(512);
+    expect(config.embeddings).toMatchObject({
+      provider: 'openai-compatible',
+      hosted: { model: 'text-embedding-3-small', baseUrl: 'http://127.0.0.1:9/v1', apiVersion: '2024-02-01' },
+    });
+    expect(config.augmentation?.extractor).toMatchObject({
+      kind: 'llm',
+      llm: { provider: 'anthropic', model: 'claude-haiku-4-5', maxRetries: 2 },
+    });
+    expect(config.http.websocket.maxOperationsPerSocket).toBe(7);
+  });
+
+  it('refuses an LLM extractor without its provider', () => {
+    expect(() => loadConfig({ AUGMENTATION_EXTRACTOR: 'llm' })).toThrow(/LLM_PROVIDER: .*required/);
+  });
+
+  it('refuses a bad environment with every problem at once', () => {
+    let problems: string[] = [];
+    try {
+      loadConfig({ PORT: 'x', LOG_LEVEL: 'loud' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual([expect.stringMatching(/^PORT: /), expect.stringMatching(/^LOG_LEVEL: /)]);
+  });
+});
