@@ -14,9 +14,17 @@ export async function worker(): Promise<void> {
   }
   const engram = await createEngram(config, { role: 'worker' });
   await engram.start();
-  engram.logger.info(
-    { extractor: config.augmentation.extractor.kind, concurrency: engram.runner ? 'on' : 'off' },
+  const { logger } = engram;
+  logger.info(
+    {
+      extractor: config.augmentation.extractor.kind,
+      concurrency: Math.max(1, config.augmentation.runner.concurrency),
+    },
     'augmentation worker running',
   );
-  onShutdownSignal(() => engram.stop());
+  onShutdownSignal(async (signal) => {
+    logger.info({ signal }, 'shutting down: finishing running jobs');
+    await engram.stop();
+    logger.info('stopped cleanly');
+  });
 }
