@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPrincipalResolver } from './auth/api-keys.ts';
+import { isAdmin } from './auth/principal.ts';
 import type { Engram } from './engram.ts';
 import type { EngramPubSub } from './events/pubsub.ts';
 import { bodyTooLarge, createAdmission } from './http/admission.ts';
@@ -53,10 +54,10 @@ export function buildApp(engram: Engram): App {
     resolvePrincipal,
   });
 
-  /** A caller with full access: development mode, or a valid API key. */
+  /** A caller with full access: development mode, or an admin API key. */
   const fullAccess = (req: IncomingMessage): boolean => {
     try {
-      return resolvePrincipal(req.headers.authorization).kind === 'admin';
+      return isAdmin(resolvePrincipal(req.headers.authorization));
     } catch {
       return false;
     }

@@ -1,4 +1,6 @@
-import path from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path, { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
 import { ConfigError } from '../src/config/environment.ts';
@@ -57,7 +59,10 @@ describe('configuration by concern', () => {
       LLM_MODEL: 'claude-haiku-4-5',
       WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '7',
     });
-    expect(config.access.apiKeys).toEqual(['a', 'b']);
+    expect(config.access.apiKeys).toEqual([
+      { key: 'a', role: 'admin' },
+      { key: 'b', role: 'admin' },
+    ]);
     expect(config.server.graphiql).toBe(false);
     expect(config.database).toMatchObject({ provider: 'postgresql', pool: { statementTimeoutMs: 0 } });
     expect(config.searchIndex).toMatchObject({ dir: null, dimension: 512 });
@@ -71,6 +76,41 @@ describe('configuration by concern', () => {
       llm: { provider: 'anthropic', model: 'claude-haiku-4-5', maxRetries: 2 },
     });
     expect(config.http.websocket.maxOperationsPerSocket).toBe(7);
+  });
+
+  it('reads API keys with roles from API_KEYS and API_KEYS_FILE', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'engram-keys-')), 'keys');
+    writeFileSync(file, '# one per line\nservice:from-file\n\nread: spaced \nplain:colon-key\n');
+    const problems = (source: Record<string, string>) => {
+      try {
+        loadConfig(source);
+        return [];
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+    };
+    // A lowercase word before a colon that is not a role is refused: a misspelt role never makes an admin.
+    expect(problems({ API_KEYS_FILE: file })).toEqual([
+      expect.stringMatching(/^API_KEYS_FILE: unknown role "plain"/),
+    ]);
+    writeFileSync(file, '# one per line\nservice:from-file\n\nread: spaced \nKey:With-Colon\n');
+    const config = loadConfig({ API_KEYS: 'old-style, admin:explicit', API_KEYS_FILE: file });
+    expect(config.access.apiKeys).toEqual([
+      { key: 'old-style', role: 'admin' },
+      { key: 'explicit', role: 'admin' },
+      { key: 'from-file', role: 'service' },
+      { key: 'spaced', role: 'read' },
+      { key: 'Key:With-Colon', role: 'admin' },
+    ]);
+    expect(problems({ API_KEYS: 'read:' })).toEqual([
+      expect.stringMatching(/^API_KEYS: the read entry has no key/),
+    ]);
+    expect(problems({ API_KEYS_FILE: join(tmpdir(), 'no-such-engram-keys') })).toEqual([
+      'API_KEYS_FILE: cannot be read (ENOENT)',
+    ]);
+    // Production needs a key, from either place.
+    expect(problems({ NODE_ENV: 'production' })).toEqual([expect.stringMatching(/^API_KEYS: is required/)]);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS_FILE: file }).access.apiKeys).toHaveLength(3);
   });
 
   it('refuses an LLM extractor without its provider', () => {

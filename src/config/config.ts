@@ -1,4 +1,5 @@
 import path from 'node:path';
+import type { ApiKey } from '../auth/api-keys.ts';
 import type { PoolOptions, Provider } from '../db/client.ts';
 import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.ts';
 import type { LogOptions } from '../observability/logger.ts';
@@ -17,8 +18,8 @@ export interface Config {
   log: LogOptions;
   server: ServerConfig;
   database: DatabaseConfig;
-  /** API keys; empty is development mode (full access for everyone). */
-  access: { apiKeys: string[] };
+  /** API keys with their roles; none is development mode (full access for everyone). */
+  access: { apiKeys: ApiKey[] };
   http: HttpConfig;
   graphql: GraphqlConfig;
   memory: MemoryConfig;
@@ -232,7 +233,7 @@ export function configFromEnv(env: Env): Config {
       },
       migrateOnStart: env.MIGRATE_ON_START,
     },
-    access: { apiKeys: env.API_KEYS },
+    access: { apiKeys: env.apiKeys },
     http: {
       maxRequestBytes: env.MAX_REQUEST_BYTES,
       corsOrigins: env.CORS_ORIGINS,

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { type ApiKey, apiKeyFileEntries, parseApiKey } from '../auth/api-keys.ts';
 import { DEFAULT_POOL, PROVIDERS, providerFromUrl } from '../db/client.ts';
 
 /**
@@ -57,8 +59,13 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Serve GraphiQL on GET /graphql. @default true in development, false in production */
     GRAPHIQL: booleanish.optional(),
-    /** Comma-separated API keys; when set, every request needs `Authorization: Bearer <key>`. */
+    /**
+     * Comma-separated API keys, each `<key>` (admin) or `<role>:<key>` with a role of admin, service
+     * or read; when any is set, every request needs `Authorization: Bearer <key>`.
+     */
     API_KEYS: commaList,
+    /** A file of more API keys, one `<key>` or `<role>:<key>` per line (a mounted secret). */
+    API_KEYS_FILE: z.string().min(1).optional(),
     /** Longest message or fact content accepted, in characters. @default 16000 */
     MAX_CONTENT_LENGTH: positiveInt(16_000),
     /** Most messages or triples accepted in one mutation. @default 500 */
@@ -216,13 +223,6 @@ const EnvSchema = z
     FACT_DEDUPE_SIMILARITY: z.coerce.number().min(-1).max(2).default(0.95),
   })
   .superRefine((env, ctx) => {
-    if (env.NODE_ENV === 'production' && env.API_KEYS.length === 0) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['API_KEYS'],
-        message: 'is required when NODE_ENV=production (development mode grants full access to everyone)',
-      });
-    }
     if (!providerFromUrl(env.DATABASE_URL)) {
       ctx.addIssue({
         code: 'custom',
@@ -256,10 +256,45 @@ const EnvSchema = z
     }
   });
 
-const ParsedEnv = EnvSchema.transform((env) => ({
-  ...env,
-  GRAPHIQL: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
-}));
+/** The keys of API_KEYS and API_KEYS_FILE with their roles, each problem reported as a config issue. */
+function apiKeys(
+  env: { API_KEYS: string[]; API_KEYS_FILE?: string | undefined },
+  report: (path: string, message: string) => void,
+): ApiKey[] {
+  const entries = env.API_KEYS.map((entry) => ({ entry, path: 'API_KEYS' }));
+  if (env.API_KEYS_FILE) {
+    try {
+      const text = readFileSync(env.API_KEYS_FILE, 'utf8');
+      for (const entry of apiKeyFileEntries(text)) entries.push({ entry, path: 'API_KEYS_FILE' });
+    } catch (error) {
+      report('API_KEYS_FILE', `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  }
+  const keys: ApiKey[] = [];
+  for (const { entry, path } of entries) {
+    const parsed = parseApiKey(entry);
+    if ('problem' in parsed) report(path, parsed.problem);
+    else keys.push(parsed);
+  }
+  return keys;
+}
+
+const ParsedEnv = EnvSchema.transform((env, ctx) => {
+  const report = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+  const keys = apiKeys(env, report);
+  if (env.NODE_ENV === 'production' && keys.length === 0) {
+    report(
+      'API_KEYS',
+      'is required when NODE_ENV=production, or API_KEYS_FILE (development mode grants full access to everyone)',
+    );
+  }
+  return {
+    ...env,
+    GRAPHIQL: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+    /** API_KEYS and API_KEYS_FILE together, with their roles. */
+    apiKeys: keys,
+  };
+});
 
 export type Env = z.infer<typeof ParsedEnv>;
 

@@ -117,7 +117,7 @@ export function createAdmission(options: AdmissionOptions) {
           },
         );
       }
-      const name = principal.kind === 'admin' ? principal.name : principal.entityExternalId;
+      const name = principal.kind === 'key' ? principal.name : principal.entityExternalId;
       const overKey = await rateLimits.admitKey(name);
       if (overKey) return refuse(overKey);
       holder = `key:${name}`;

@@ -13,6 +13,7 @@ import { checkVariables, useDocumentLimits } from './document-limits.ts';
 import { graphqlLogger, maskError } from './mask-error.ts';
 import { boundedParserCache } from './parse-cache.ts';
 import { useQueryCost } from './query-cost.ts';
+import { useReadOnlyKeys } from './read-only-keys.ts';
 import { connectionAuthorization } from './websocket.ts';
 
 export type GraphqlHandler = YogaServerInstance<Record<string, unknown>, Context>;
@@ -66,6 +67,7 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
       // The cost check before planned reads (which answer in onExecute), the deadline after them
       // (so it races their statement too).
       useQueryCost({ maxNodes: graphql.maxNodes, maxPageSize: graphql.maxPageSize }),
+      useReadOnlyKeys(),
       ...(graphql.plannedReads ? [usePlannedReads(logger.child({ component: 'planned-reads' }))] : []),
       useDeadline({ timeoutMs: graphql.requestTimeoutMs }),
     ],

@@ -188,7 +188,7 @@ export function attachWebSocket(
           return false; // graphql-ws closes with 4403 Forbidden
         }
         const key =
-          options.keyed && principal.kind === 'admin' ? `key:${principal.name}` : `address:${address}`;
+          options.keyed && principal.kind === 'key' ? `key:${principal.name}` : `address:${address}`;
         const open = socketsPerPrincipal.get(key) ?? 0;
         if (open >= options.maxSocketsPerPrincipal) {
           ctx.extra.socket.close(4429, 'Too many sockets for this principal');
@@ -197,7 +197,7 @@ export function attachWebSocket(
         socketsPerPrincipal.set(key, open + 1);
         ctx.extra.countedAs = key;
         ctx.extra.limitedAs =
-          options.keyed && principal.kind === 'admin' ? { key: principal.name } : { address };
+          options.keyed && principal.kind === 'key' ? { key: principal.name } : { address };
         ctx.extra.running = new Map();
         return true;
       },

@@ -254,8 +254,8 @@ const ROOTS: Readonly<Record<string, Root>> = {
   },
   session: {
     where: (args, row, params, principal) => {
-      // Only administrators: for others the resolver first looks up the session's owner.
-      if (principal.kind !== 'admin') unplannable('session owner check');
+      // Only API keys: for an entity token the resolver first looks up the session's owner.
+      if (principal.kind !== 'key') unplannable('session owner check');
       const where = sessionWhere(String(args.id));
       return 'id' in where
         ? `${row}."id" = ${params.add(where.id)}`

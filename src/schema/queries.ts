@@ -60,7 +60,7 @@ builder.queryFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'A Session global id, or the session uuid.' }) },
     resolve: async (query, _root, args, ctx) => {
       const where = sessionWhere(String(args.id));
-      if (ctx.principal.kind !== 'admin') {
+      if (ctx.principal.kind !== 'key') {
         const owner = await ctx.reader.session.findUnique({
           where,
           select: { entity: { select: { externalId: true } } },
