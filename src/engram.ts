@@ -141,6 +141,18 @@ function createSearchIndex(
   });
 }
 
+/** Applies pending migrations (`engram migrate`, and every start unless MIGRATE_ON_START=false). */
+export async function migrate(database: Config['database'], logger: Logger): Promise<void> {
+  const result = await migrateDatabase(database.url, {
+    provider: database.provider,
+    log: (message) => logger.info(message),
+  });
+  logger.info(
+    { applied: result.applied.length, alreadyApplied: result.alreadyApplied },
+    'database is up to date',
+  );
+}
+
 /**
  * Builds Engram from its configuration: migrates the database (unless MIGRATE_ON_START=false),
  * opens it, and builds the embeddings, the search index, the job queue and runner and the event
@@ -150,16 +162,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
   const role = options.role ?? 'serve';
   const logger = options.logger ?? createLogger(config.log);
   const { database } = config;
-  if (database.migrateOnStart) {
-    const result = await migrateDatabase(database.url, {
-      provider: database.provider,
-      log: (message) => logger.info(message),
-    });
-    logger.info(
-      { applied: result.applied.length, alreadyApplied: result.alreadyApplied },
-      'database is up to date',
-    );
-  }
+  if (database.migrateOnStart) await migrate(database, logger);
   const databaseOptions = {
     url: database.url,
     provider: database.provider,

@@ -1,5 +1,4 @@
-/** Told how far a long task is: `done` of `total` items. */
-export type ProgressListener = (done: number, total: number) => void;
+import type { ProgressListener } from '../search/scan-facts.ts';
 
 /** A progress bar on a terminal, a log line every 10% otherwise. */
 export async function progressReporter(
