@@ -31,11 +31,16 @@ export function buildApp(engram: Engram): App {
   const { config, logger, reader } = engram;
   const { http, server: serverConfig } = config;
   const keyed = config.access.apiKeys.length > 0;
-  const resolvePrincipal = createPrincipalResolver({ apiKeys: config.access.apiKeys });
+  const resolvePrincipal = createPrincipalResolver({ apiKeys: config.access.apiKeys, tokens: engram.tokens });
   const yoga = createGraphqlHandler({
     config,
     logger,
-    context: { ...engram.services, maxPageSize: config.graphql.maxPageSize, jobs: engram.jobs },
+    context: {
+      ...engram.services,
+      maxPageSize: config.graphql.maxPageSize,
+      jobs: engram.jobs,
+      tokens: engram.tokens,
+    },
     resolvePrincipal,
   });
   const guard = createRequestGuard({
@@ -55,13 +60,8 @@ export function buildApp(engram: Engram): App {
   });
 
   /** A caller with full access: development mode, or an admin API key. */
-  const fullAccess = (req: IncomingMessage): boolean => {
-    try {
-      return isAdmin(resolvePrincipal(req.headers.authorization));
-    } catch {
-      return false;
-    }
-  };
+  const fullAccess = (req: IncomingMessage): Promise<boolean> =>
+    resolvePrincipal(req.headers.authorization).then(isAdmin, () => false);
 
   const ready = (res: ServerResponse) => {
     reader
@@ -84,7 +84,9 @@ export function buildApp(engram: Engram): App {
         (admitted) => {
           if (!admitted) return;
           if (req.url === '/health') {
-            sendHealth(res, { embeddings: engram.embeddings, index: engram.index }, fullAccess(req));
+            void fullAccess(req).then((full) =>
+              sendHealth(res, { embeddings: engram.embeddings, index: engram.index }, full),
+            );
           } else if (req.url === '/ready') {
             ready(res);
           } else {

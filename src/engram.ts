@@ -3,6 +3,7 @@ import { createLlmExtractor } from './augment/extract/llm/index.ts';
 import { createLocalExtractor } from './augment/extract/local/index.ts';
 import { AugmentationRunner } from './augment/runner.ts';
 import type { Extractor } from './augment/types.ts';
+import { createEntityTokens, type EntityTokens } from './auth/entity-tokens.ts';
 import type { AugmentationConfig, Config, EmbeddingsConfig, SearchIndexConfig } from './config/config.ts';
 import { type Db, openDatabase, openReader } from './db/client.ts';
 import { migrateDatabase } from './db/migrate.ts';
@@ -71,6 +72,8 @@ export interface Engram {
   runner: AugmentationRunner | null;
   /** What the memory services (and so the GraphQL resolvers) are given. */
   services: ServiceDeps;
+  /** Issues and verifies entity tokens (and verifies the identity provider's). */
+  tokens: EntityTokens;
   /**
    * Starts the background parts: the embedding model loads, the search index loads or builds, the
    * runner starts claiming jobs. With `wait`, resolves once the model has loaded (or failed to) and
@@ -205,6 +208,13 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
   // A recorded turn wakes this process's runner at once (other processes find the job by polling).
   if (augmentation) services.augmentation = { wake: () => runner?.wake() };
 
+  const tokens = createEntityTokens(config.access.entityTokens, config.access.identityProvider);
+  if (tokens.ephemeralSecret && role === 'serve') {
+    logger.warn(
+      'ENTITY_TOKEN_SECRET is not set: entity tokens are signed with a random secret, so other replicas refuse them and they die with this process',
+    );
+  }
+
   let stopped: Promise<void> | null = null;
   return {
     config,
@@ -217,6 +227,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     jobs,
     runner,
     services,
+    tokens,
     async start({ wait = false } = {}) {
       if (role === 'tool') return;
       // Without a model the server still serves, and says so in /health.

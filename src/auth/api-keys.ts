@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import { type EntityTokens, looksLikeJwt } from './entity-tokens.ts';
 import { KEY_ROLES, type KeyRole, type Principal } from './principal.ts';
 
 /** One accepted API key and what it may do. */
@@ -12,6 +13,8 @@ export interface ApiKey {
 export interface PrincipalOptions {
   /** Accepted API keys; none means development mode, where every caller has full access. */
   apiKeys: ApiKey[];
+  /** Verifies entity tokens (Engram's own and the identity provider's). */
+  tokens: EntityTokens;
 }
 
 /**
@@ -47,25 +50,39 @@ function sameKey(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
+function unauthenticated(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+}
+
 /**
- * Turns an `Authorization: Bearer <key>` value (HTTP header or graphql-ws connection param)
- * into a principal, or throws UNAUTHENTICATED.
+ * Turns an `Authorization: Bearer <key or token>` value (HTTP header or graphql-ws connection
+ * param) into a principal, or rejects with UNAUTHENTICATED. An API key is looked for first; a
+ * value shaped like a JWT that is no key must verify as an entity token. In development mode (no
+ * keys) a caller without a token is an administrator, and one with a token is that token's entity.
  */
 export function createPrincipalResolver(options: PrincipalOptions) {
-  return (authorization: string | null | undefined): Principal => {
-    if (options.apiKeys.length === 0) return { kind: 'key', role: 'admin', name: 'development' };
+  return async (authorization: string | null | undefined): Promise<Principal> => {
     const token = authorization?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-    // Every key is compared, so the time taken does not tell which one was close.
-    let found = -1;
-    options.apiKeys.forEach((apiKey, index) => {
-      if (token && sameKey(apiKey.key, token) && found < 0) found = index;
-    });
-    const apiKey = options.apiKeys[found];
-    if (!apiKey) {
-      throw new GraphQLError('a valid API key is required: send Authorization: Bearer <key>', {
-        extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-      });
+    const apiKey = token ? findKey(options.apiKeys, token) : undefined;
+    if (apiKey) return { kind: 'key', role: apiKey.key.role, name: `api-key-${apiKey.index + 1}` };
+    if (token && looksLikeJwt(token)) {
+      try {
+        return await options.tokens.verify(token);
+      } catch {
+        // Why a token failed (expired, wrong signature, wrong audience) is not told to the caller.
+        throw unauthenticated('the token is not valid (expired, or not signed for Engram): get a new one');
+      }
     }
-    return { kind: 'key', role: apiKey.role, name: `api-key-${found + 1}` };
+    if (options.apiKeys.length === 0) return { kind: 'key', role: 'admin', name: 'development' };
+    throw unauthenticated('a valid API key or entity token is required: send Authorization: Bearer <key>');
   };
+}
+
+function findKey(apiKeys: ApiKey[], token: string): { key: ApiKey; index: number } | undefined {
+  // Every key is compared, so the time taken does not tell which one was close.
+  let found: { key: ApiKey; index: number } | undefined;
+  apiKeys.forEach((apiKey, index) => {
+    if (sameKey(apiKey.key, token) && !found) found = { key: apiKey, index };
+  });
+  return found;
 }

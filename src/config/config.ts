@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { ApiKey } from '../auth/api-keys.ts';
+import type { EntityTokenOptions, IdentityProviderOptions } from '../auth/entity-tokens.ts';
 import type { PoolOptions, Provider } from '../db/client.ts';
 import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.ts';
 import type { LogOptions } from '../observability/logger.ts';
@@ -18,8 +19,7 @@ export interface Config {
   log: LogOptions;
   server: ServerConfig;
   database: DatabaseConfig;
-  /** API keys with their roles; none is development mode (full access for everyone). */
-  access: { apiKeys: ApiKey[] };
+  access: AccessConfig;
   http: HttpConfig;
   graphql: GraphqlConfig;
   memory: MemoryConfig;
@@ -29,6 +29,14 @@ export interface Config {
   searchIndex: SearchIndexConfig | null;
   /** null: AUGMENTATION=off (nothing is enqueued). */
   augmentation: AugmentationConfig | null;
+}
+
+export interface AccessConfig {
+  /** API keys with their roles; none is development mode (full access for everyone). */
+  apiKeys: ApiKey[];
+  entityTokens: EntityTokenOptions;
+  /** null: no JWKS_URL (only Engram's own entity tokens are accepted). */
+  identityProvider: IdentityProviderOptions | null;
 }
 
 export interface ServerConfig {
@@ -233,7 +241,24 @@ export function configFromEnv(env: Env): Config {
       },
       migrateOnStart: env.MIGRATE_ON_START,
     },
-    access: { apiKeys: env.apiKeys },
+    access: {
+      apiKeys: env.apiKeys,
+      entityTokens: {
+        secret: env.entityTokenSecret ? new TextEncoder().encode(env.entityTokenSecret) : null,
+        defaultTtlSeconds: Math.min(env.ENTITY_TOKEN_TTL_SECONDS, env.ENTITY_TOKEN_MAX_TTL_SECONDS),
+        maxTtlSeconds: env.ENTITY_TOKEN_MAX_TTL_SECONDS,
+      },
+      identityProvider:
+        env.JWKS_URL && env.JWT_ISSUER && env.JWT_AUDIENCE
+          ? {
+              jwksUrl: env.JWKS_URL,
+              issuer: env.JWT_ISSUER,
+              audience: env.JWT_AUDIENCE,
+              entityClaim: env.JWT_ENTITY_CLAIM,
+              scopes: env.JWT_SCOPES,
+            }
+          : null,
+    },
     http: {
       maxRequestBytes: env.MAX_REQUEST_BYTES,
       corsOrigins: env.CORS_ORIGINS,

@@ -66,6 +66,31 @@ const EnvSchema = z
     API_KEYS: commaList,
     /** A file of more API keys, one `<key>` or `<role>:<key>` per line (a mounted secret). */
     API_KEYS_FILE: z.string().min(1).optional(),
+    /**
+     * Secret that signs entity tokens (`issueEntityToken`), at least 32 characters; every replica
+     * needs the same one. Unset: a random secret per process (tokens die with it).
+     */
+    ENTITY_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    /** A file holding ENTITY_TOKEN_SECRET (a mounted secret); its surrounding whitespace is dropped. */
+    ENTITY_TOKEN_SECRET_FILE: z.string().min(1).optional(),
+    /** Lifetime of an entity token whose caller names none, in seconds. @default 900 */
+    ENTITY_TOKEN_TTL_SECONDS: positiveInt(900),
+    /** Longest entity token lifetime a caller may ask for, in seconds. @default 86400 */
+    ENTITY_TOKEN_MAX_TTL_SECONDS: positiveInt(86_400),
+    /** An identity provider's JWKS URL: its tokens are accepted as entity tokens (with JWT_ISSUER and JWT_AUDIENCE). */
+    JWKS_URL: z.url().optional(),
+    /** The `iss` of the identity provider's tokens (required with JWKS_URL). */
+    JWT_ISSUER: z.string().min(1).optional(),
+    /** The `aud` the identity provider's tokens must carry for Engram (required with JWKS_URL). */
+    JWT_AUDIENCE: z.string().min(1).optional(),
+    /** The claim of an identity-provider token that holds the entity's external id. @default sub */
+    JWT_ENTITY_CLAIM: z.string().min(1).default('sub'),
+    /** What identity-provider tokens may do: READ, WRITE or both, comma-separated. @default READ,WRITE */
+    JWT_SCOPES: z
+      .string()
+      .default('READ,WRITE')
+      .transform((value) => value.split(',').map((item) => item.trim().toUpperCase()))
+      .pipe(z.array(z.enum(['READ', 'WRITE'])).min(1)),
     /** Longest message or fact content accepted, in characters. @default 16000 */
     MAX_CONTENT_LENGTH: positiveInt(16_000),
     /** Most messages or triples accepted in one mutation. @default 500 */
@@ -279,6 +304,26 @@ function apiKeys(
   return keys;
 }
 
+function entityTokenSecret(
+  env: { ENTITY_TOKEN_SECRET?: string | undefined; ENTITY_TOKEN_SECRET_FILE?: string | undefined },
+  report: (path: string, message: string) => void,
+): string | undefined {
+  if (!env.ENTITY_TOKEN_SECRET_FILE) return env.ENTITY_TOKEN_SECRET;
+  if (env.ENTITY_TOKEN_SECRET)
+    report('ENTITY_TOKEN_SECRET_FILE', 'set this or ENTITY_TOKEN_SECRET, not both');
+  try {
+    const secret = readFileSync(env.ENTITY_TOKEN_SECRET_FILE, 'utf8').trim();
+    if (secret.length < 32) report('ENTITY_TOKEN_SECRET_FILE', 'must hold at least 32 characters');
+    return secret;
+  } catch (error) {
+    report(
+      'ENTITY_TOKEN_SECRET_FILE',
+      `cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
+    return undefined;
+  }
+}
+
 const ParsedEnv = EnvSchema.transform((env, ctx) => {
   const report = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
   const keys = apiKeys(env, report);
@@ -288,9 +333,17 @@ const ParsedEnv = EnvSchema.transform((env, ctx) => {
       'is required when NODE_ENV=production, or API_KEYS_FILE (development mode grants full access to everyone)',
     );
   }
+  if (env.JWKS_URL && !(env.JWT_ISSUER && env.JWT_AUDIENCE)) {
+    report(
+      'JWKS_URL',
+      'needs JWT_ISSUER and JWT_AUDIENCE too, so tokens minted for other applications are refused',
+    );
+  }
   return {
     ...env,
     GRAPHIQL: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+    /** ENTITY_TOKEN_SECRET or the content of ENTITY_TOKEN_SECRET_FILE; undefined when neither is set. */
+    entityTokenSecret: entityTokenSecret(env, report),
     /** API_KEYS and API_KEYS_FILE together, with their roles. */
     apiKeys: keys,
   };

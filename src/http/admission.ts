@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Principal } from '../auth/principal.ts';
+import { type Principal, principalName } from '../auth/principal.ts';
 import type { HttpConfig } from '../config/config.ts';
 import { readBody } from './body.ts';
 import { clientAddress } from './client-address.ts';
@@ -18,7 +18,7 @@ export interface AdmissionOptions {
   graphiql: boolean;
   guard: RequestGuard;
   rateLimits: RateLimits;
-  resolvePrincipal: (authorization: string | undefined) => Principal;
+  resolvePrincipal: (authorization: string | undefined) => Promise<Principal>;
 }
 
 /** The refusal of a body over MAX_REQUEST_BYTES (also sent before `100 Continue`). */
@@ -105,19 +105,19 @@ export function createAdmission(options: AdmissionOptions) {
     } else {
       let principal: Principal;
       try {
-        principal = resolvePrincipal(req.headers.authorization);
+        principal = await resolvePrincipal(req.headers.authorization);
       } catch {
         const nowBlocked = await rateLimits.authFailed(address);
         return refuse(
           nowBlocked ?? {
             status: 401,
             code: 'UNAUTHENTICATED',
-            message: 'a valid API key is required: send Authorization: Bearer <key>',
+            message: 'a valid API key or entity token is required: send Authorization: Bearer <key>',
             headers: { 'www-authenticate': 'Bearer' },
           },
         );
       }
-      const name = principal.kind === 'key' ? principal.name : principal.entityExternalId;
+      const name = principalName(principal);
       const overKey = await rateLimits.admitKey(name);
       if (overKey) return refuse(overKey);
       holder = `key:${name}`;

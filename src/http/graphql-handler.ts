@@ -11,9 +11,9 @@ import { schema } from '../schema/index.ts';
 import { useDeadline } from './deadline.ts';
 import { checkVariables, useDocumentLimits } from './document-limits.ts';
 import { graphqlLogger, maskError } from './mask-error.ts';
+import { useOperationAccess } from './operation-access.ts';
 import { boundedParserCache } from './parse-cache.ts';
 import { useQueryCost } from './query-cost.ts';
-import { useReadOnlyKeys } from './read-only-keys.ts';
 import { connectionAuthorization } from './websocket.ts';
 
 export type GraphqlHandler = YogaServerInstance<Record<string, unknown>, Context>;
@@ -24,7 +24,7 @@ export interface GraphqlHandlerOptions {
   logger: Logger;
   /** The request's context without its caller (services, reader, job queue). */
   context: Omit<Context, 'principal'>;
-  resolvePrincipal: (authorization: string | null | undefined) => Principal;
+  resolvePrincipal: (authorization: string | null | undefined) => Promise<Principal>;
 }
 
 /**
@@ -67,11 +67,11 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
       // The cost check before planned reads (which answer in onExecute), the deadline after them
       // (so it races their statement too).
       useQueryCost({ maxNodes: graphql.maxNodes, maxPageSize: graphql.maxPageSize }),
-      useReadOnlyKeys(),
+      useOperationAccess(),
       ...(graphql.plannedReads ? [usePlannedReads(logger.child({ component: 'planned-reads' }))] : []),
       useDeadline({ timeoutMs: graphql.requestTimeoutMs }),
     ],
-    context: ({
+    context: async ({
       request,
       connectionParams,
     }: {
@@ -81,7 +81,7 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
       const header = connectionParams
         ? connectionAuthorization(connectionParams)
         : request?.headers.get('authorization');
-      return { ...options.context, principal: options.resolvePrincipal(header) };
+      return { ...options.context, principal: await options.resolvePrincipal(header) };
     },
   });
 }

@@ -5,7 +5,7 @@ import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { Principal } from '../auth/principal.ts';
+import { type Principal, principalName } from '../auth/principal.ts';
 import type { Context } from '../schema/context.ts';
 import { clientAddress } from './client-address.ts';
 import { checkVariables } from './document-limits.ts';
@@ -34,8 +34,8 @@ export interface WebSocketOptions {
   /** Refuses an upgrade (Host, Origin): the same checks as HTTP requests. */
   guard: (req: IncomingMessage) => Refusal | null;
   rateLimits: RateLimits;
-  /** Turns connection params' `authorization` into a principal or throws UNAUTHENTICATED. */
-  resolvePrincipal: (authorization: string | undefined) => Principal;
+  /** Turns connection params' `authorization` into a principal or rejects with UNAUTHENTICATED. */
+  resolvePrincipal: (authorization: string | undefined) => Promise<Principal>;
 }
 
 /** The enveloped execute/subscribe of one operation, carried to graphql-ws through rootValue. */
@@ -57,7 +57,28 @@ type SocketExtra = {
    * operation still runs.
    */
   running?: Map<string, number>;
+  /** Closes the socket when its entity token expires. */
+  expiry?: NodeJS.Timeout;
 };
+
+/**
+ * The close code of a socket whose entity token expired: the client gets a new token and
+ * reconnects. graphql-ws clients do not retry it by themselves (4401 is one of its terminal codes).
+ */
+export const TOKEN_EXPIRED_CLOSE_CODE = 4401;
+/** setTimeout's longest delay; a later expiry is checked again when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Closes the socket at the token's expiry (re-arming past setTimeout's longest delay). */
+function closeAtExpiry(extra: SocketExtra, expiresAt: Date): void {
+  const wait = expiresAt.getTime() - Date.now();
+  if (wait <= 0) {
+    extra.socket.close(TOKEN_EXPIRED_CLOSE_CODE, 'Token expired');
+    return;
+  }
+  extra.expiry = setTimeout(() => closeAtExpiry(extra, expiresAt), Math.min(wait, MAX_TIMER_MS));
+  extra.expiry.unref();
+}
 
 /** graphql-ws clients send the API key as an `authorization` connection param. */
 export function connectionAuthorization(params: Record<string, unknown> | undefined): string | undefined {
@@ -182,13 +203,14 @@ export function attachWebSocket(
         const address = clientAddress(ctx.extra.request, options.trustProxy);
         let principal: Principal;
         try {
-          principal = options.resolvePrincipal(connectionAuthorization(ctx.connectionParams));
+          principal = await options.resolvePrincipal(connectionAuthorization(ctx.connectionParams));
         } catch {
           await options.rateLimits.authFailed(address);
           return false; // graphql-ws closes with 4403 Forbidden
         }
-        const key =
-          options.keyed && principal.kind === 'key' ? `key:${principal.name}` : `address:${address}`;
+        // Keys and entity tokens count per principal; development mode (no keys) per address.
+        const counted = principal.kind === 'entity' || (options.keyed && principal.kind === 'key');
+        const key = counted ? `key:${principalName(principal)}` : `address:${address}`;
         const open = socketsPerPrincipal.get(key) ?? 0;
         if (open >= options.maxSocketsPerPrincipal) {
           ctx.extra.socket.close(4429, 'Too many sockets for this principal');
@@ -196,12 +218,13 @@ export function attachWebSocket(
         }
         socketsPerPrincipal.set(key, open + 1);
         ctx.extra.countedAs = key;
-        ctx.extra.limitedAs =
-          options.keyed && principal.kind === 'key' ? { key: principal.name } : { address };
+        ctx.extra.limitedAs = counted ? { key: principalName(principal) } : { address };
         ctx.extra.running = new Map();
+        if (principal.kind === 'entity' && principal.expiresAt) closeAtExpiry(ctx.extra, principal.expiresAt);
         return true;
       },
       onClose: (ctx) => {
+        clearTimeout(ctx.extra.expiry);
         const key = ctx.extra.countedAs;
         if (!key) return;
         ctx.extra.countedAs = undefined;

@@ -1,3 +1,4 @@
+import type { EntityTokens } from '../auth/entity-tokens.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import type { JobQueue } from '../jobs/queue.ts';
@@ -15,4 +16,6 @@ export interface Context extends ServiceDeps {
   reader: Db;
   /** The augmentation job queue; null when augmentation is off. */
   jobs: JobQueue | null;
+  /** Issues entity tokens (`issueEntityToken`). */
+  tokens: EntityTokens;
 }

@@ -15,6 +15,7 @@ import './augmentation.ts';
 import './mutations/recordConversation.ts';
 import './mutations/facts.ts';
 import './mutations/triples.ts';
+import './mutations/tokens.ts';
 import './subscriptions.ts';
 
 /**
