@@ -15,14 +15,13 @@ builder.queryFields((t) => ({
     args: {
       status: t.arg({ type: JobStatusEnum, required: false, description: 'Only jobs in this state.' }),
     },
-    resolve: (query, _root, args, ctx) => {
-      assertAdmin(ctx.principal);
-      return ctx.reader.augmentationJob.findMany({
+    authScopes: { admin: true },
+    resolve: (query, _root, args, ctx) =>
+      ctx.reader.augmentationJob.findMany({
         ...query,
         where: args.status ? { status: args.status } : {},
         orderBy: { id: 'desc' },
-      });
-    },
+      }),
   }),
 }));
 

@@ -2,11 +2,13 @@ import SchemaBuilder, { PothosValidationError } from '@pothos/core';
 import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
 import RelayPlugin, { resolveNodes } from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import { type GraphQLResolveInfo, isObjectType } from 'graphql';
 import { DateTimeResolver } from 'graphql-scalars';
 import type PrismaTypes from '../db/generated/pothos-types.ts';
 import { getDatamodel } from '../db/generated/pothos-types.ts';
 import { parseGlobalId } from '../services/global-id.ts';
+import { type AuthScopes, forbidden, scopeLoaders } from './authorization.ts';
 import type { Context } from './context.ts';
 import InputGuardPlugin from './input-guard.ts';
 
@@ -48,10 +50,21 @@ export const builder = new SchemaBuilder<{
   PrismaTypes: PrismaTypes;
   DefaultFieldNullability: false;
   Scalars: { DateTime: { Input: Date; Output: Date } };
+  AuthScopes: AuthScopes;
 }>({
   // The input guard sits inside the errors plugin, so a mutation's refused input is its
   // ValidationError result, and outside the others, so it runs before any query is built.
-  plugins: [ErrorsPlugin, InputGuardPlugin, PrismaPlugin, RelayPlugin],
+  // Scope auth first, so no other plugin's wrapper runs before a field's authorization.
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, InputGuardPlugin, PrismaPlugin, RelayPlugin],
+  scopeAuth: {
+    authScopes: scopeLoaders as never,
+    // An object its caller may not see is refused whole (null in a nullable place), not field by
+    // field: `node(id:) { __typename }` does not tell that another entity's row exists.
+    runScopesOnType: true,
+    // A subscription is refused when it is set up, before it hears any event.
+    authorizeOnSubscribe: true,
+    unauthorizedError: () => forbidden(),
+  },
   defaultFieldNullability: false,
   prisma: {
     client: (ctx) => ctx.reader,

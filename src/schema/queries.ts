@@ -1,4 +1,3 @@
-import { assertAdmin, assertEntityAccess } from '../auth/principal.ts';
 import { escapeLike } from '../db/like.ts';
 import { sessionWhere } from '../services/sessions.ts';
 import { builder, maxPageSize } from './builder.ts';
@@ -10,10 +9,9 @@ builder.queryFields((t) => ({
     nullable: true,
     description: 'One entity by the caller’s external id; null when Engram has no memory of it.',
     args: { externalId: t.arg.string({ required: true, description: 'The caller’s id for the entity.' }) },
-    resolve: (query, _root, args, ctx) => {
-      assertEntityAccess(ctx.principal, args.externalId);
-      return ctx.reader.entity.findUnique({ ...query, where: { externalId: args.externalId } });
-    },
+    authScopes: (_root, args) => ({ externalId: args.externalId }),
+    resolve: (query, _root, args, ctx) =>
+      ctx.reader.entity.findUnique({ ...query, where: { externalId: args.externalId } }),
   }),
   entities: t.prismaConnection({
     type: 'Entity',
@@ -38,37 +36,27 @@ builder.queryFields((t) => ({
         description: 'Only entities created before this.',
       }),
     },
-    resolve: (query, _root, args, ctx) => {
-      assertAdmin(ctx.principal);
-      return ctx.reader.entity.findMany({ ...query, where: entitiesWhere(args), orderBy: { id: 'desc' } });
-    },
+    authScopes: { admin: true },
+    resolve: (query, _root, args, ctx) =>
+      ctx.reader.entity.findMany({ ...query, where: entitiesWhere(args), orderBy: { id: 'desc' } }),
   }),
   process: t.prismaField({
     type: 'Process',
     nullable: true,
     description: 'One process (agent or application) by its external id (administrators only).',
     args: { externalId: t.arg.string({ required: true, description: 'The caller’s id for the process.' }) },
-    resolve: (query, _root, args, ctx) => {
-      assertAdmin(ctx.principal);
-      return ctx.reader.process.findUnique({ ...query, where: { externalId: args.externalId } });
-    },
+    authScopes: { admin: true },
+    resolve: (query, _root, args, ctx) =>
+      ctx.reader.process.findUnique({ ...query, where: { externalId: args.externalId } }),
   }),
   session: t.prismaField({
     type: 'Session',
     nullable: true,
     description: 'One session by its global id or its uuid.',
     args: { id: t.arg.id({ required: true, description: 'A Session global id, or the session uuid.' }) },
-    resolve: async (query, _root, args, ctx) => {
-      const where = sessionWhere(String(args.id));
-      if (ctx.principal.kind !== 'key') {
-        const owner = await ctx.reader.session.findUnique({
-          where,
-          select: { entity: { select: { externalId: true } } },
-        });
-        if (owner) assertEntityAccess(ctx.principal, owner.entity.externalId);
-      }
-      return ctx.reader.session.findUnique({ ...query, where });
-    },
+    // Whose session it is, the Session type checks (src/schema/types/Session.ts).
+    resolve: (query, _root, args, ctx) =>
+      ctx.reader.session.findUnique({ ...query, where: sessionWhere(String(args.id)) }),
   }),
 }));
 

@@ -135,6 +135,7 @@ builder.queryFields((t) => ({
         description: 'Lowest cosine similarity returned. @default 0.1',
       }),
     },
+    authScopes: (_root, args) => ({ externalId: args.entity }),
     resolve: (_root, args, ctx) => semanticFacts(ctx, ctx.principal, args, ctx.maxPageSize),
   }),
   recall: t.field({
@@ -147,11 +148,14 @@ builder.queryFields((t) => ({
       first: t.arg.int({ required: false, description: 'How many. @default 10' }),
       weights: t.arg({ type: RecallWeightsInput, required: false, description: 'Signal weights.' }),
     },
+    authScopes: (_root, args) => ({ externalId: args.entity }),
     resolve: (_root, args, ctx) => recall(ctx, ctx.principal, args, ctx.maxPageSize),
   }),
   semanticStatus: t.field({
     type: SemanticStatus,
-    description: 'Whether the embedding model and the vector index are ready.',
+    description:
+      'Whether the embedding model and the vector index are ready (API keys only: it counts every entity).',
+    authScopes: { key: true },
     resolve: () => ({}),
   }),
 }));

@@ -1,5 +1,4 @@
 import { GraphQLError } from 'graphql';
-import { assertEntityAccess } from '../auth/principal.ts';
 import type { FactChangedEvent, TripleChangedEvent } from '../events/pubsub.ts';
 import { sessionWhere } from '../services/sessions.ts';
 import { builder } from './builder.ts';
@@ -38,17 +37,17 @@ builder.subscriptionFields((t) => ({
     type: MessageNode,
     description: 'Messages recorded in one session, as they are stored.',
     args: { session: t.arg.id({ required: true, description: 'A Session global id or the session uuid.' }) },
+    authScopes: (_root, args) => ({ session: String(args.session) }),
     subscribe: async (_root, args, ctx) => {
       const session = await ctx.reader.session.findUnique({
         where: sessionWhere(String(args.session)),
-        select: { id: true, entity: { select: { externalId: true } } },
+        select: { id: true },
       });
       if (!session) {
         throw new GraphQLError(`Session ${args.session} was not found`, {
           extensions: { code: 'NOT_FOUND' },
         });
       }
-      assertEntityAccess(ctx.principal, session.entity.externalId);
       return ctx.events.subscribe('message-added', session.id);
     },
     resolve: (message) => message,
@@ -57,30 +56,24 @@ builder.subscriptionFields((t) => ({
     type: FactChanged,
     description: 'Changes to one entity’s facts (the entity need not exist yet).',
     args: { entity: t.arg.string({ required: true, description: 'External id of the entity.' }) },
-    subscribe: (_root, args, ctx) => {
-      assertEntityAccess(ctx.principal, args.entity);
-      return ctx.events.subscribe('fact-changed', args.entity);
-    },
+    authScopes: (_root, args) => ({ externalId: args.entity }),
+    subscribe: (_root, args, ctx) => ctx.events.subscribe('fact-changed', args.entity),
     resolve: (event) => event,
   }),
   augmentationCompleted: t.field({
     type: AugmentationJobNode,
     description: 'Augmentation jobs of one entity as they complete (their facts and triples are written).',
     args: { entity: t.arg.string({ required: true, description: 'External id of the entity.' }) },
-    subscribe: (_root, args, ctx) => {
-      assertEntityAccess(ctx.principal, args.entity);
-      return ctx.events.subscribe('augmentation-completed', args.entity);
-    },
+    authScopes: (_root, args) => ({ externalId: args.entity }),
+    subscribe: (_root, args, ctx) => ctx.events.subscribe('augmentation-completed', args.entity),
     resolve: (job) => job,
   }),
   tripleChanged: t.field({
     type: TripleChanged,
     description: 'Changes to one entity’s triples (the entity need not exist yet).',
     args: { entity: t.arg.string({ required: true, description: 'External id of the entity.' }) },
-    subscribe: (_root, args, ctx) => {
-      assertEntityAccess(ctx.principal, args.entity);
-      return ctx.events.subscribe('triple-changed', args.entity);
-    },
+    authScopes: (_root, args) => ({ externalId: args.entity }),
+    subscribe: (_root, args, ctx) => ctx.events.subscribe('triple-changed', args.entity),
     resolve: (event) => event,
   }),
 }));

@@ -16,6 +16,7 @@ export const JobStatusEnum = builder.enumType('JobStatus', {
 
 export const AugmentationJobNode = builder.prismaNode('AugmentationJob', {
   description: 'Background extraction of facts, triples and a summary from one recorded turn.',
+  authScopes: (job) => ({ entity: job.entityId }),
   id: { field: 'id', description: 'Global id.' },
   // node(id) of a row that does not exist (any more) is null, not an error.
   nullable: true,

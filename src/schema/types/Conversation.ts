@@ -6,6 +6,7 @@ import { MessageRoleEnum } from './enums.ts';
 
 export const ConversationNode = builder.prismaNode('Conversation', {
   description: 'A run of messages inside a session.',
+  authScopes: (conversation) => ({ conversation: conversation.id }),
   id: { field: 'id', description: 'Global id.' },
   // node(id) of a row that does not exist (any more) is null, not an error.
   nullable: true,
@@ -51,6 +52,7 @@ export const ConversationNode = builder.prismaNode('Conversation', {
 export const MessageNode = builder.prismaNode('ConversationMessage', {
   name: 'Message',
   description: 'One message of a conversation.',
+  authScopes: (message) => ({ conversation: message.conversationId }),
   id: { field: 'id', description: 'Global id.' },
   // node(id) of a row that does not exist (any more) is null, not an error.
   nullable: true,

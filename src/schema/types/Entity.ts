@@ -7,6 +7,8 @@ import { FactCategoryEnum, FactOrderEnum } from './enums.ts';
 
 export const EntityNode = builder.prismaNode('Entity', {
   description: 'A person or thing memories are about, usually an end user of the assistant.',
+  // Only an API key or the entity's own token (src/schema/authorization.ts).
+  authScopes: (entity) => ({ entity: entity.id }),
   id: { field: 'id', description: 'Global id.' },
   // node(id) of a row that does not exist (any more) is null, not an error.
   nullable: true,

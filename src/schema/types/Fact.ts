@@ -5,6 +5,7 @@ import { FactCategoryEnum } from './enums.ts';
 export const FactNode = builder.prismaNode('EntityFact', {
   name: 'Fact',
   description: 'Something remembered about an entity, deduplicated by content and counted per mention.',
+  authScopes: (fact) => ({ entity: fact.entityId }),
   id: { field: 'id', description: 'Global id.' },
   // node(id) of a row that does not exist (any more) is null, not an error.
   nullable: true,
@@ -34,6 +35,7 @@ export const FactNode = builder.prismaNode('EntityFact', {
 
 builder.prismaObject('FactMention', {
   description: 'One mention of a fact, pointing at the message it came from when known.',
+  authScopes: (mention) => ({ fact: mention.factId }),
   fields: (t) => ({
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was mentioned.' }),
     message: t.relation('message', { nullable: true, description: 'The message it came from.' }),

@@ -3,6 +3,7 @@ import { totalCountField } from '../total-count.ts';
 
 export const SessionNode = builder.prismaNode('Session', {
   description: 'One entity talking with one process; holds conversations.',
+  authScopes: (session) => ({ entity: session.entityId }),
   id: { field: 'id', description: 'Global id.' },
   // node(id) of a row that does not exist (any more) is null, not an error.
   nullable: true,

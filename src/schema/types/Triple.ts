@@ -2,6 +2,7 @@ import { builder } from '../builder.ts';
 
 export const TripleNode = builder.prismaNode('Triple', {
   description: 'A subject–predicate–object statement about an entity, counted per mention.',
+  authScopes: (triple) => ({ entity: triple.entityId }),
   id: { field: 'id', description: 'Global id.' },
   // node(id) of a row that does not exist (any more) is null, not an error.
   nullable: true,
@@ -37,6 +38,7 @@ export const TripleNode = builder.prismaNode('Triple', {
 builder.prismaObject('TripleInterval', {
   name: 'TriplePeriod',
   description: 'A closed period in which a triple held.',
+  authScopes: (period) => ({ triple: period.tripleId }),
   fields: (t) => ({
     validFrom: t.expose('validFrom', { type: 'DateTime', description: 'When it started to hold.' }),
     validTo: t.expose('validTo', { type: 'DateTime', description: 'When it stopped holding.' }),
@@ -45,6 +47,8 @@ builder.prismaObject('TripleInterval', {
 
 export const SubjectNode = builder.prismaNode('TripleSubject', {
   description: 'A subject name of the knowledge graph, shared by every triple that uses it.',
+  // Shared: an entity token sees the names its own triples use.
+  authScopes: (subject) => ({ subject: subject.id }),
   id: { field: 'id', description: 'Global id.' },
   // node(id) of a row that does not exist (any more) is null, not an error.
   nullable: true,
@@ -56,6 +60,7 @@ export const SubjectNode = builder.prismaNode('TripleSubject', {
 
 export const PredicateNode = builder.prismaNode('TriplePredicate', {
   description: 'A predicate name of the knowledge graph (lower snake case).',
+  authScopes: (predicate) => ({ predicate: predicate.id }),
   id: { field: 'id', description: 'Global id.' },
   // node(id) of a row that does not exist (any more) is null, not an error.
   nullable: true,
@@ -66,6 +71,7 @@ export const PredicateNode = builder.prismaNode('TriplePredicate', {
 
 export const ObjectNode = builder.prismaNode('TripleObject', {
   description: 'An object name of the knowledge graph, shared by every triple that uses it.',
+  authScopes: (object) => ({ object: object.id }),
   id: { field: 'id', description: 'Global id.' },
   // node(id) of a row that does not exist (any more) is null, not an error.
   nullable: true,
