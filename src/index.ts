@@ -30,6 +30,22 @@ program
   );
 
 program
+  .command('export')
+  .description('write entities’ memory as JSON Lines (one export document per entity), with progress')
+  .argument('[externalIds...]', 'the entities to export')
+  .option('--all', 'export every entity')
+  .option('-o, --out <file>', 'write to this file (created with mode 600) instead of stdout')
+  .action(async (ids: string[], flags: { all?: boolean; out?: string }) =>
+    (await import('./cli/export.ts')).exportEntities(ids, flags),
+  );
+
+program
+  .command('import')
+  .description('write back entities from an `engram export` file; existing entities are refused')
+  .argument('<file>', 'a JSON Lines file written by `engram export`')
+  .action(async (file: string) => (await import('./cli/import.ts')).importEntities(file));
+
+program
   .command('worker')
   .description('run augmentation jobs only (no HTTP): for scaling extraction apart from serving')
   .action(async () => (await import('./cli/worker.ts')).worker());

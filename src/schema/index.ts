@@ -16,6 +16,7 @@ import './mutations/recordConversation.ts';
 import './mutations/facts.ts';
 import './mutations/triples.ts';
 import './mutations/tokens.ts';
+import './export.ts';
 import './subscriptions.ts';
 
 /**
