@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { SearchIndex } from './search/search-index.ts';
 import { type ServiceDeps, serviceDeps } from './services/deps.ts';
 import { PREDICATES } from './services/predicates.ts';
+import { startRetention } from './services/retention.ts';
 
 /**
  * The composition root: every part of Engram is built here, from the configuration, and stopped
@@ -215,6 +216,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     );
   }
 
+  let retention: { stop(): Promise<void> } | null = null;
   let stopped: Promise<void> | null = null;
   return {
     config,
@@ -240,9 +242,16 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
       // Its failure is reported by the index's status (and /health), not thrown here.
       else indexStarted?.catch(() => {});
       runner?.start();
+      if (config.retention) {
+        retention = startRetention(services, config.retention.policy, {
+          intervalMs: config.retention.intervalMs,
+          logger: logger.child({ component: 'retention' }),
+        });
+      }
     },
     stop() {
       stopped ??= (async () => {
+        await retention?.stop();
         await runner?.stop(config.server.shutdownTimeoutMs);
         await index?.close();
         await embeddings.close();

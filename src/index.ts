@@ -46,6 +46,11 @@ program
   .action(async (file: string) => (await import('./cli/import.ts')).importEntities(file));
 
 program
+  .command('retention')
+  .description('delete now what the RETENTION_* settings no longer keep, in batches, with progress')
+  .action(async () => (await import('./cli/retention.ts')).retention());
+
+program
   .command('worker')
   .description('run augmentation jobs only (no HTTP): for scaling extraction apart from serving')
   .action(async () => (await import('./cli/worker.ts')).worker());

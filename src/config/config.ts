@@ -5,6 +5,7 @@ import type { PoolOptions, Provider } from '../db/client.ts';
 import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.ts';
 import type { LogOptions } from '../observability/logger.ts';
 import type { MemorySettings } from '../services/deps.ts';
+import { type RetentionPolicy, retains } from '../services/retention.ts';
 import { databaseProvider, type Env, parseEnv } from './environment.ts';
 
 /**
@@ -29,6 +30,14 @@ export interface Config {
   searchIndex: SearchIndexConfig | null;
   /** null: AUGMENTATION=off (nothing is enqueued). */
   augmentation: AugmentationConfig | null;
+  /** null: every RETENTION_*_DAYS is 0 (everything is kept). */
+  retention: RetentionConfig | null;
+}
+
+export interface RetentionConfig {
+  policy: RetentionPolicy;
+  /** How often the background task runs. @default 3600000 */
+  intervalMs: number;
 }
 
 export interface AccessConfig {
@@ -314,7 +323,20 @@ export function configFromEnv(env: Env): Config {
             retentionMs: env.VECTOR_CHANGE_RETENTION_MS,
           },
     augmentation: augmentationConfig(env),
+    retention: retentionConfig(env),
   };
+}
+
+function retentionConfig(env: Env): RetentionConfig | null {
+  const days = (value: number) => (value > 0 ? value : null);
+  const policy: RetentionPolicy = {
+    messagesDays: days(env.RETENTION_MESSAGES_DAYS),
+    conversationsDays: days(env.RETENTION_CONVERSATIONS_DAYS),
+    factsUnmentionedDays: days(env.RETENTION_FACTS_UNMENTIONED_DAYS),
+    jobsDays: days(env.RETENTION_JOBS_DAYS),
+    batchSize: env.RETENTION_BATCH_SIZE,
+  };
+  return retains(policy) ? { policy, intervalMs: env.RETENTION_INTERVAL_MS } : null;
 }
 
 /** Parses the environment (every problem at once, as a ConfigError) and builds the configuration. */

@@ -91,6 +91,18 @@ const EnvSchema = z
       .default('READ,WRITE')
       .transform((value) => value.split(',').map((item) => item.trim().toUpperCase()))
       .pipe(z.array(z.enum(['READ', 'WRITE'])).min(1)),
+    /** Delete messages older than this many days; 0 keeps them for ever. @default 0 */
+    RETENTION_MESSAGES_DAYS: z.coerce.number().int().min(0).default(0),
+    /** Delete conversations (with their messages and jobs) started longer ago than this; 0 keeps them. @default 0 */
+    RETENTION_CONVERSATIONS_DAYS: z.coerce.number().int().min(0).default(0),
+    /** Delete facts not mentioned for this many days; 0 keeps them. @default 0 */
+    RETENTION_FACTS_UNMENTIONED_DAYS: z.coerce.number().int().min(0).default(0),
+    /** Delete finished augmentation jobs older than this many days; 0 keeps them. @default 0 */
+    RETENTION_JOBS_DAYS: z.coerce.number().int().min(0).default(0),
+    /** How often the retention task runs in each serving or worker process. @default 3600000 (1 hour) */
+    RETENTION_INTERVAL_MS: positiveInt(3_600_000),
+    /** Rows the retention task deletes per transaction. @default 500 */
+    RETENTION_BATCH_SIZE: positiveInt(500),
     /** Longest message or fact content accepted, in characters. @default 16000 */
     MAX_CONTENT_LENGTH: positiveInt(16_000),
     /** Most messages or triples accepted in one mutation. @default 500 */
