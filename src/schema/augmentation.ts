@@ -56,7 +56,7 @@ builder.mutationFields((t) => ({
       assertAdmin(ctx.principal);
       const ref = String(args.job);
       const id = decodeId(ref, 'AugmentationJob', 'job');
-      return { jobId: await rerunAugmentation(ctx, { id, ref }, args.force ?? false) };
+      return { jobId: await rerunAugmentation(ctx, ctx.actor, { id, ref }, args.force ?? false) };
     },
   }),
 }));
