@@ -91,6 +91,11 @@ const EnvSchema = z
       .default('READ,WRITE')
       .transform((value) => value.split(',').map((item) => item.trim().toUpperCase()))
       .pipe(z.array(z.enum(['READ', 'WRITE'])).min(1)),
+    /**
+     * Record every query an entity token runs in the audit log (one entry per operation, action
+     * `read`); writes and administrative reads are always recorded. @default false
+     */
+    AUDIT_READS: booleanish.default(false),
     /** Longest message or fact content accepted, in characters. @default 16000 */
     MAX_CONTENT_LENGTH: positiveInt(16_000),
     /** Most messages or triples accepted in one mutation. @default 500 */

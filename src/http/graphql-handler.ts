@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import { usePlannedReads } from '../planned-reads/plugin.ts';
 import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
+import { useAuditReads } from './audit-reads.ts';
 import { clientAddress } from './client-address.ts';
 import { useDeadline } from './deadline.ts';
 import { checkVariables, useDocumentLimits } from './document-limits.ts';
@@ -22,7 +23,7 @@ export type GraphqlHandler = YogaServerInstance<Record<string, unknown>, Context
 
 /** What {@link createGraphqlHandler} needs. */
 export interface GraphqlHandlerOptions {
-  config: Pick<Config, 'graphql' | 'http' | 'server'>;
+  config: Pick<Config, 'graphql' | 'http' | 'server' | 'access'>;
   logger: Logger;
   /** The request's context without its caller (services, reader, job queue). */
   context: Omit<Context, 'principal' | 'actor'>;
@@ -72,6 +73,7 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
       useOperationAccess(),
       ...(graphql.plannedReads ? [usePlannedReads(logger.child({ component: 'planned-reads' }))] : []),
       useDeadline({ timeoutMs: graphql.requestTimeoutMs }),
+      useAuditReads({ entityReads: options.config.access.auditReads }),
     ],
     context: async ({
       request,
