@@ -302,6 +302,13 @@ describe('the audit log', () => {
       const refused = await server.request(AuditLogDocument, { entity }, headers);
       expect(refused.data ?? null).toBeNull();
       expect(refused.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      // Its size alone is not given away either (a connection answers totalCount without resolving).
+      const count = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query: '{ auditLog { totalCount } }' }),
+      }).then((response) => response.json() as Promise<ExecutionResult>);
+      expect(count.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
       const live = collect(server, server.wsClient(headers), AuditLoggedDocument, {}, 1);
       const [event] = await live.results;
       expect(event?.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');

@@ -30,7 +30,11 @@ builder.queryFields((t) => ({
     type: 'AuditEntry',
     cursor: 'id',
     maxSize: maxPageSize,
-    totalCount: (_connection, args, ctx) => ctx.reader.auditEntry.count({ where: auditWhere(args) }),
+    // Asked alone, totalCount is answered without `resolve`: it checks the caller too.
+    totalCount: (_connection, args, ctx) => {
+      assertAdmin(ctx.principal);
+      return ctx.reader.auditEntry.count({ where: auditWhere(args) });
+    },
     description:
       'The audit log, newest first (administrators only): every write and every administrative read, with who, what, when and from where. Reading it is recorded too.',
     extensions: auditedRead('entity'),
