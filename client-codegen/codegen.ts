@@ -16,7 +16,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         importExtension: '.ts',
         enumsAsTypes: true,
-        scalars: { DateTime: 'string' },
+        scalars: { DateTime: 'string', JSON: 'unknown' },
         strictScalars: true,
       },
     },

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import type { AugmentationJob } from '../db/generated/client.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Logger } from '../observability/logger.ts';
+import { AUGMENTATION_ACTOR, type AuditRecord, auditedTransaction } from '../services/audit.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { type FactChange, prepareFact, storeFact, syncIndex } from '../services/facts.ts';
+import { globalId } from '../services/global-id.ts';
 import { normalizePredicate } from '../services/predicates.ts';
-import { inTransaction } from '../services/transactions.ts';
 import { storeTriples, type TripleChange } from '../services/triples.ts';
 import { contentSchema, graphNameSchema } from '../services/validation.ts';
 import { extractiveSummary } from './summary.ts';
@@ -210,7 +211,18 @@ export class AugmentationRunner {
           .filter((_, i) => facts.some((fact) => fact.messageIndex === i))
           .map((message) => message.content),
       );
-    const written = await inTransaction(this.deps, async (tx) => {
+    // Recorded as Engram's own write (actor SYSTEM `augmentation`), with the job's and what it wrote.
+    const audit = (done: JobOutcome | null): AuditRecord | null =>
+      done && {
+        action: 'augmentation',
+        entity,
+        target: [
+          globalId('AugmentationJob', job.id),
+          ...done.facts.map((change) => globalId('Fact', change.fact.id)),
+          ...done.triples.map((change) => globalId('Triple', change.triple.id)),
+        ],
+      };
+    const written = await auditedTransaction(this.deps, AUGMENTATION_ACTOR, audit, async (tx) => {
       // Taken inside the transaction (and again on a retry), so validity periods follow commit order.
       const now = new Date();
       const completed = await this.queue.complete(tx, job, {

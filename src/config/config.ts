@@ -46,6 +46,8 @@ export interface AccessConfig {
   entityTokens: EntityTokenOptions;
   /** null: no JWKS_URL (only Engram's own entity tokens are accepted). */
   identityProvider: IdentityProviderOptions | null;
+  /** Record entity tokens' queries in the audit log (AUDIT_READS). @default false */
+  auditReads: boolean;
 }
 
 export interface ServerConfig {
@@ -267,6 +269,7 @@ export function configFromEnv(env: Env): Config {
               scopes: env.JWT_SCOPES,
             }
           : null,
+      auditReads: env.AUDIT_READS,
     },
     http: {
       maxRequestBytes: env.MAX_REQUEST_BYTES,

@@ -103,6 +103,11 @@ const EnvSchema = z
     RETENTION_INTERVAL_MS: positiveInt(3_600_000),
     /** Rows the retention task deletes per transaction. @default 500 */
     RETENTION_BATCH_SIZE: positiveInt(500),
+    /**
+     * Record every query an entity token runs in the audit log (one entry per operation, action
+     * `read`); writes and administrative reads are always recorded. @default false
+     */
+    AUDIT_READS: booleanish.default(false),
     /** Longest message or fact content accepted, in characters. @default 16000 */
     MAX_CONTENT_LENGTH: positiveInt(16_000),
     /** Most messages or triples accepted in one mutation. @default 500 */

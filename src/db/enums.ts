@@ -7,4 +7,4 @@
  * identical; the SQLite one is imported whatever database is in use. It holds only constants (not
  * the client), so importing it loads no driver.
  */
-export { FactCategory, JobStatus, MessageRole } from './generated/sqlite/enums.ts';
+export { AuditActorKind, FactCategory, JobStatus, MessageRole } from './generated/sqlite/enums.ts';

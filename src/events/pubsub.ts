@@ -1,5 +1,11 @@
 import { createPubSub } from 'graphql-yoga';
-import type { AugmentationJob, ConversationMessage, EntityFact, Triple } from '../db/generated/client.ts';
+import type {
+  AuditEntry,
+  AugmentationJob,
+  ConversationMessage,
+  EntityFact,
+  Triple,
+} from '../db/generated/client.ts';
 
 export type ChangeKind = 'CREATED' | 'MENTIONED' | 'FORGOTTEN' | 'SUPERSEDED';
 
@@ -25,6 +31,8 @@ export type EngramTopics = {
   'fact-changed': [entityExternalId: string, payload: FactChangedEvent];
   'triple-changed': [entityExternalId: string, payload: TripleChangedEvent];
   'augmentation-completed': [entityExternalId: string, payload: AugmentationJob];
+  /** Every audit entry, once committed: one topic, filtered by the (administrator) subscriber. */
+  'audit-logged': [payload: AuditEntry];
 };
 
 export type EngramPubSub = ReturnType<typeof createEventBus>;

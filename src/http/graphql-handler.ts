@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
@@ -8,6 +9,8 @@ import type { Logger } from '../observability/logger.ts';
 import { usePlannedReads } from '../planned-reads/plugin.ts';
 import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
+import { useAuditReads } from './audit-reads.ts';
+import { clientAddress } from './client-address.ts';
 import { useDeadline } from './deadline.ts';
 import { checkVariables, useDocumentLimits } from './document-limits.ts';
 import { graphqlLogger, maskError } from './mask-error.ts';
@@ -20,10 +23,10 @@ export type GraphqlHandler = YogaServerInstance<Record<string, unknown>, Context
 
 /** What {@link createGraphqlHandler} needs. */
 export interface GraphqlHandlerOptions {
-  config: Pick<Config, 'graphql' | 'http' | 'server'>;
+  config: Pick<Config, 'graphql' | 'http' | 'server' | 'access'>;
   logger: Logger;
   /** The request's context without its caller (services, reader, job queue). */
-  context: Omit<Context, 'principal'>;
+  context: Omit<Context, 'principal' | 'actor'>;
   resolvePrincipal: (authorization: string | null | undefined) => Promise<Principal>;
 }
 
@@ -70,18 +73,24 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
       useOperationAccess(),
       ...(graphql.plannedReads ? [usePlannedReads(logger.child({ component: 'planned-reads' }))] : []),
       useDeadline({ timeoutMs: graphql.requestTimeoutMs }),
+      useAuditReads({ entityReads: options.config.access.auditReads }),
     ],
     context: async ({
       request,
       connectionParams,
+      req,
     }: {
       request?: Request;
       connectionParams?: Record<string, unknown>;
+      /** The Node request (HTTP), or the upgrade request of the socket (graphql-ws). */
+      req?: IncomingMessage;
     }) => {
       const header = connectionParams
         ? connectionAuthorization(connectionParams)
         : request?.headers.get('authorization');
-      return { ...options.context, principal: await options.resolvePrincipal(header) };
+      const principal = await options.resolvePrincipal(header);
+      const address = req ? clientAddress(req, http.trustProxy) : null;
+      return { ...options.context, principal, actor: { principal, address } };
     },
   });
 }

@@ -169,9 +169,16 @@ export class JobQueue {
     return park ? 'parked' : 'retry';
   }
 
-  /** Puts a parked (or, with `force`, completed) job back in the queue with fresh attempts. */
-  async requeue(jobId: number, force = false): Promise<AugmentationJob | null> {
-    const updated = await this.db.augmentationJob.updateMany({
+  /**
+   * Puts a parked (or, with `force`, completed) job back in the queue with fresh attempts.
+   * @param client a transaction to requeue in (with what else it writes); @default the queue's own
+   */
+  async requeue(
+    jobId: number,
+    force = false,
+    client: Pick<Tx, 'augmentationJob'> = this.db,
+  ): Promise<AugmentationJob | null> {
+    const updated = await client.augmentationJob.updateMany({
       where: { id: jobId, status: { in: force ? ['PARKED', 'DONE'] : ['PARKED'] } },
       data: {
         status: 'PENDING',
@@ -184,6 +191,6 @@ export class JobQueue {
       },
     });
     if (updated.count === 0) return null;
-    return this.db.augmentationJob.findUnique({ where: { id: jobId } });
+    return client.augmentationJob.findUnique({ where: { id: jobId } });
   }
 }

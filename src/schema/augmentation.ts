@@ -1,5 +1,6 @@
 import { assertAdmin } from '../auth/principal.ts';
 import { rerunAugmentation } from '../services/augmentation.ts';
+import { auditedRead } from './audited-read.ts';
 import { builder, maxPageSize } from './builder.ts';
 import { decodeId, MUTATION_ERRORS } from './errors.ts';
 import { JobStatusEnum } from './types/AugmentationJob.ts';
@@ -12,6 +13,7 @@ builder.queryFields((t) => ({
     totalCount: (_connection, args, ctx) =>
       ctx.reader.augmentationJob.count({ where: args.status ? { status: args.status } : {} }),
     description: 'Augmentation jobs, newest first (administrators only).',
+    extensions: auditedRead(),
     args: {
       status: t.arg({ type: JobStatusEnum, required: false, description: 'Only jobs in this state.' }),
     },
@@ -55,7 +57,7 @@ builder.mutationFields((t) => ({
       assertAdmin(ctx.principal);
       const ref = String(args.job);
       const id = decodeId(ref, 'AugmentationJob', 'job');
-      return { jobId: await rerunAugmentation(ctx, { id, ref }, args.force ?? false) };
+      return { jobId: await rerunAugmentation(ctx, ctx.actor, { id, ref }, args.force ?? false) };
     },
   }),
 }));

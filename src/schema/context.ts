@@ -2,11 +2,14 @@ import type { EntityTokens } from '../auth/entity-tokens.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import type { JobQueue } from '../jobs/queue.ts';
+import type { Actor } from '../services/audit.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 
 /** Per-request GraphQL context: the shared services plus who is calling. */
 export interface Context extends ServiceDeps {
   principal: Principal;
+  /** The principal with the client's address: what services take, and the audit log records. */
+  actor: Actor;
   /** Largest `first`/`last` of a connection. */
   maxPageSize: number;
   /**

@@ -9,6 +9,7 @@ import './types/Conversation.ts';
 import './types/Fact.ts';
 import './types/Triple.ts';
 import './types/AugmentationJob.ts';
+import './types/AuditEntry.ts';
 import './queries.ts';
 import './semantic.ts';
 import './augmentation.ts';
@@ -18,6 +19,7 @@ import './mutations/triples.ts';
 import './mutations/tokens.ts';
 import './export.ts';
 import './subscriptions.ts';
+import './audit.ts';
 
 /**
  * Pothos' Prisma plugin adds `totalCount` to connections without a way to describe it;

@@ -1,5 +1,6 @@
 import { escapeLike } from '../db/like.ts';
 import { sessionWhere } from '../services/sessions.ts';
+import { auditedRead } from './audited-read.ts';
 import { builder, maxPageSize } from './builder.ts';
 import { maxLength } from './input-guard.ts';
 
@@ -19,6 +20,7 @@ builder.queryFields((t) => ({
     maxSize: maxPageSize,
     totalCount: (_connection, args, ctx) => ctx.reader.entity.count({ where: entitiesWhere(args) }),
     description: 'All entities, newest first (administrators only).',
+    extensions: auditedRead(),
     args: {
       externalIdPrefix: t.arg.string({
         required: false,
@@ -44,6 +46,7 @@ builder.queryFields((t) => ({
     type: 'Process',
     nullable: true,
     description: 'One process (agent or application) by its external id (administrators only).',
+    extensions: auditedRead('externalId'),
     args: { externalId: t.arg.string({ required: true, description: 'The caller’s id for the process.' }) },
     authScopes: { admin: true },
     resolve: (query, _root, args, ctx) =>

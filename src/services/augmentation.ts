@@ -6,10 +6,12 @@ import type { Db } from '../db/client.ts';
 import type { JobStatus } from '../db/enums.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { JobQueue } from '../jobs/queue.ts';
+import { type Actor, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
+import { globalId } from './global-id.ts';
 
 /** What re-running a job needs: the queue (null when augmentation is off) and a reader. */
-export interface RerunDeps extends Pick<ServiceDeps, 'augmentation'> {
+export interface RerunDeps extends Pick<ServiceDeps, 'augmentation' | 'db' | 'events'> {
   jobs: JobQueue | null;
   reader: Db;
 }
@@ -24,13 +26,26 @@ export interface RerunDeps extends Pick<ServiceDeps, 'augmentation'> {
  */
 export async function rerunAugmentation(
   deps: RerunDeps,
+  actor: Actor,
   job: { id: number; ref: string },
   force = false,
 ): Promise<number> {
-  if (!deps.jobs) {
+  const jobs = deps.jobs;
+  if (!jobs) {
     throw new ValidationError('augmentation is turned off (AUGMENTATION=off)', [], 'AUGMENTATION_OFF');
   }
-  const requeued = await deps.jobs.requeue(job.id, force);
+  const audit = (requeued: { entityExternalId: string | null } | null) =>
+    requeued && {
+      action: 'rerunAugmentation',
+      entity: requeued.entityExternalId,
+      target: [globalId('AugmentationJob', job.id)],
+    };
+  const requeued = await auditedTransaction(deps, actor, audit, async (tx) => {
+    const done = await jobs.requeue(job.id, force, tx);
+    if (!done) return null;
+    const entity = await tx.entity.findUnique({ where: { id: done.entityId }, select: { externalId: true } });
+    return { entityExternalId: entity?.externalId ?? null };
+  });
   if (!requeued) {
     const exists = await deps.reader.augmentationJob.findUnique({
       where: { id: job.id },
@@ -41,7 +56,7 @@ export async function rerunAugmentation(
     throw new ValidationError(message, [{ path: 'job', message }], 'JOB_NOT_RERUNNABLE');
   }
   deps.augmentation?.wake();
-  return requeued.id;
+  return job.id;
 }
 
 /** The statuses that speak for the whole conversation, most telling first. */

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { assertEntityAccess, type Principal } from '../auth/principal.ts';
+import { assertEntityAccess } from '../auth/principal.ts';
 import { clientProvider } from '../db/client.ts';
 import { MessageRole } from '../db/enums.ts';
 import type { Conversation, ConversationMessage, Prisma } from '../db/generated/client.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { enqueueAugmentation } from '../jobs/queue.ts';
+import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
+import { globalId } from './global-id.ts';
 import { checkIdempotencyKey, findEarlierCall, rememberCall, requestHash } from './idempotency.ts';
-import { inTransaction, type Tx, upsertEntity, upsertProcess } from './transactions.ts';
+import { type Tx, upsertEntity, upsertProcess } from './transactions.ts';
 import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface RecordConversationInput {
@@ -126,7 +128,7 @@ async function insertMessages(
  */
 export async function recordConversation(
   deps: ServiceDeps,
-  principal: Principal,
+  actor: Actor,
   raw: RecordConversationInput,
 ): Promise<RecordConversationResult> {
   const input = parseInput(
@@ -136,7 +138,7 @@ export async function recordConversation(
     raw,
   );
   const key = checkIdempotencyKey(raw.idempotencyKey);
-  assertEntityAccess(principal, input.entity);
+  assertEntityAccess(actor.principal, input.entity);
   // Keys are scoped per entity, so the entity is part of the key, not of the payload it guards.
   const hash = key
     ? requestHash([
@@ -149,7 +151,17 @@ export async function recordConversation(
     : '';
 
   const manyAtOnce = insertsManyReturning(deps.db);
-  const result = await inTransaction(deps, async (tx): Promise<RecordConversationResult> => {
+  // A replay is recorded too: the caller was answered with what the first call stored.
+  const audit = (recorded: RecordConversationResult): AuditRecord => ({
+    action: 'recordConversation',
+    entity: input.entity,
+    target: [
+      globalId('Session', recorded.conversation.sessionId),
+      globalId('Conversation', recorded.conversation.id),
+      ...recorded.messages.map((message) => globalId('Message', message.id)),
+    ],
+  });
+  const result = await auditedTransaction<RecordConversationResult>(deps, actor, audit, async (tx) => {
     const entity = { id: await entityIdOf(tx, input.entity) };
     if (key) {
       const earlier = await findEarlierCall(tx, entity.id, key, hash);

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { assertEntityAccess, type Principal } from '../auth/principal.ts';
+import { assertEntityAccess } from '../auth/principal.ts';
 import { FactCategory } from '../db/enums.ts';
 import type { EntityFact } from '../db/generated/client.ts';
 import { normalize } from '../embed/types.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
 import { vectorToBytes } from '../search/codec.ts';
+import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
-import { inTransaction, resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
+import { globalId } from './global-id.ts';
+import { resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
 import { contentSchema, externalIdSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface RememberFactInput {
@@ -119,16 +121,21 @@ export async function recordVectorChange(tx: Tx, entityId: number, factId: numbe
  */
 export async function rememberFact(
   deps: ServiceDeps,
-  principal: Principal,
+  actor: Actor,
   raw: RememberFactInput,
 ): Promise<FactChange> {
   const input = parseInput(
     memoSchema(`facts:${deps.limits.maxContentLength}:${deps.semantic.dimension}`, () => inputSchema(deps)),
     raw,
   );
-  assertEntityAccess(principal, input.entity);
+  assertEntityAccess(actor.principal, input.entity);
   const prepared = await prepareFact(deps, input.entity, { ...input, category: input.category ?? 'FACT' });
-  const change = await inTransaction(deps, async (tx) => {
+  const audit = (stored: FactChange): AuditRecord => ({
+    action: 'rememberFact',
+    entity: input.entity,
+    target: [globalId('Fact', stored.fact.id)],
+  });
+  const change = await auditedTransaction(deps, actor, audit, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
     return storeFact(tx, { id: entity.id, externalId: input.entity }, prepared, source);
@@ -232,18 +239,19 @@ export async function syncIndex(deps: ServiceDeps): Promise<void> {
 }
 
 /** Deletes a fact and its provenance. */
-export async function forgetFact(
-  deps: ServiceDeps,
-  principal: Principal,
-  factId: number,
-): Promise<FactChange> {
-  const forgotten = await inTransaction(deps, async (tx) => {
+export async function forgetFact(deps: ServiceDeps, actor: Actor, factId: number): Promise<FactChange> {
+  const audit = (done: { entityExternalId: string }): AuditRecord => ({
+    action: 'forgetFact',
+    entity: done.entityExternalId,
+    target: [globalId('Fact', factId)],
+  });
+  const forgotten = await auditedTransaction(deps, actor, audit, async (tx) => {
     const found = await tx.entityFact.findUnique({
       where: { id: factId },
       include: { entity: { select: { externalId: true } } },
     });
     if (!found) throw new NotFoundError('Fact', String(factId));
-    assertEntityAccess(principal, found.entity.externalId);
+    assertEntityAccess(actor.principal, found.entity.externalId);
     // A concurrent forget may have deleted it since the read: the loser gets NOT_FOUND, as if it
     // had come second, instead of Prisma's P2025 from delete().
     const { count } = await tx.entityFact.deleteMany({ where: { id: factId } });

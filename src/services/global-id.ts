@@ -55,3 +55,8 @@ export function parseCursor(value: string): number | null {
   const match = text === null ? null : CURSOR.exec(text);
   return match ? positiveId(match[1] as string) : null;
 }
+
+/** The global id of a row, as the API hands it out (and `node(id:)` takes it). */
+export function globalId(typename: string, id: number): string {
+  return Buffer.from(`${typename}:${id}`).toString('base64');
+}

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { EntityTokens, IssuedToken } from '../auth/entity-tokens.ts';
-import { assertWriteKey, type Principal, TOKEN_SCOPES, type TokenScope } from '../auth/principal.ts';
+import { assertWriteKey, TOKEN_SCOPES, type TokenScope } from '../auth/principal.ts';
+import { type Actor, recordAuditNow } from './audit.ts';
+import type { ServiceDeps } from './deps.ts';
 import { externalIdSchema, parseInput } from './validation.ts';
 
 /** What `issueEntityToken` asks for. */
@@ -18,17 +20,24 @@ export interface EntityTokenGrant extends IssuedToken {
   scopes: TokenScope[];
 }
 
+/** What issuing a token needs: the signer, and the database and bus of the audit log. */
+export interface TokenDeps extends Pick<ServiceDeps, 'db' | 'events'> {
+  tokens: EntityTokens;
+}
+
 /**
  * Issues a short-lived token for one entity's memory, for a frontend that talks to Engram
  * directly. Only admin and service keys issue tokens; a token never issues another. The entity
- * need not exist yet (its first conversation creates it).
+ * need not exist yet (its first conversation creates it). The grant is in the audit log before
+ * the token is handed out (the token itself is not: it is a credential).
  */
 export async function issueEntityToken(
-  tokens: EntityTokens,
-  principal: Principal,
+  deps: TokenDeps,
+  actor: Actor,
   input: IssueTokenInput,
 ): Promise<EntityTokenGrant> {
-  assertWriteKey(principal);
+  const { tokens } = deps;
+  assertWriteKey(actor.principal);
   const parsed = parseInput(
     z.object({
       entity: externalIdSchema,
@@ -47,5 +56,6 @@ export async function issueEntityToken(
   );
   const scopes = TOKEN_SCOPES.filter((scope) => (parsed.scopes ?? TOKEN_SCOPES).includes(scope));
   const issued = await tokens.issue(parsed.entity, parsed.ttlSeconds ?? tokens.defaultTtlSeconds, scopes);
+  await recordAuditNow(deps, actor, { action: 'issueEntityToken', entity: parsed.entity });
   return { ...issued, entity: parsed.entity, scopes };
 }

@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { assertEntityAccess, type Principal } from '../auth/principal.ts';
+import { assertEntityAccess } from '../auth/principal.ts';
 import { clientProvider } from '../db/client.ts';
 import type { Triple } from '../db/generated/client.ts';
 import { tableSql } from '../db/tables.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
+import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
+import { globalId } from './global-id.ts';
 import { isFunctionalPredicate, normalizePredicate } from './predicates.ts';
-import { inTransaction, resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
+import { resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
 import { externalIdSchema, graphNameSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface TripleInput {
@@ -67,14 +69,14 @@ function inputSchema(deps: ServiceDeps) {
  */
 export async function addTriples(
   deps: ServiceDeps,
-  principal: Principal,
+  actor: Actor,
   raw: AddTriplesInput,
 ): Promise<TripleChange[]> {
   const input = parseInput(
     memoSchema(`triples:${deps.limits.maxItemsPerCall}`, () => inputSchema(deps)),
     raw,
   );
-  assertEntityAccess(principal, input.entity);
+  assertEntityAccess(actor.principal, input.entity);
 
   const seen = new Map<string, number>();
   const duplicates = input.triples.flatMap((triple, index) => {
@@ -94,7 +96,13 @@ export async function addTriples(
     );
   }
 
-  const changes = await inTransaction(deps, async (tx) => {
+  // The triples stored, and those they superseded.
+  const audit = (stored: TripleChange[]): AuditRecord => ({
+    action: 'addTriples',
+    entity: input.entity,
+    target: stored.map((change) => globalId('Triple', change.triple.id)),
+  });
+  const changes = await auditedTransaction(deps, actor, audit, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
     return storeTriples(
@@ -219,18 +227,19 @@ export async function storeTriples(
 }
 
 /** Deletes one triple of an entity (the shared names stay). */
-export async function forgetTriple(
-  deps: ServiceDeps,
-  principal: Principal,
-  tripleId: number,
-): Promise<TripleChange> {
-  const forgotten = await inTransaction(deps, async (tx) => {
+export async function forgetTriple(deps: ServiceDeps, actor: Actor, tripleId: number): Promise<TripleChange> {
+  const audit = (done: { entityExternalId: string }): AuditRecord => ({
+    action: 'forgetTriple',
+    entity: done.entityExternalId,
+    target: [globalId('Triple', tripleId)],
+  });
+  const forgotten = await auditedTransaction(deps, actor, audit, async (tx) => {
     const found = await tx.triple.findUnique({
       where: { id: tripleId },
       include: { entity: { select: { externalId: true } } },
     });
     if (!found) throw new NotFoundError('Triple', String(tripleId));
-    assertEntityAccess(principal, found.entity.externalId);
+    assertEntityAccess(actor.principal, found.entity.externalId);
     // As forgetFact: the loser of a concurrent forget gets NOT_FOUND, not Prisma's P2025.
     const { count } = await tx.triple.deleteMany({ where: { id: tripleId } });
     if (count === 0) throw new NotFoundError('Triple', String(tripleId));

@@ -79,7 +79,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const sourceMessageId =
         input.source != null ? decodeId(String(input.source), 'Message', 'source') : null;
-      const change = await rememberFact(ctx, ctx.principal, { ...input, sourceMessageId });
+      const change = await rememberFact(ctx, ctx.actor, { ...input, sourceMessageId });
       return { factId: change.fact.id, kind: change.kind };
     },
   }),
@@ -94,7 +94,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'Global id of the fact.' }) },
     resolve: async (_root, args, ctx) => {
       const id = String(args.id);
-      const change = await forgetFact(ctx, ctx.principal, decodeId(id, 'Fact', 'id'));
+      const change = await forgetFact(ctx, ctx.actor, decodeId(id, 'Fact', 'id'));
       return { id, entity: change.entity };
     },
   }),

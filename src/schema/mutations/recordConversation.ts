@@ -75,7 +75,7 @@ builder.mutationField('recordConversation', (t) =>
         input.conversation != null
           ? decodeId(String(input.conversation), 'Conversation', 'conversation')
           : null;
-      const result = await recordConversation(ctx, ctx.principal, { ...input, conversationId });
+      const result = await recordConversation(ctx, ctx.actor, { ...input, conversationId });
       return { conversationId: result.conversation.id, replayed: result.replayed };
     },
   }),

@@ -60,6 +60,6 @@ builder.mutationField('issueEntityToken', (t) =>
       union: { name: 'IssueEntityTokenResult', description: 'The token, or the error the caller can fix.' },
     },
     args: { input: t.arg({ type: IssueEntityTokenInput, required: true, description: 'The grant.' }) },
-    resolve: (_root, { input }, ctx) => issueEntityToken(ctx.tokens, ctx.principal, input),
+    resolve: (_root, { input }, ctx) => issueEntityToken(ctx, ctx.actor, input),
   }),
 );

@@ -52,7 +52,7 @@ builder.mutationFields((t) => ({
     resolve: async (_root, { input }, ctx) => {
       const sourceMessageId =
         input.source != null ? decodeId(String(input.source), 'Message', 'source') : null;
-      const changes = await addTriples(ctx, ctx.principal, { ...input, sourceMessageId });
+      const changes = await addTriples(ctx, ctx.actor, { ...input, sourceMessageId });
       return { tripleIds: changes.map((change) => change.triple.id) };
     },
   }),
@@ -67,7 +67,7 @@ builder.mutationFields((t) => ({
     args: { id: t.arg.id({ required: true, description: 'Global id of the triple.' }) },
     resolve: async (_root, args, ctx) => {
       const id = String(args.id);
-      const change = await forgetTriple(ctx, ctx.principal, decodeId(id, 'Triple', 'id'));
+      const change = await forgetTriple(ctx, ctx.actor, decodeId(id, 'Triple', 'id'));
       return { id, entity: change.entity };
     },
   }),
