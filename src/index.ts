@@ -30,6 +30,14 @@ program
   );
 
 program
+  .command('erase')
+  .description(
+    'erase entities and everything about them (GDPR erasure), including their vectors in the index snapshots; cannot be undone',
+  )
+  .argument('<externalId...>', 'external ids of the entities')
+  .action(async (externalIds: string[]) => (await import('./cli/erase.ts')).erase(externalIds));
+
+program
   .command('worker')
   .description('run augmentation jobs only (no HTTP): for scaling extraction apart from serving')
   .action(async () => (await import('./cli/worker.ts')).worker());

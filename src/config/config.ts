@@ -37,6 +37,8 @@ export interface AccessConfig {
   entityTokens: EntityTokenOptions;
   /** null: no JWKS_URL (only Engram's own entity tokens are accepted). */
   identityProvider: IdentityProviderOptions | null;
+  /** An entity token with WRITE may erase its own entity (ERASE_BY_ENTITY_TOKEN). @default false */
+  eraseByEntityToken: boolean;
 }
 
 export interface ServerConfig {
@@ -258,6 +260,7 @@ export function configFromEnv(env: Env): Config {
               scopes: env.JWT_SCOPES,
             }
           : null,
+      eraseByEntityToken: env.ERASE_BY_ENTITY_TOKEN,
     },
     http: {
       maxRequestBytes: env.MAX_REQUEST_BYTES,

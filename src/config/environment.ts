@@ -91,6 +91,11 @@ const EnvSchema = z
       .default('READ,WRITE')
       .transform((value) => value.split(',').map((item) => item.trim().toUpperCase()))
       .pipe(z.array(z.enum(['READ', 'WRITE'])).min(1)),
+    /**
+     * Lets an entity token with the WRITE scope erase its own entity (`eraseEntity`), for a frontend
+     * that offers "delete my data". Off, only admin and service keys erase. @default false
+     */
+    ERASE_BY_ENTITY_TOKEN: booleanish.default(false),
     /** Longest message or fact content accepted, in characters. @default 16000 */
     MAX_CONTENT_LENGTH: positiveInt(16_000),
     /** Most messages or triples accepted in one mutation. @default 500 */

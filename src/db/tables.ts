@@ -24,6 +24,7 @@ export const TABLES = {
   VectorChange: 'vector_change',
   AugmentationJob: 'augmentation_job',
   IdempotentCall: 'idempotent_call',
+  Tombstone: 'tombstone',
 } as const satisfies Record<Prisma.ModelName, string>;
 
 /** A model's table as a fragment of a Prisma tagged template (`$queryRaw`): a constant, never input. */

@@ -16,6 +16,7 @@ import './mutations/recordConversation.ts';
 import './mutations/facts.ts';
 import './mutations/triples.ts';
 import './mutations/tokens.ts';
+import './mutations/erase.ts';
 import './subscriptions.ts';
 
 /**

@@ -8,6 +8,7 @@ import { NotFoundError } from '../errors.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
 import { vectorToBytes } from '../search/codec.ts';
 import type { ServiceDeps } from './deps.ts';
+import { clearTombstones, recordTombstone } from './tombstones.ts';
 import { inTransaction, resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
 import { contentSchema, externalIdSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
@@ -115,7 +116,8 @@ export async function recordVectorChange(tx: Tx, entityId: number, factId: numbe
 
 /**
  * Remembers a fact about an entity. The same content again (by hash, per entity) does not add a
- * row: it counts one more mention and moves `lastMentionedAt`.
+ * row: it counts one more mention and moves `lastMentionedAt`. Content the entity had forgotten
+ * is remembered again: the caller's explicit word clears its tombstone (augmentation's does not).
  */
 export async function rememberFact(
   deps: ServiceDeps,
@@ -131,6 +133,7 @@ export async function rememberFact(
   const change = await inTransaction(deps, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
+    await clearTombstones(tx, entity.id, 'fact', [prepared.contentHash]);
     return storeFact(tx, { id: entity.id, externalId: input.entity }, prepared, source);
   });
 
@@ -231,7 +234,10 @@ export async function syncIndex(deps: ServiceDeps): Promise<void> {
   await deps.index?.sync().catch(() => {});
 }
 
-/** Deletes a fact and its provenance. */
+/**
+ * Deletes a fact and its provenance, and keeps a tombstone of its content (a hash) so that
+ * augmentation re-run over the messages it came from does not remember it again.
+ */
 export async function forgetFact(
   deps: ServiceDeps,
   principal: Principal,
@@ -249,6 +255,7 @@ export async function forgetFact(
     const { count } = await tx.entityFact.deleteMany({ where: { id: factId } });
     if (count === 0) throw new NotFoundError('Fact', String(factId));
     await recordVectorChange(tx, found.entityId, factId);
+    await recordTombstone(tx, found.entityId, 'fact', found.contentHash);
     const { entity, ...fact } = found;
     return { fact, entityExternalId: entity.externalId };
   });

@@ -7,6 +7,7 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
 import type { ServiceDeps } from './deps.ts';
 import { isFunctionalPredicate, normalizePredicate } from './predicates.ts';
+import { clearTombstones, recordTombstone, tripleContentHash } from './tombstones.ts';
 import { inTransaction, resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
 import { externalIdSchema, graphNameSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
@@ -63,7 +64,8 @@ function inputSchema(deps: ServiceDeps) {
 
 /**
  * Adds subject–predicate–object statements about an entity. Names are shared across entities and
- * deduplicated; a triple said again counts one more mention.
+ * deduplicated; a triple said again counts one more mention. A triple the entity had forgotten is
+ * remembered again: the caller's explicit word clears its tombstone (augmentation's does not).
  */
 export async function addTriples(
   deps: ServiceDeps,
@@ -97,6 +99,7 @@ export async function addTriples(
   const changes = await inTransaction(deps, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
+    await clearTombstones(tx, entity.id, 'triple', input.triples.map(tripleContentHash));
     return storeTriples(
       tx,
       { id: entity.id, externalId: input.entity },
@@ -218,7 +221,10 @@ export async function storeTriples(
   return result;
 }
 
-/** Deletes one triple of an entity (the shared names stay). */
+/**
+ * Deletes one triple of an entity (the shared names stay), and keeps a tombstone of it (a hash)
+ * so that augmentation re-run over the messages it came from does not add it again.
+ */
 export async function forgetTriple(
   deps: ServiceDeps,
   principal: Principal,
@@ -227,14 +233,25 @@ export async function forgetTriple(
   const forgotten = await inTransaction(deps, async (tx) => {
     const found = await tx.triple.findUnique({
       where: { id: tripleId },
-      include: { entity: { select: { externalId: true } } },
+      include: {
+        entity: { select: { externalId: true } },
+        subject: { select: { name: true } },
+        predicate: { select: { name: true } },
+        object: { select: { name: true } },
+      },
     });
     if (!found) throw new NotFoundError('Triple', String(tripleId));
     assertEntityAccess(principal, found.entity.externalId);
     // As forgetFact: the loser of a concurrent forget gets NOT_FOUND, not Prisma's P2025.
     const { count } = await tx.triple.deleteMany({ where: { id: tripleId } });
     if (count === 0) throw new NotFoundError('Triple', String(tripleId));
-    const { entity, ...triple } = found;
+    const hash = tripleContentHash({
+      subject: found.subject.name,
+      predicate: found.predicate.name,
+      object: found.object.name,
+    });
+    await recordTombstone(tx, found.entityId, 'triple', hash);
+    const { entity, subject: _subject, predicate: _predicate, object: _object, ...triple } = found;
     return { triple, entityExternalId: entity.externalId };
   });
   const change: TripleChange = {
