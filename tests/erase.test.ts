@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AddTriplesDocument,
   EraseEntityCountsDocument,
   EraseEntityDocument,
   ForgetFactDocument,
+  ForgetTripleDocument,
   RecordConversationOnceDocument,
   RecordMessagesDocument,
+  RememberFactDocument,
   RerunAugmentationDocument,
   SemanticSearchDocument,
 } from '../client-codegen/generated/graphql.ts';
@@ -17,7 +20,9 @@ import { createLocalExtractor } from '../src/augment/extract/local/index.ts';
 import type { Extractor } from '../src/augment/types.ts';
 import type { Principal } from '../src/auth/principal.ts';
 import { eraseEntities } from '../src/cli/erase.ts';
+import { loadConfig } from '../src/config/config.ts';
 import type { AugmentationJob } from '../src/db/generated/client.ts';
+import { createEngram } from '../src/engram.ts';
 import { ForbiddenError } from '../src/errors.ts';
 import { eraseEntity } from '../src/services/erase.ts';
 import { filesContaining, filesUnder, rowsContaining, sqliteFiles, waitUntil } from './helpers/residue.ts';
@@ -212,6 +217,112 @@ describe('erasing an entity', () => {
     const missesBefore = server.embeddings.cacheStats().misses;
     await server.embeddings.embed([oneVector.content], 'document');
     expect(server.embeddings.cacheStats().misses).toBe(missesBefore + 1);
+  });
+
+  it('keeps forgotten facts and triples forgotten when augmentation runs again, until remembered on purpose', async () => {
+    const entity = uniqueId('tombstone');
+    const augmentedOnce = nextCompleted(entity);
+    await server.gql(RecordMessagesDocument, {
+      input: {
+        entity,
+        process: 'erase-bot',
+        messages: [{ role: 'USER', content: 'I live in Porto and I love green tea.' }],
+      },
+    });
+    const job = await augmentedOnce;
+    const where = { entity: { externalId: entity } };
+    const contents = async () =>
+      (await server.db.entityFact.findMany({ where, orderBy: { content: 'asc' } })).map(
+        (fact) => fact.content,
+      );
+    const objects = async () =>
+      (await server.db.triple.findMany({ where, include: { object: true } })).map(
+        (triple) => triple.object.name,
+      );
+    expect(await contents()).toEqual(['Lives in Porto', 'Loves green tea']);
+    expect((await objects()).sort()).toEqual(['Porto', 'green tea']);
+
+    for (const fact of await server.db.entityFact.findMany({ where })) {
+      await server.gql(ForgetFactDocument, { id: gid('Fact', fact.id) });
+    }
+    for (const triple of await server.db.triple.findMany({ where })) {
+      await server.gql(ForgetTripleDocument, { id: gid('Triple', triple.id) });
+    }
+    // A tombstone is a hash: the forgotten text stays only where it was said (the message, the
+    // summary made of it) and in the shared name, which forgetTriple keeps.
+    expect(await server.db.tombstone.count({ where })).toBe(4);
+    const holders = (await rowsContaining(server.db, 'green tea')).map((row) => row.split(':')[0]);
+    expect(holders.sort()).toEqual(['conversation', 'conversation_message', 'object']);
+
+    const rerun = async () => {
+      const completed = nextCompleted(entity);
+      const answer = await server.gql(RerunAugmentationDocument, {
+        job: gid('AugmentationJob', job.id),
+        force: true,
+      });
+      expect(answer.rerunAugmentation.__typename).toBe('RerunAugmentationSuccess');
+      return completed;
+    };
+    expect(await rerun()).toMatchObject({ status: 'DONE', factsFound: 2, triplesFound: 2 });
+    expect(await contents()).toEqual([]);
+    expect(await objects()).toEqual([]);
+
+    // Said again by a caller, on purpose: stored, and augmentation may count it again.
+    const remembered = await server.gql(RememberFactDocument, {
+      input: { entity, content: 'Lives in Porto' },
+    });
+    expect(remembered.rememberFact).toMatchObject({ fact: { content: 'Lives in Porto', mentionCount: 1 } });
+    const added = await server.gql(AddTriplesDocument, {
+      input: { entity, triples: [{ subject: entity, predicate: 'lives_in', object: 'Porto' }] },
+    });
+    expect(added.addTriples.__typename).toBe('AddTriplesSuccess');
+    expect(await server.db.tombstone.count({ where })).toBe(2);
+    await rerun();
+    expect(await contents()).toEqual(['Lives in Porto']);
+    expect(await server.db.entityFact.findFirst({ where })).toMatchObject({ mentionCount: 2 });
+    expect(await objects()).toEqual(['Porto']);
+  });
+
+  it('reaches other processes through the change log: their index, snapshots and cache', async () => {
+    const marker = `qz${randomBytes(5).toString('hex')}`;
+    const replicaDir = join(indexDir, 'replica');
+    const replica = await createEngram(
+      loadConfig({
+        NODE_ENV: 'test',
+        LOG_LEVEL: 'silent',
+        DATABASE_URL: server.databaseUrl,
+        AUGMENTATION: 'off',
+        VECTOR_INDEX_PATH: replicaDir,
+        VECTOR_SYNC_INTERVAL_MS: '50',
+      }),
+      { embedder: wordHashEmbedder() },
+    );
+    try {
+      await replica.start({ wait: true });
+      const entity = uniqueId('erase-replica');
+      await seed(server).entity(entity).fact(`Hums ${marker} songs`);
+      const entityId = (await server.db.entity.findUniqueOrThrow({ where: { externalId: entity } })).id;
+      const replicaIndex = replica.index as NonNullable<typeof replica.index>;
+      await waitUntil(
+        async () => (await replicaIndex.lexicalSearch(entityId, marker, 5)).length === 1,
+        'the replica to index the fact',
+      );
+      await replicaIndex.save();
+      await replica.embeddings.embed([`Hums ${marker} songs`], 'document');
+      expect(filesContaining(filesUnder(replicaDir), marker)).not.toEqual([]);
+
+      await server.gql(EraseEntityDocument, { input: { entity } });
+      await waitUntil(
+        () => filesContaining(filesUnder(replicaDir), marker).length === 0,
+        'the replica to purge its snapshot',
+      );
+      expect(await replicaIndex.lexicalSearch(entityId, marker, 5)).toEqual([]);
+      const misses = replica.embeddings.cacheStats().misses;
+      await replica.embeddings.embed([`Hums ${marker} songs`], 'document');
+      expect(replica.embeddings.cacheStats().misses).toBe(misses + 1);
+    } finally {
+      await replica.stop();
+    }
   });
 
   it('drops what a job running for the entity extracts afterwards', async () => {
