@@ -283,6 +283,15 @@ describe('erasing an entity', () => {
     expect(await objects()).toEqual(['Porto']);
   });
 
+  it('runs the issue’s document unchanged', async () => {
+    await seed(server).entity('u-1').fact('Drinks oolong').triple('u-1', 'likes', 'oolong');
+    const data = await server.gql(EraseEntityDocument, { input: { entity: 'u-1' } });
+    expect(data.eraseEntity).toEqual({
+      __typename: 'EraseEntitySuccess',
+      erased: { messages: 0, facts: 1, triples: 1, vectors: 1 },
+    });
+  });
+
   it('reaches other processes through the change log: their index, snapshots and cache', async () => {
     const marker = `qz${randomBytes(5).toString('hex')}`;
     const replicaDir = join(indexDir, 'replica');
