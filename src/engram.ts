@@ -135,13 +135,15 @@ function createJobQueue(config: AugmentationConfig['queue'], db: Db): JobQueue {
  */
 function createSearchIndex(
   config: SearchIndexConfig,
-  parts: { reader: Db; writer: Db; logger: Logger; model: string | null },
+  parts: { reader: Db; writer: Db; logger: Logger; embeddings: EmbeddingService },
 ): SearchIndex {
   return new SearchIndex(parts.reader, {
     ...config,
-    model: parts.model,
+    model: parts.embeddings.status().model,
     logger: parts.logger.child({ component: 'vector-index' }),
     pruner: parts.writer,
+    // An entity erased by any process leaves this process's embedding cache too.
+    onTextsDropped: (texts) => parts.embeddings.forget(texts),
   });
 }
 
@@ -187,9 +189,13 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     cacheSize: options.embeddingCacheSize ?? config.embeddings?.cacheSize ?? config.env.EMBEDDING_CACHE_SIZE,
   });
   const index = config.searchIndex
-    ? createSearchIndex(config.searchIndex, { reader, writer: db, logger, model: embeddings.status().model })
+    ? createSearchIndex(config.searchIndex, { reader, writer: db, logger, embeddings })
     : null;
-  const services = serviceDeps(config.memory, { db, reader, events, embeddings, index });
+  const services = serviceDeps(
+    config.memory,
+    { db, reader, events, embeddings, index },
+    { eraseByEntityToken: config.access.eraseByEntityToken },
+  );
   const augmentation = config.augmentation;
   const jobs = augmentation ? createJobQueue(augmentation.queue, db) : null;
   const concurrency =

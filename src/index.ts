@@ -51,6 +51,14 @@ program
   .action(async () => (await import('./cli/retention.ts')).retention());
 
 program
+  .command('erase')
+  .description(
+    'erase entities and everything about them (GDPR erasure), including their vectors in the index snapshots; cannot be undone',
+  )
+  .argument('<externalId...>', 'external ids of the entities')
+  .action(async (externalIds: string[]) => (await import('./cli/erase.ts')).erase(externalIds));
+
+program
   .command('worker')
   .description('run augmentation jobs only (no HTTP): for scaling extraction apart from serving')
   .action(async () => (await import('./cli/worker.ts')).worker());

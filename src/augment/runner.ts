@@ -7,6 +7,8 @@ import type { ServiceDeps } from '../services/deps.ts';
 import { type FactChange, prepareFact, storeFact, syncIndex } from '../services/facts.ts';
 import { globalId } from '../services/global-id.ts';
 import { normalizePredicate } from '../services/predicates.ts';
+import { tombstoned, tripleContentHash } from '../services/tombstones.ts';
+import { inTransaction } from '../services/transactions.ts';
 import { storeTriples, type TripleChange } from '../services/triples.ts';
 import { contentSchema, graphNameSchema } from '../services/validation.ts';
 import { extractiveSummary } from './summary.ts';
@@ -184,8 +186,11 @@ export class AugmentationRunner {
       where: { id: job.conversationId },
       select: { summary: true, session: { select: { entity: { select: { externalId: true } } } } },
     });
-    if (!conversation)
-      throw Object.assign(new Error('the conversation no longer exists'), { retryable: false });
+    if (!conversation) {
+      // Erased (eraseEntity deletes the job with it): nothing to extract and nobody to tell.
+      this.logger.info({ jobId: job.id }, 'augmentation job skipped: its conversation was erased');
+      return null;
+    }
     const entity = conversation.session.entity.externalId;
     const messages = await reader.conversationMessage.findMany({
       where: { conversationId: job.conversationId, id: { gte: job.firstMessageId, lte: job.lastMessageId } },
@@ -234,14 +239,25 @@ export class AugmentationRunner {
       });
       if (!completed) return null;
       const owner = { id: job.entityId, externalId: entity };
+      // What the entity was told to forget stays forgotten, whatever the messages say.
+      const forgottenFacts = await tombstoned(
+        tx,
+        job.entityId,
+        'fact',
+        prepared.map((fact) => fact.contentHash),
+      );
+      const forgottenTriples = await tombstoned(tx, job.entityId, 'triple', triples.map(tripleContentHash));
       const factChanges: FactChange[] = [];
       for (const [i, fact] of facts.entries()) {
+        const ready = prepared[i] as (typeof prepared)[number];
+        if (forgottenFacts.has(ready.contentHash)) continue;
         const message = messages[fact.messageIndex];
         const source = message ? { messageId: message.id, conversationId: job.conversationId } : null;
-        factChanges.push(await storeFact(tx, owner, prepared[i] as (typeof prepared)[number], source, now));
+        factChanges.push(await storeFact(tx, owner, ready, source, now));
       }
       const tripleChanges: TripleChange[] = [];
       for (const triple of triples) {
+        if (forgottenTriples.has(tripleContentHash(triple))) continue;
         const message = messages[triple.messageIndex];
         tripleChanges.push(...(await storeTriples(tx, owner, [triple], message?.id ?? null, now)));
       }
@@ -252,14 +268,31 @@ export class AugmentationRunner {
       return { job: done, entity, facts: factChanges, triples: tripleChanges };
     });
     if (!written) {
-      this.logger.warn(
-        { jobId: job.id },
-        'augmentation job was taken over by another worker; its results were not written',
-      );
+      await this.dropUnwritten(job, prepared);
       return null;
     }
     await syncIndex(this.deps);
     return written;
+  }
+
+  /**
+   * After the job's results could not be written because it is no longer this worker's: another
+   * worker took it over, or the entity was erased while it ran (the job row went with it). Then
+   * the texts embedded for it leave the embedding cache, as the erase took the others out.
+   */
+  private async dropUnwritten(job: AugmentationJob, prepared: { content: string }[]): Promise<void> {
+    const still = await this.deps.reader.augmentationJob
+      .findUnique({ where: { id: job.id }, select: { id: true } })
+      .catch(() => ({ id: job.id }));
+    if (still) {
+      this.logger.warn(
+        { jobId: job.id },
+        'augmentation job was taken over by another worker; its results were not written',
+      );
+      return;
+    }
+    this.deps.embeddings?.forget(prepared.map((fact) => fact.content));
+    this.logger.info({ jobId: job.id }, 'augmentation job was erased while it ran; its results were dropped');
   }
 
   /** Drops what the database would refuse or the limits forbid, instead of failing the whole job. */

@@ -2,7 +2,12 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createEngram } from '../engram.ts';
 import { EngramError } from '../errors.ts';
+import type { Actor } from '../services/audit.ts';
 import { importEntity } from '../services/entity-import.ts';
+
+/** Whoever runs the command line holds the database: an administrator, on the server itself. */
+const CLI: Actor = { principal: { kind: 'key', role: 'admin', name: 'cli' }, address: null };
+
 import { loadConfigOrExit } from './load-config.ts';
 
 /**
@@ -25,7 +30,7 @@ export async function importEntities(file: string): Promise<void> {
       number++;
       if (!line.trim()) continue;
       try {
-        const counts = await importEntity(engram, JSON.parse(line));
+        const counts = await importEntity(engram.services, CLI, JSON.parse(line));
         imported++;
         process.stderr.write(`line ${number}: imported ${JSON.stringify(counts)}\n`);
       } catch (error) {

@@ -48,6 +48,8 @@ export interface AccessConfig {
   identityProvider: IdentityProviderOptions | null;
   /** Record entity tokens' queries in the audit log (AUDIT_READS). @default false */
   auditReads: boolean;
+  /** An entity token with WRITE may erase its own entity (ERASE_BY_ENTITY_TOKEN). @default false */
+  eraseByEntityToken: boolean;
 }
 
 export interface ServerConfig {
@@ -270,6 +272,7 @@ export function configFromEnv(env: Env): Config {
             }
           : null,
       auditReads: env.AUDIT_READS,
+      eraseByEntityToken: env.ERASE_BY_ENTITY_TOKEN,
     },
     http: {
       maxRequestBytes: env.MAX_REQUEST_BYTES,

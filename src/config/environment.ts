@@ -108,6 +108,11 @@ const EnvSchema = z
      * `read`); writes and administrative reads are always recorded. @default false
      */
     AUDIT_READS: booleanish.default(false),
+    /**
+     * Lets an entity token with the WRITE scope erase its own entity (`eraseEntity`), for a frontend
+     * that offers "delete my data". Off, only admin and service keys erase. @default false
+     */
+    ERASE_BY_ENTITY_TOKEN: booleanish.default(false),
     /** Longest message or fact content accepted, in characters. @default 16000 */
     MAX_CONTENT_LENGTH: positiveInt(16_000),
     /** Most messages or triples accepted in one mutation. @default 500 */

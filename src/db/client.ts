@@ -218,7 +218,8 @@ async function createAdapter(
 
 /**
  * Opens the database for a provider, creating an SQLite file's folder on first start.
- * SQLite gets WAL (readers beside the single writer) and foreign keys (cascading deletes).
+ * SQLite gets WAL (readers beside the single writer), foreign keys (cascading deletes) and
+ * secure_delete (see {@link checkpointSqlite}).
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   const provider = options.provider ?? providerFromUrl(options.url);
@@ -245,6 +246,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
     );
   }
   if (provider === 'sqlite') {
+    // Deleted rows are overwritten with zeros instead of lingering in free space and free pages
+    // (GDPR erasure). Per connection; the reader too, so no connection ever opens without it.
+    await prisma.$queryRawUnsafe('PRAGMA secure_delete = ON');
     if (!options.readonly) {
       await prisma.$queryRawUnsafe('PRAGMA journal_mode = WAL');
       await prisma.$executeRawUnsafe('PRAGMA synchronous = NORMAL');
@@ -260,6 +264,23 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   if (joinsRelations(provider)) return prisma;
   const { getDatamodel } = await import('./generated/pothos-types.ts');
   return countRelationsSeparately(prisma, getDatamodel().datamodel.models);
+}
+
+/**
+ * SQLite only (a no-op elsewhere): copies the write-ahead log into the database file and truncates
+ * the log to zero bytes. With secure_delete, deleted content is zeroed in the pages written to the
+ * log, but the log's older frames still hold the pages as they were; after this no byte of the
+ * database file or its -wal holds it. Retried while a reader holds the log (it answers busy).
+ * @returns whether the checkpoint completed
+ */
+export async function checkpointSqlite(db: Db, attempts = 20): Promise<boolean> {
+  if (clientProvider(db) !== 'sqlite') return true;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    const [row] = await db.$queryRawUnsafe<{ busy: number | bigint }[]>('PRAGMA wal_checkpoint(TRUNCATE)');
+    if (Number(row?.busy ?? 0) === 0) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10 * attempt));
+  }
+  return false;
 }
 
 /**

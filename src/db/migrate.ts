@@ -97,6 +97,9 @@ export function migrateSqlite(url: string, options: MigrateOptions = {}): Migrat
   const db = new Database(path, { timeout: 15_000 });
   try {
     db.pragma('journal_mode = WAL');
+    // As on every connection Engram opens (src/db/client.ts): a table rebuilt by a migration
+    // leaves no copy of its rows in freed pages.
+    db.pragma('secure_delete = ON');
     db.exec(BOOKKEEPING_SQLITE);
     const applied: string[] = [];
     let alreadyApplied = 0;

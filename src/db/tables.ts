@@ -25,6 +25,7 @@ export const TABLES = {
   AugmentationJob: 'augmentation_job',
   IdempotentCall: 'idempotent_call',
   AuditEntry: 'audit_entry',
+  Tombstone: 'tombstone',
 } as const satisfies Record<Prisma.ModelName, string>;
 
 /** A model's table as a fragment of a Prisma tagged template (`$queryRaw`): a constant, never input. */

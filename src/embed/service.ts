@@ -66,6 +66,7 @@ export interface EmbeddingServiceOptions {
 }
 
 const silentLogger: EmbeddingLogger = { info() {}, warn() {}, error() {} };
+const PURPOSES: readonly EmbedPurpose[] = ['document', 'query'];
 /** Longer texts are keyed by their hash so that the cache does not hold every long text twice. */
 const MAX_PLAIN_KEY_LENGTH = 128;
 
@@ -83,6 +84,8 @@ export class EmbeddingService {
   private readonly cache: LRUCache<string, Float32Array> | null;
   /** Requests under way, by cache key: a second caller joins instead of asking again. */
   private readonly inFlight = new Map<string, Promise<Float32Array>>();
+  /** Keys forgotten while their request was under way: its answer is not cached. */
+  private readonly forgotten = new Set<string>();
   private state: EmbeddingState;
   private dimension: number | null = null;
   private error: string | null = null;
@@ -192,6 +195,23 @@ export class EmbeddingService {
     return vectors.map((vector) => vector.slice());
   }
 
+  /**
+   * Drops the vectors of these texts (for every purpose) from the cache, and keeps the answers of
+   * requests for them still under way out of it: an entity was erased, and its texts must not
+   * stay in memory as cache keys.
+   */
+  forget(texts: readonly string[]): void {
+    const model = this.embedder?.model;
+    if (!model) return;
+    for (const text of texts) {
+      for (const purpose of PURPOSES) {
+        const key = this.keyOf(model, purpose, text);
+        this.cache?.delete(key);
+        if (this.inFlight.has(key)) this.forgotten.add(key);
+      }
+    }
+  }
+
   /** Closes the embedder; later calls fail with EMBEDDING_UNAVAILABLE. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -260,7 +280,7 @@ export class EmbeddingService {
       }
       pending.forEach(({ key, resolve }, i) => {
         const vector = vectors[i] as Float32Array;
-        this.cache?.set(key, vector);
+        if (!this.forgotten.has(key)) this.cache?.set(key, vector);
         resolve(vector);
       });
     } catch (caught) {
@@ -281,7 +301,10 @@ export class EmbeddingService {
       }
       for (const { reject } of pending) reject(error);
     } finally {
-      for (const { key } of pending) this.inFlight.delete(key);
+      for (const { key } of pending) {
+        this.inFlight.delete(key);
+        this.forgotten.delete(key);
+      }
     }
   }
 

@@ -116,6 +116,9 @@ export function useAuditReads(options: AuditReadsOptions): Plugin<Context> {
             .map(({ field, read }) => ({
               action: field.definition.name,
               target: targetOf(field, read, args.variableValues),
+              ...(read.entity
+                ? { entity: targetOf(field, { target: read.entity }, args.variableValues)[0] ?? null }
+                : {}),
             }));
           if (entityRead !== null && result.data) {
             records.push({

@@ -5,6 +5,8 @@ export const AUDITED_READ = 'auditedRead';
 export interface AuditedRead {
   /** The argument whose value is the entry's target (the id the read named), if any. */
   target: string | null;
+  /** The argument whose value is the external id of the entity the read concerned, if any. */
+  entity?: string | null;
 }
 
 /**
@@ -13,6 +15,6 @@ export interface AuditedRead {
  * planned reads and every transport are covered). Spread into the field's `extensions`.
  * @param target the argument naming what was read (`externalId` of `process`)
  */
-export function auditedRead(target?: string): { [AUDITED_READ]: AuditedRead } {
-  return { [AUDITED_READ]: { target: target ?? null } };
+export function auditedRead(target?: string, entity?: string): { [AUDITED_READ]: AuditedRead } {
+  return { [AUDITED_READ]: { target: target ?? null, entity: entity ?? null } };
 }

@@ -18,6 +18,7 @@ import './mutations/facts.ts';
 import './mutations/triples.ts';
 import './mutations/tokens.ts';
 import './export.ts';
+import './mutations/erase.ts';
 import './subscriptions.ts';
 import './audit.ts';
 

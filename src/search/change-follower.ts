@@ -17,6 +17,14 @@ export interface ChangeFollowerOptions {
 
 type ChangeRow = { id: number; entityId: number; factId: number | null };
 
+/** What one pass of changes did beyond single facts: entities resynchronized whole (erased). */
+export interface AppliedChanges {
+  /** Entities whose change was "resynchronize the whole entity" (an erase writes one). */
+  resetEntities: number[];
+  /** Texts the index held for those entities and no longer does. */
+  droppedTexts: string[];
+}
+
 const CHANGE_COLUMNS = { id: true, entityId: true, factId: true } as const;
 
 /**
@@ -34,7 +42,7 @@ export class ChangeFollower {
     private readonly db: Db,
     private readonly call: CallSearchThread,
     private readonly options: ChangeFollowerOptions,
-    private readonly onApplied: () => void,
+    private readonly onApplied: (applied: AppliedChanges) => void,
   ) {
     this.position = new ChangeWatermark(options.gapGraceMs);
   }
@@ -135,13 +143,15 @@ export class ChangeFollower {
       if (row.factId === null) entityIds.add(row.entityId);
       else factIds.add(row.factId);
     }
+    const droppedTexts: string[] = [];
     for (const entityId of entityIds) {
       const facts = await this.db.entityFact.findMany({ where: { entityId }, select: FACT_STATE_COLUMNS });
-      await this.call(
+      const dropped = await this.call(
         'resetEntity',
         entityId,
         facts.map((fact) => toFactState(fact, dimension)),
       );
+      droppedTexts.push(...dropped);
     }
     const ids = [...factIds];
     for (let i = 0; i < ids.length; i += BATCH) {
@@ -157,6 +167,6 @@ export class ChangeFollower {
       });
       await this.call('apply', states);
     }
-    this.onApplied();
+    this.onApplied({ resetEntities: [...entityIds], droppedTexts });
   }
 }

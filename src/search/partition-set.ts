@@ -62,13 +62,20 @@ export class PartitionSet {
     else this.partitions.get(state.entityId)?.remove(state.factId);
   }
 
-  /** Replaces everything known about an entity (an erase, or a full resynchronization). */
-  resetEntity(entityId: number, facts: FactState[]): void {
-    for (const factId of this.texts.get(entityId)?.keys() ?? []) this.entityOf.delete(factId);
+  /**
+   * Replaces everything known about an entity (an erase, or a full resynchronization).
+   * @returns the texts it held that the new state no longer has (an erase: all of them), so the
+   *   caller can drop them from other caches
+   */
+  resetEntity(entityId: number, facts: FactState[]): string[] {
+    const before = this.texts.get(entityId);
+    for (const factId of before?.keys() ?? []) this.entityOf.delete(factId);
     this.texts.delete(entityId);
     this.lexical.delete(entityId);
     this.partitions.delete(entityId);
     for (const fact of facts) this.apply(fact);
+    const kept = new Set(this.texts.get(entityId)?.values());
+    return [...new Set(before?.values())].filter((text) => !kept.has(text));
   }
 
   search(entityId: number, query: Float32Array, k: number, threshold?: number): VectorHit[] {

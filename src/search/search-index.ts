@@ -10,6 +10,7 @@ import type { PartitionOptions, VectorHit } from './partition.ts';
 import type { PartitionSetStats } from './partition-set.ts';
 import { type ProgressListener, scanFactsInto } from './scan-facts.ts';
 import { type CallSearchThread, SEARCH_THREAD_URL, type SearchCalls } from './search-protocol.ts';
+import { purgeSnapshots } from './snapshot-purge.ts';
 import { compareWithDatabase, type VerifyReport } from './verify.ts';
 
 export type { IndexState, IndexStatus } from './index-status.ts';
@@ -37,6 +38,12 @@ export interface SearchIndexOptions extends PartitionOptions {
    * @default none: changes are not pruned here (a process that holds the writer prunes them)
    */
   pruner?: Db | null;
+  /**
+   * Told the texts of an erased entity's facts once the index has dropped them (on every process
+   * that follows the change log), so that other caches of them go too: the composition root drops
+   * them from the embedding cache. @default nothing
+   */
+  onTextsDropped?: (texts: string[]) => void;
 }
 
 /**
@@ -59,6 +66,8 @@ export class SearchIndex {
   private dirty = false;
   private timers: NodeJS.Timeout[] = [];
   private ready: Promise<void> | null = null;
+  /** Erased entities still to be taken out of the snapshots on disk. */
+  private readonly toPurge = new Set<number>();
 
   constructor(
     private readonly db: Db,
@@ -81,8 +90,10 @@ export class SearchIndex {
         retentionMs: options.retentionMs,
         pruner: options.pruner ?? null,
       },
-      () => {
+      (applied) => {
         this.dirty = true;
+        for (const entityId of applied.resetEntities) this.toPurge.add(entityId);
+        if (applied.droppedTexts.length) options.onTextsDropped?.(applied.droppedTexts);
       },
     );
   }
@@ -186,6 +197,50 @@ export class SearchIndex {
   async sync(): Promise<void> {
     if (this.state !== 'ready') return;
     await this.follower.follow();
+    await this.purgeErased();
+  }
+
+  /**
+   * Makes an erase take effect here at once: the entity's change (committed by the erase) is
+   * applied, so it leaves the live index, and it is taken out of every snapshot on disk now rather
+   * than at the next save. Other processes do the same when they follow the change (within
+   * VECTOR_SYNC_INTERVAL_MS). While the index is loading, the live part happens when it catches
+   * up; the snapshots are purged now either way.
+   */
+  async eraseEntity(entityId: number): Promise<void> {
+    this.toPurge.add(entityId);
+    if (this.state === 'ready') return this.sync();
+    if (this.state === 'failed' || this.state === 'closed') {
+      // No thread to do it: here, on the main thread (rare, and a purge is one pass per file).
+      const dir = this.options.dir;
+      this.toPurge.delete(entityId);
+      if (dir) this.logPurge(purgeSnapshots(dir, [entityId]));
+      return;
+    }
+    // Starting or building: the thread runs it after the load under way.
+    await this.purgeErased();
+  }
+
+  /** Takes the erased entities seen so far out of the snapshots on disk (retried on failure). */
+  private async purgeErased(): Promise<void> {
+    const dir = this.options.dir;
+    if (this.toPurge.size === 0) return;
+    const entityIds = [...this.toPurge];
+    this.toPurge.clear();
+    if (!dir) return;
+    try {
+      this.logPurge(await this.call('purgeSnapshots', dir, entityIds));
+    } catch (error) {
+      for (const entityId of entityIds) this.toPurge.add(entityId);
+      this.options.logger.error(
+        { err: error, entityIds },
+        'could not purge erased entities from the vector index snapshots; retrying at the next sync',
+      );
+    }
+  }
+
+  private logPurge(report: { rewritten: number; removed: number; facts: number }): void {
+    this.options.logger.info(report, 'erased entities taken out of the vector index snapshots');
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { FactState, PartitionSet } from './partition-set.ts';
 import type { SnapshotMeta } from './snapshot-file.ts';
+import type { PurgeReport } from './snapshot-purge.ts';
 
 /*
  * What the main thread knows of the search thread (search-thread.ts): its entry point and the
@@ -9,7 +10,7 @@ import type { SnapshotMeta } from './snapshot-file.ts';
 /** The calls the search thread answers; see SearchIndex for what each is for. */
 export interface SearchCalls {
   apply: (states: FactState[]) => void;
-  resetEntity: (entityId: number, states: FactState[]) => void;
+  resetEntity: (entityId: number, states: FactState[]) => string[];
   search: (
     entityId: number,
     query: Float32Array,
@@ -25,6 +26,7 @@ export interface SearchCalls {
   save: (dir: string, meta: SnapshotMeta) => void;
   load: (dir: string) => ReturnType<PartitionSet['load']>;
   clear: () => void;
+  purgeSnapshots: (dir: string, entityIds: number[]) => PurgeReport;
 }
 
 /** The entry point of the search thread: it loads search-thread.ts and serves its calls. */

@@ -1,6 +1,7 @@
 import type { PartitionOptions } from './partition.ts';
 import { PartitionSet } from './partition-set.ts';
 import type { SearchCalls } from './search-protocol.ts';
+import { purgeSnapshots } from './snapshot-purge.ts';
 
 /**
  * What the search thread does: it holds the whole index (a {@link PartitionSet}) so that
@@ -23,5 +24,6 @@ export function searchCalls(options: PartitionOptions): SearchCalls {
     save: (dir, meta) => set.save(dir, meta),
     load: (dir) => set.load(dir),
     clear: () => set.clear(),
+    purgeSnapshots: (dir, entityIds) => purgeSnapshots(dir, entityIds),
   };
 }

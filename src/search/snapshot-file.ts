@@ -35,8 +35,16 @@ export interface SnapshotMeta {
 /** The metadata of a loaded snapshot, with how many facts it held. */
 export type LoadedSnapshot = SnapshotMeta & { facts: number };
 
-const MAGIC = 'ENGRAMV1';
-const FORMAT = 1;
+export const MAGIC = 'ENGRAMV1';
+export const FORMAT = 1;
+
+/** What manifest.json holds. */
+export type Manifest = SnapshotMeta & { format: number; dimension: number; facts: number; graphs: number[] };
+
+/** A name no other process (or save) uses, for staging folders and files. */
+export function uniqueSuffix(): string {
+  return `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+}
 
 /**
  * Writes a snapshot of `set` to `dir` atomically: into a sibling folder first, then swapped in,
@@ -45,7 +53,7 @@ const FORMAT = 1;
 export function writeSnapshot(set: PartitionSet, dir: string, meta: SnapshotMeta): void {
   // Names of their own, so that two processes saving the same index (a server and `engram
   // reindex`) never write into one folder.
-  const unique = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const unique = uniqueSuffix();
   const staging = `${dir}.staging-${unique}`;
   mkdirSync(staging, { recursive: true });
   const writer = new ChunkWriter(path.join(staging, 'facts.bin'));
@@ -97,12 +105,7 @@ export function readSnapshot(set: PartitionSet, dir: string): LoadedSnapshot | n
   const from = existsSync(path.join(dir, 'manifest.json')) ? dir : previousSnapshot(dir);
   if (!from) return null;
   const manifestPath = path.join(from, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as SnapshotMeta & {
-    format: number;
-    dimension: number;
-    facts: number;
-    graphs: number[];
-  };
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
   const dim = set.options.dimension;
   if (manifest.format !== FORMAT || manifest.dimension !== dim) return null;
   const reader = new ChunkReader(path.join(from, 'facts.bin'));
@@ -142,7 +145,7 @@ export function readSnapshot(set: PartitionSet, dir: string): LoadedSnapshot | n
 }
 
 /** Deletes the half-written staging folders of processes that died while saving. */
-function removeAbandoned(dir: string): void {
+export function removeAbandoned(dir: string): void {
   const parent = path.dirname(dir);
   const prefix = `${path.basename(dir)}.staging-`;
   if (!existsSync(parent)) return;
@@ -179,7 +182,7 @@ function previousSnapshot(dir: string): string | null {
 }
 
 /** Buffered sequential writes: a snapshot can be gigabytes, so it is never built in memory. */
-class ChunkWriter {
+export class ChunkWriter {
   private readonly fd: number;
   private readonly buffer = Buffer.alloc(8 << 20);
   private used = 0;
@@ -211,7 +214,7 @@ class ChunkWriter {
 }
 
 /** Buffered sequential reads of a snapshot; throws on a truncated file. */
-class ChunkReader {
+export class ChunkReader {
   private readonly fd: number;
   private buffer = Buffer.alloc(8 << 20);
   private start = 0;

@@ -29,6 +29,13 @@ export interface ServiceDeps {
   semantic: SemanticSettings;
   /** Background augmentation; null when AUGMENTATION=off (no jobs are enqueued). */
   augmentation: AugmentationHook | null;
+  access: AccessSettings;
+}
+
+/** What principals may do beyond their roles; every field comes from configuration (`access`). */
+export interface AccessSettings {
+  /** An entity token with WRITE may erase its own entity (ERASE_BY_ENTITY_TOKEN). @default false */
+  eraseByEntityToken: boolean;
 }
 
 /** What writers need from augmentation: a job is enqueued in their transaction, then workers are woken. */
@@ -44,9 +51,11 @@ export interface MemorySettings extends Limits, SemanticSettings {}
 export function serviceDeps(
   settings: MemorySettings,
   parts: Pick<ServiceDeps, 'db' | 'reader' | 'events' | 'embeddings' | 'index'>,
+  access: AccessSettings = { eraseByEntityToken: false },
 ): ServiceDeps {
   return {
     ...parts,
+    access,
     limits: { maxContentLength: settings.maxContentLength, maxItemsPerCall: settings.maxItemsPerCall },
     semantic: { dimension: settings.dimension, dedupeSimilarity: settings.dedupeSimilarity },
     augmentation: null,

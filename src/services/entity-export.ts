@@ -105,6 +105,20 @@ export interface EntityExport {
   facts: ExportedFact[];
   triples: ExportedTriple[];
   idempotencyKeys: ExportedIdempotencyKey[];
+  /**
+   * The audit log's entries about the entity, oldest first (ids and operation names only). Not
+   * imported: the log is append-only, and an import is itself recorded.
+   */
+  audit: ExportedAuditEntry[];
+}
+
+export interface ExportedAuditEntry {
+  at: string;
+  actorKind: string;
+  actor: string;
+  action: string;
+  target: string | null;
+  address: string | null;
 }
 
 const iso = (date: Date) => date.toISOString();
@@ -138,7 +152,7 @@ export async function exportEntity(reader: Db, externalId: string): Promise<Enti
   const refOf = (refs: Map<number, string>, id: number | null) =>
     id === null ? null : (refs.get(id) ?? null);
 
-  const [facts, triples, calls] = await Promise.all([
+  const [facts, triples, calls, audit] = await Promise.all([
     reader.entityFact.findMany({
       where: { entityId: entity.id },
       ...byId,
@@ -158,6 +172,7 @@ export async function exportEntity(reader: Db, externalId: string): Promise<Enti
       },
     }),
     reader.idempotentCall.findMany({ where: { entityId: entity.id }, ...byId }),
+    reader.auditEntry.findMany({ where: { entityExternalId: externalId }, ...byId }),
   ]);
 
   return {
@@ -238,6 +253,14 @@ export async function exportEntity(reader: Db, externalId: string): Promise<Enti
       firstMessage: refOf(messageRef, call.firstMessageId),
       lastMessage: refOf(messageRef, call.lastMessageId),
       createdAt: iso(call.createdAt),
+    })),
+    audit: audit.map((entry) => ({
+      at: iso(entry.at),
+      actorKind: entry.actorKind,
+      actor: entry.actor,
+      action: entry.action,
+      target: entry.target,
+      address: entry.address,
     })),
   };
 }

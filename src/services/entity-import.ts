@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { FactCategory, JobStatus, MessageRole } from '../db/enums.ts';
 import { ValidationError } from '../errors.ts';
+import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
 import { EXPORT_FORMAT, EXPORT_VERSION } from './entity-export.ts';
 import { factContentHash, recordVectorChange } from './facts.ts';
-import { inTransaction, type Tx, upsertProcess } from './transactions.ts';
+import { type Tx, upsertProcess } from './transactions.ts';
 import { externalIdSchema, parseInput } from './validation.ts';
 
 const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
@@ -86,6 +87,8 @@ const ImportSchema = z.object({
       mentions: z.array(z.object({ createdAt: instant, message: ref })),
     }),
   ),
+  // The audit section is the source's history: read, not written back (see EntityExport.audit).
+  audit: z.array(z.unknown()).optional(),
   idempotencyKeys: z.array(
     z.object({
       key: z.string().min(1).max(128),
@@ -115,9 +118,18 @@ export interface ImportCounts {
  * @throws ValidationError for a document that is not a version-1 export, or an entity (or a
  *   session uuid) that already exists
  */
-export async function importEntity(deps: Pick<ServiceDeps, 'db'>, document: unknown): Promise<ImportCounts> {
+export async function importEntity(
+  deps: Pick<ServiceDeps, 'db' | 'events'>,
+  actor: Actor,
+  document: unknown,
+): Promise<ImportCounts> {
   const data = parseInput(ImportSchema, document);
-  return inTransaction(deps, async (tx) => {
+  const describe = (): AuditRecord => ({
+    action: 'importEntity',
+    entity: data.entity.externalId,
+    target: [],
+  });
+  return auditedTransaction(deps, actor, describe, async (tx) => {
     if (await tx.entity.findUnique({ where: { externalId: data.entity.externalId } })) {
       throw new ValidationError(
         `entity ${data.entity.externalId} already exists: erase it first, or import elsewhere`,

@@ -10,7 +10,8 @@ import { vectorToBytes } from '../search/codec.ts';
 import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
 import { globalId } from './global-id.ts';
-import { resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
+import { clearTombstones, recordTombstone } from './tombstones.ts';
+import { inTransaction, resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
 import { contentSchema, externalIdSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface RememberFactInput {
@@ -117,7 +118,8 @@ export async function recordVectorChange(tx: Tx, entityId: number, factId: numbe
 
 /**
  * Remembers a fact about an entity. The same content again (by hash, per entity) does not add a
- * row: it counts one more mention and moves `lastMentionedAt`.
+ * row: it counts one more mention and moves `lastMentionedAt`. Content the entity had forgotten
+ * is remembered again: the caller's explicit word clears its tombstone (augmentation's does not).
  */
 export async function rememberFact(
   deps: ServiceDeps,
@@ -138,6 +140,7 @@ export async function rememberFact(
   const change = await auditedTransaction(deps, actor, audit, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
+    await clearTombstones(tx, entity.id, 'fact', [prepared.contentHash]);
     return storeFact(tx, { id: entity.id, externalId: input.entity }, prepared, source);
   });
 
@@ -238,7 +241,11 @@ export async function syncIndex(deps: ServiceDeps): Promise<void> {
   await deps.index?.sync().catch(() => {});
 }
 
-/** Deletes a fact and its provenance. */
+/**
+ * Deletes a fact and its provenance, and keeps a tombstone of its content (a hash) so that
+ * augmentation re-run over the messages it came from does not remember it again.
+ */
+
 export async function forgetFact(deps: ServiceDeps, actor: Actor, factId: number): Promise<FactChange> {
   const audit = (done: { entityExternalId: string }): AuditRecord => ({
     action: 'forgetFact',
@@ -257,6 +264,7 @@ export async function forgetFact(deps: ServiceDeps, actor: Actor, factId: number
     const { count } = await tx.entityFact.deleteMany({ where: { id: factId } });
     if (count === 0) throw new NotFoundError('Fact', String(factId));
     await recordVectorChange(tx, found.entityId, factId);
+    await recordTombstone(tx, found.entityId, 'fact', found.contentHash);
     const { entity, ...fact } = found;
     return { fact, entityExternalId: entity.externalId };
   });

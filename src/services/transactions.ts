@@ -8,11 +8,13 @@ export type { Tx };
 /**
  * Errors a retry resolves: two transactions inserting the same new row (a unique violation from
  * an upsert that lost the race; Prisma's upsert is a read then a write), a write conflict or a
- * deadlock. The whole transaction rolled back, so running it again is safe.
+ * deadlock, or a row referred to that a concurrent transaction deleted (P2003: an entity erased,
+ * or a shared name it no longer used, while this one wrote; the retry creates them again). The
+ * whole transaction rolled back, so running it again is safe.
  */
 function isRetryable(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === 'P2002' || code === 'P2034') return true;
+  if (code === 'P2002' || code === 'P2034' || code === 'P2003') return true;
   return /deadlock|could not serialize|database is locked|SQLITE_BUSY/i.test(
     String((error as Error)?.message),
   );
@@ -34,15 +36,21 @@ function transactionOptions(db: ServiceDeps['db']): { isolationLevel?: 'ReadComm
 /**
  * Runs `work` in one transaction, retrying it whole when a concurrent writer got there first.
  * No constraint error from a race ever reaches a client.
+ * @param options.timeoutMs longest the transaction may run. @default 30000 (src/db/client.ts)
  */
 export async function inTransaction<T>(
   deps: Pick<ServiceDeps, 'db'>,
   work: (tx: Tx) => Promise<T>,
+  options: { timeoutMs?: number } = {},
 ): Promise<T> {
+  const settings = {
+    ...transactionOptions(deps.db),
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+  };
   for (let attempt = 1; ; attempt++) {
     try {
       // Typed by the default (SQLite) client, whose only isolation level is Serializable.
-      return await deps.db.$transaction(work, transactionOptions(deps.db) as { maxWait?: number });
+      return await deps.db.$transaction(work, settings as { maxWait?: number; timeout?: number });
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
       // Jittered backoff so the racers do not collide again in lockstep.

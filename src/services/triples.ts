@@ -9,7 +9,8 @@ import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
 import { globalId } from './global-id.ts';
 import { isFunctionalPredicate, normalizePredicate } from './predicates.ts';
-import { resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
+import { clearTombstones, recordTombstone, tripleContentHash } from './tombstones.ts';
+import { inTransaction, resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
 import { externalIdSchema, graphNameSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface TripleInput {
@@ -65,7 +66,8 @@ function inputSchema(deps: ServiceDeps) {
 
 /**
  * Adds subject–predicate–object statements about an entity. Names are shared across entities and
- * deduplicated; a triple said again counts one more mention.
+ * deduplicated; a triple said again counts one more mention. A triple the entity had forgotten is
+ * remembered again: the caller's explicit word clears its tombstone (augmentation's does not).
  */
 export async function addTriples(
   deps: ServiceDeps,
@@ -105,6 +107,7 @@ export async function addTriples(
   const changes = await auditedTransaction(deps, actor, audit, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
+    await clearTombstones(tx, entity.id, 'triple', input.triples.map(tripleContentHash));
     return storeTriples(
       tx,
       { id: entity.id, externalId: input.entity },
@@ -226,7 +229,11 @@ export async function storeTriples(
   return result;
 }
 
-/** Deletes one triple of an entity (the shared names stay). */
+/**
+ * Deletes one triple of an entity (the shared names stay), and keeps a tombstone of it (a hash)
+ * so that augmentation re-run over the messages it came from does not add it again.
+ */
+
 export async function forgetTriple(deps: ServiceDeps, actor: Actor, tripleId: number): Promise<TripleChange> {
   const audit = (done: { entityExternalId: string }): AuditRecord => ({
     action: 'forgetTriple',
@@ -236,14 +243,25 @@ export async function forgetTriple(deps: ServiceDeps, actor: Actor, tripleId: nu
   const forgotten = await auditedTransaction(deps, actor, audit, async (tx) => {
     const found = await tx.triple.findUnique({
       where: { id: tripleId },
-      include: { entity: { select: { externalId: true } } },
+      include: {
+        entity: { select: { externalId: true } },
+        subject: { select: { name: true } },
+        predicate: { select: { name: true } },
+        object: { select: { name: true } },
+      },
     });
     if (!found) throw new NotFoundError('Triple', String(tripleId));
     assertEntityAccess(actor.principal, found.entity.externalId);
     // As forgetFact: the loser of a concurrent forget gets NOT_FOUND, not Prisma's P2025.
     const { count } = await tx.triple.deleteMany({ where: { id: tripleId } });
     if (count === 0) throw new NotFoundError('Triple', String(tripleId));
-    const { entity, ...triple } = found;
+    const hash = tripleContentHash({
+      subject: found.subject.name,
+      predicate: found.predicate.name,
+      object: found.object.name,
+    });
+    await recordTombstone(tx, found.entityId, 'triple', hash);
+    const { entity, subject: _subject, predicate: _predicate, object: _object, ...triple } = found;
     return { triple, entityExternalId: entity.externalId };
   });
   const change: TripleChange = {

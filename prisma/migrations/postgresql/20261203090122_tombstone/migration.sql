@@ -1,0 +1,16 @@
+-- CreateTable
+CREATE TABLE "tombstone" (
+    "id" SERIAL NOT NULL,
+    "entity_id" INTEGER NOT NULL,
+    "kind" TEXT NOT NULL,
+    "content_hash" TEXT NOT NULL,
+    "created_at" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "tombstone_pkey" PRIMARY KEY ("id")
+);
+
+-- CreateIndex
+CREATE UNIQUE INDEX "tombstone_entity_id_kind_content_hash_key" ON "tombstone"("entity_id", "kind", "content_hash");
+
+-- AddForeignKey
+ALTER TABLE "tombstone" ADD CONSTRAINT "tombstone_entity_id_fkey" FOREIGN KEY ("entity_id") REFERENCES "entity"("id") ON DELETE CASCADE ON UPDATE CASCADE;
