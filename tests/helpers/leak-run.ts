@@ -169,7 +169,11 @@ export function summarizeLeaks(leaks: string[]): string[] {
     for (const leak of leaks) counts.set(key(leak), (counts.get(key(leak)) ?? 0) + 1);
     return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([name, n]) => `  ${n} × ${name}`);
   };
-  const pathOf = (leak: string) => leak.slice(leak.indexOf(' via ') + 5, leak.indexOf(': data'));
+  const pathOf = (leak: string) => {
+    const from = leak.indexOf(' via ') + 5;
+    const end = leak.slice(from).search(/: (data|errors|changed B's memory|A's memory)/);
+    return end < 0 ? leak.slice(from) : leak.slice(from, from + end);
+  };
   const entry = (leak: string) => {
     const path = pathOf(leak);
     if (path === '(root)') return `${leak.slice(0, leak.indexOf(' via '))} (the root call itself)`;
