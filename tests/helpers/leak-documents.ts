@@ -99,8 +99,6 @@ interface Candidate {
   group: string;
 }
 
-const ENTITY_ARGUMENTS = new Set(['entity', 'externalid']);
-
 /** Node types: the object types with a global id (they implement `Node`). */
 function nodeTypes(schema: GraphQLSchema): string[] {
   const node = schema.getType('Node');
@@ -124,11 +122,11 @@ export function referencedType(
   if (named) return named;
   const nodes = nodeTypes(schema);
   const lower = name.toLowerCase();
-  if (ENTITY_ARGUMENTS.has(lower) && lower === 'externalid' && field) {
-    const returned = getNamedType(field.type).name;
-    if (nodes.includes(returned)) return returned;
+  // `process(externalId:)` names a Process, `entity(externalId:)` and `recall(entity:)` an Entity.
+  if (lower === 'externalid' && field && nodes.includes(getNamedType(field.type).name)) {
+    return getNamedType(field.type).name;
   }
-  if (ENTITY_ARGUMENTS.has(lower)) return 'Entity';
+  if (lower === 'entity' || lower === 'externalid') return 'Entity';
   if ((lower === 'id' || lower === 'ids') && field) {
     const returned = getNamedType(field.type);
     if (returned.name === 'Node') return '*';

@@ -166,9 +166,9 @@ export async function seedParty(
         subjectType: `person-${idMarker}`,
         predicate: `${marker}_admires`,
         object: `${marker} Friend`,
-        objectType: 'person',
+        objectType: `person-${idMarker}`,
       },
-      { subject: entity, predicate: 'lives_in', object: `${marker} Harbor`, objectType: 'place' },
+      { subject: entity, predicate: 'lives_in', object: `${marker} Harbor`, objectType: `place-${idMarker}` },
     ],
     messages[2],
   );
