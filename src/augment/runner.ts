@@ -8,7 +8,6 @@ import { type FactChange, prepareFact, storeFact, syncIndex } from '../services/
 import { globalId } from '../services/global-id.ts';
 import { normalizePredicate } from '../services/predicates.ts';
 import { tombstoned, tripleContentHash } from '../services/tombstones.ts';
-import { inTransaction } from '../services/transactions.ts';
 import { storeTriples, type TripleChange } from '../services/triples.ts';
 import { contentSchema, graphNameSchema } from '../services/validation.ts';
 import { extractiveSummary } from './summary.ts';

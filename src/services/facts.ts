@@ -11,7 +11,7 @@ import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
 import { globalId } from './global-id.ts';
 import { clearTombstones, recordTombstone } from './tombstones.ts';
-import { inTransaction, resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
+import { resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
 import { contentSchema, externalIdSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface RememberFactInput {

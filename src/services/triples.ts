@@ -10,7 +10,7 @@ import type { ServiceDeps } from './deps.ts';
 import { globalId } from './global-id.ts';
 import { isFunctionalPredicate, normalizePredicate } from './predicates.ts';
 import { clearTombstones, recordTombstone, tripleContentHash } from './tombstones.ts';
-import { inTransaction, resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
+import { resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
 import { externalIdSchema, graphNameSchema, labelSchema, memoSchema, parseInput } from './validation.ts';
 
 export interface TripleInput {
