@@ -25,6 +25,8 @@ import { ADD_TRIPLES, ADMIN_KEY, FORGET_FACT, FORGET_TRIPLE, RECORD, REMEMBER } 
 
 /** The events each subscription must have delivered to the admin before A's are looked at. */
 const EXPECTED_EVENTS: Record<string, { kinds?: string[] }> = {
+  // Administrators only: B's writes are logged, and A hears none of it.
+  auditLogged: {},
   augmentationCompleted: {},
   factChanged: { kinds: ['CREATED', 'MENTIONED', 'FORGOTTEN'] },
   messageAdded: {},

@@ -16,8 +16,10 @@ import { describeLeak, type Finding, findInData, findLeaks, type VictimNeedles }
 import {
   ADMIN_KEY,
   AdminCaller,
+  ERASE,
   LEAK_SERVER_ENV,
   needlesOf,
+  REMEMBER,
   type SeededParty,
   seedParty,
   tokenFor,
@@ -55,6 +57,10 @@ export async function startLeakWorld(): Promise<LeakWorld> {
   const sharedProcess = `shared-bot-${randomUUID().slice(0, 8)}`;
   const own = await seedParty(server, admin, 'A', sharedProcess);
   const victim = await seedParty(server, admin, 'B', sharedProcess);
+  // eraseEntity, seeded on a third entity of its own (erasing A or B would leave nothing to leak).
+  const doomed = `leak-erased-${randomUUID().slice(0, 8)}`;
+  await admin.mutate(REMEMBER, { input: { entity: doomed, content: 'To be erased' } }, 'RememberFactSuccess');
+  await admin.mutate(ERASE, { input: { entity: doomed } }, 'EraseEntitySuccess');
   await tokenFor(admin, victim);
   const ownToken = await tokenFor(admin, own);
   const schema = await introspect(server);

@@ -23,6 +23,8 @@ export const LEAK_SERVER_ENV = {
   AUGMENTATION_EXTRACTOR: 'local',
   // Thousands of documents from one address within a minute: the per-address limit would refuse them.
   RATE_LIMIT_PER_ADDRESS: '0',
+  // A token may erase its own entity here, so the mutation phase shows it cannot erase another.
+  ERASE_BY_ENTITY_TOKEN: 'true',
 };
 
 /** What an entity's memory was seeded with. */
@@ -51,6 +53,8 @@ const RERUN = `mutation($job: ID!) { rerunAugmentation(job: $job, force: true) {
   ... on RerunAugmentationSuccess { job { id } } ... on UserError { code message } } }`;
 export const ISSUE_TOKEN = `mutation($input: IssueEntityTokenInput!) { issueEntityToken(input: $input) { __typename
   ... on IssueEntityTokenSuccess { token expiresAt } ... on UserError { code message } } }`;
+export const ERASE = `mutation($input: EraseEntityInput!) { eraseEntity(input: $input) { __typename
+  ... on EraseEntitySuccess { erased { messages facts triples vectors } } ... on UserError { code message } } }`;
 const COMPLETED = 'subscription($entity: String!) { augmentationCompleted(entity: $entity) { id status } }';
 
 /** Runs documents with the admin key and remembers which mutations it ran. */
