@@ -4,6 +4,7 @@ import type { EntityTokenOptions, IdentityProviderOptions } from '../auth/entity
 import type { PoolOptions, Provider } from '../db/client.ts';
 import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.ts';
 import type { LogOptions } from '../observability/logger.ts';
+import type { RedactorOptions } from '../redact/index.ts';
 import type { MemorySettings } from '../services/deps.ts';
 import { databaseProvider, type Env, parseEnv } from './environment.ts';
 
@@ -29,6 +30,17 @@ export interface Config {
   searchIndex: SearchIndexConfig | null;
   /** null: AUGMENTATION=off (nothing is enqueued). */
   augmentation: AugmentationConfig | null;
+  /** null: PII_REDACTION=off (nothing is masked). */
+  redaction: RedactionConfig | null;
+}
+
+export interface RedactionConfig {
+  /**
+   * `storage`: masked before it is written (messages, summaries, facts, triple names);
+   * `providers`: stored as given, masked in what is sent to an LLM extractor or a hosted embedder.
+   */
+  mode: 'storage' | 'providers';
+  redactor: RedactorOptions;
 }
 
 export interface AccessConfig {
@@ -314,6 +326,13 @@ export function configFromEnv(env: Env): Config {
             retentionMs: env.VECTOR_CHANGE_RETENTION_MS,
           },
     augmentation: augmentationConfig(env),
+    redaction:
+      env.PII_REDACTION === 'off'
+        ? null
+        : {
+            mode: env.PII_REDACTION,
+            redactor: { kinds: env.PII_REDACTION_KINDS, phoneRegions: env.PII_REDACTION_PHONE_REGIONS },
+          },
   };
 }
 

@@ -29,7 +29,15 @@ export interface ServiceDeps {
   semantic: SemanticSettings;
   /** Background augmentation; null when AUGMENTATION=off (no jobs are enqueued). */
   augmentation: AugmentationHook | null;
+  /**
+   * Masks personal data in text before it is written (PII_REDACTION=storage): message content,
+   * summaries, fact content and triple names. null writes text as given.
+   */
+  storageMask: TextMask | null;
 }
+
+/** Text in, the same text with personal data masked out. */
+export type TextMask = (text: string) => string;
 
 /** What writers need from augmentation: a job is enqueued in their transaction, then workers are woken. */
 export interface AugmentationHook {
@@ -43,7 +51,7 @@ export interface MemorySettings extends Limits, SemanticSettings {}
 /** The services' dependencies as the configuration sets them (built by the composition root). */
 export function serviceDeps(
   settings: MemorySettings,
-  parts: Pick<ServiceDeps, 'db' | 'reader' | 'events' | 'embeddings' | 'index'>,
+  parts: Pick<ServiceDeps, 'db' | 'reader' | 'events' | 'embeddings' | 'index' | 'storageMask'>,
 ): ServiceDeps {
   return {
     ...parts,
