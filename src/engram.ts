@@ -19,8 +19,9 @@ import type { Embedder } from './embed/types.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { createRedactor } from './redact/index.ts';
 import { SearchIndex } from './search/search-index.ts';
-import { type ServiceDeps, serviceDeps } from './services/deps.ts';
+import { type ServiceDeps, serviceDeps, type TextMask } from './services/deps.ts';
 import { PREDICATES } from './services/predicates.ts';
 import { startRetention } from './services/retention.ts';
 
@@ -86,12 +87,15 @@ export interface Engram {
   stop(): Promise<void>;
 }
 
-/** The embedding provider the configuration selects; null for EMBEDDING_PROVIDER=none. */
-export function createEmbedder(config: EmbeddingsConfig | null): Embedder | null {
+/**
+ * The embedding provider the configuration selects; null for EMBEDDING_PROVIDER=none. `mask` is
+ * applied to what a hosted provider is sent (the local model keeps the text on this machine).
+ */
+export function createEmbedder(config: EmbeddingsConfig | null, mask?: TextMask): Embedder | null {
   if (!config) return null;
   if (config.provider === 'local') return createLocalEmbedder(config.local);
   const { model, apiKey, baseUrl, apiVersion, dimensions, timeoutMs } = config.hosted;
-  const hosted = { model, apiKey, baseUrl, timeoutMs, dimensions };
+  const hosted = { model, apiKey, baseUrl, timeoutMs, dimensions, mask };
   switch (config.provider) {
     case 'openai':
       return openAIEmbedder(hosted);
@@ -106,15 +110,23 @@ export function createEmbedder(config: EmbeddingsConfig | null): Embedder | null
     case 'cohere':
       return cohereEmbedder(hosted);
     case 'huggingface':
-      return huggingFaceEmbedder({ apiKey, endpointUrl: baseUrl, timeoutMs, model });
+      return huggingFaceEmbedder({ apiKey, endpointUrl: baseUrl, timeoutMs, model, mask });
   }
 }
 
-/** The extractor the configuration selects. */
-export function createExtractor(config: AugmentationConfig['extractor'], logger: Logger): Extractor {
+/**
+ * The extractor the configuration selects. `mask` is applied to what an LLM is sent (the local
+ * extractor keeps the text on this machine).
+ */
+export function createExtractor(
+  config: AugmentationConfig['extractor'],
+  logger: Logger,
+  mask?: TextMask,
+): Extractor {
   if (config.kind === 'local') return createLocalExtractor();
   return createLlmExtractor({
     ...config.llm,
+    mask,
     logger: logger.child({ component: 'llm-extractor' }),
     // The vocabulary supersession knows, so an LLM's triples replace each other as the rules' do.
     predicates: PREDICATES.map((predicate) => predicate.name),
@@ -183,8 +195,13 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     throw error;
   });
   const events = createEventBus();
+  // PII_REDACTION: masked before storage (the services), or before text leaves for a provider.
+  const redactor = config.redaction ? createRedactor(config.redaction.redactor) : null;
+  const storageMask = config.redaction?.mode === 'storage' ? (redactor?.mask ?? null) : null;
+  const providerMask = config.redaction?.mode === 'providers' ? redactor?.mask : undefined;
   const embeddings = new EmbeddingService({
-    embedder: options.embedder !== undefined ? options.embedder : createEmbedder(config.embeddings),
+    embedder:
+      options.embedder !== undefined ? options.embedder : createEmbedder(config.embeddings, providerMask),
     logger: logger.child({ component: 'embeddings' }),
     cacheSize: options.embeddingCacheSize ?? config.embeddings?.cacheSize ?? config.env.EMBEDDING_CACHE_SIZE,
   });
@@ -193,7 +210,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     : null;
   const services = serviceDeps(
     config.memory,
-    { db, reader, events, embeddings, index },
+    { db, reader, events, embeddings, index, storageMask },
     { eraseByEntityToken: config.access.eraseByEntityToken },
   );
   const augmentation = config.augmentation;
@@ -207,7 +224,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
       ? new AugmentationRunner(
           services,
           jobs,
-          options.extractor ?? createExtractor(augmentation.extractor, logger),
+          options.extractor ?? createExtractor(augmentation.extractor, logger, providerMask),
           { ...augmentation.runner, concurrency },
           logger.child({ component: 'augmentation' }),
         )

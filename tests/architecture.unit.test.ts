@@ -42,6 +42,8 @@ const RANKS: Record<string, number> = {
   runtime: 1,
   providers: 1,
   jobs: 1,
+  // PII detection and masking: pure text functions the services and provider edges call.
+  redact: 1,
   // Base errors everything may throw.
   'errors.ts': 0,
 };

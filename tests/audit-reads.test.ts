@@ -114,7 +114,7 @@ describe('audited reads', () => {
     // Fragments, aliases and __typename: still one operation, and its root fields once each.
     const fragmented = await raw(
       server,
-      `query Page { ...Root mine: entity(externalId: "${entity}") { id } __typename exportEntity(externalId: "${entity}") }
+      `query Page { ...Root mine: entity(externalId: "${entity}") { id } __typename session(id: "no-such-session") { id } }
        fragment Root on Query { entity(externalId: "${entity}") { externalId } }`,
       token,
     );
@@ -145,7 +145,7 @@ describe('audited reads', () => {
     const entries = await entriesAfter(server, mark, { entity });
     expect(entries).toEqual([
       reader('entity', '203.0.113.9'),
-      reader('entity exportEntity', '127.0.0.1'),
+      reader('entity session', '127.0.0.1'),
       { ...reader(expect.any(String), '127.0.0.1', 'rememberFact') },
       reader('entity', '127.0.0.1'),
     ]);

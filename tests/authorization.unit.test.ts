@@ -21,6 +21,8 @@ const CARRIERS: Record<string, string> = {
   ForgetSuccess: 'the id the caller sent, and an Entity',
   RerunAugmentationSuccess: 'carries an AugmentationJob',
   IssueEntityTokenSuccess: 'the grant the caller asked for (only keys may ask)',
+  EraseEntitySuccess: 'counts of what the caller erased',
+  ErasedCounts: 'counts of what the caller erased',
   FactChangedEvent: 'carries a Fact',
   TripleChangedEvent: 'carries a Triple',
   SemanticFactHit: 'carries a Fact and a score',

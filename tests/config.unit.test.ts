@@ -113,6 +113,30 @@ describe('configuration by concern', () => {
     expect(loadConfig({ NODE_ENV: 'production', API_KEYS_FILE: file }).access.apiKeys).toHaveLength(3);
   });
 
+  it('masks nothing unless PII_REDACTION says where, with every kind and US phone formats by default', () => {
+    expect(loadConfig({}).redaction).toBeNull();
+    expect(loadConfig({ PII_REDACTION: 'storage' }).redaction).toEqual({
+      mode: 'storage',
+      redactor: { kinds: ['email', 'iban', 'card', 'ssn', 'ip', 'phone'], phoneRegions: ['US'] },
+    });
+    expect(
+      loadConfig({
+        PII_REDACTION: 'providers',
+        PII_REDACTION_KINDS: 'email, card',
+        PII_REDACTION_PHONE_REGIONS: 'gb,DE',
+      }).redaction,
+    ).toEqual({ mode: 'providers', redactor: { kinds: ['email', 'card'], phoneRegions: ['GB', 'DE'] } });
+    expect(() =>
+      loadConfig({
+        PII_REDACTION: 'everywhere',
+        PII_REDACTION_KINDS: 'email,passport',
+        PII_REDACTION_PHONE_REGIONS: 'XX',
+      }),
+    ).toThrow(
+      /PII_REDACTION: [\s\S]*PII_REDACTION_KINDS\.1: [\s\S]*PII_REDACTION_PHONE_REGIONS\.0: is not a region code/,
+    );
+  });
+
   it('refuses an LLM extractor without its provider', () => {
     expect(() => loadConfig({ AUGMENTATION_EXTRACTOR: 'llm' })).toThrow(/LLM_PROVIDER: .*required/);
   });

@@ -8,7 +8,7 @@ import { type FactChange, prepareFact, storeFact, syncIndex } from '../services/
 import { globalId } from '../services/global-id.ts';
 import { normalizePredicate } from '../services/predicates.ts';
 import { tombstoned, tripleContentHash } from '../services/tombstones.ts';
-import { storeTriples, type TripleChange } from '../services/triples.ts';
+import { maskTripleNames, storeTriples, type TripleChange } from '../services/triples.ts';
 import { contentSchema, graphNameSchema } from '../services/validation.ts';
 import { extractiveSummary } from './summary.ts';
 import type { ExtractedFact, ExtractedTriple, Extraction, Extractor } from './types.ts';
@@ -203,11 +203,15 @@ export class AugmentationRunner {
       },
       signal,
     );
-    const { facts, triples } = this.clean(extraction, messages.length);
+    const { facts, triples: found } = this.clean(extraction, messages.length);
+    // Facts are masked by prepareFact, triple names and the summary here (PII_REDACTION=storage):
+    // messages recorded before masking was turned on still hold what they held.
+    const triples = maskTripleNames(this.deps, entity, found);
+    const mask = this.deps.storageMask;
     const prepared = await Promise.all(
       facts.map((fact) => prepareFact(this.deps, entity, { content: fact.content, category: fact.category })),
     );
-    const summary =
+    const extracted =
       extraction.summary?.trim() ||
       extractiveSummary(
         conversation.summary,
@@ -215,6 +219,7 @@ export class AugmentationRunner {
           .filter((_, i) => facts.some((fact) => fact.messageIndex === i))
           .map((message) => message.content),
       );
+    const summary = extracted && mask ? mask(extracted) : extracted;
     // Recorded as Engram's own write (actor SYSTEM `augmentation`), with the job's and what it wrote.
     const audit = (done: JobOutcome | null): AuditRecord | null =>
       done && {

@@ -4,6 +4,7 @@ import type { EntityTokenOptions, IdentityProviderOptions } from '../auth/entity
 import type { PoolOptions, Provider } from '../db/client.ts';
 import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.ts';
 import type { LogOptions } from '../observability/logger.ts';
+import type { RedactorOptions } from '../redact/index.ts';
 import type { MemorySettings } from '../services/deps.ts';
 import { type RetentionPolicy, retains } from '../services/retention.ts';
 import { databaseProvider, type Env, parseEnv } from './environment.ts';
@@ -32,12 +33,23 @@ export interface Config {
   augmentation: AugmentationConfig | null;
   /** null: every RETENTION_*_DAYS is 0 (everything is kept). */
   retention: RetentionConfig | null;
+  /** null: PII_REDACTION=off (nothing is masked). */
+  redaction: RedactionConfig | null;
 }
 
 export interface RetentionConfig {
   policy: RetentionPolicy;
   /** How often the background task runs. @default 3600000 */
   intervalMs: number;
+}
+
+export interface RedactionConfig {
+  /**
+   * `storage`: masked before it is written (messages, summaries, facts, triple names);
+   * `providers`: stored as given, masked in what is sent to an LLM extractor or a hosted embedder.
+   */
+  mode: 'storage' | 'providers';
+  redactor: RedactorOptions;
 }
 
 export interface AccessConfig {
@@ -330,6 +342,13 @@ export function configFromEnv(env: Env): Config {
           },
     augmentation: augmentationConfig(env),
     retention: retentionConfig(env),
+    redaction:
+      env.PII_REDACTION === 'off'
+        ? null
+        : {
+            mode: env.PII_REDACTION,
+            redactor: { kinds: env.PII_REDACTION_KINDS, phoneRegions: env.PII_REDACTION_PHONE_REGIONS },
+          },
   };
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { type ApiKey, apiKeyFileEntries, parseApiKey } from '../auth/api-keys.ts';
 import { DEFAULT_POOL, PROVIDERS, providerFromUrl } from '../db/client.ts';
+import { isPhoneRegion, PII_KINDS } from '../redact/index.ts';
 
 /**
  * Engram's environment variables (the README's configuration table), read once at start and then
@@ -268,6 +269,36 @@ const EnvSchema = z
 
     /** A new fact this similar (cosine) to one of the entity's facts merges into it; >1 turns it off. @default 0.95 */
     FACT_DEDUPE_SIMILARITY: z.coerce.number().min(-1).max(2).default(0.95),
+
+    /**
+     * Masks personal data (PII_REDACTION_KINDS): `storage` masks message and fact content, summaries
+     * and triple names before they are written, so the database never holds them; `providers` stores
+     * text as given but masks what is sent to an LLM extractor or a hosted embedding provider (the
+     * local embedder and extractor get the original); `off` masks nothing. @default off
+     */
+    PII_REDACTION: z.enum(['off', 'storage', 'providers']).default('off'),
+    /** What PII_REDACTION masks, comma-separated: email, iban, card, ssn, ip, phone. @default all of them */
+    PII_REDACTION_KINDS: commaList
+      .pipe(z.array(z.enum(PII_KINDS)))
+      .transform((kinds) => (kinds.length > 0 ? kinds : [...PII_KINDS])),
+    /**
+     * Regions (ISO 3166 codes) whose national phone formats are recognized, comma-separated;
+     * international numbers (+44..., 0044...) are recognized whatever this says. @default US
+     */
+    PII_REDACTION_PHONE_REGIONS: z
+      .string()
+      .default('US')
+      .transform((value) =>
+        value
+          .split(',')
+          .map((item) => item.trim().toUpperCase())
+          .filter(Boolean),
+      )
+      .pipe(
+        z.array(
+          z.string().refine(isPhoneRegion, 'is not a region code libphonenumber knows (US, GB, DE...)'),
+        ),
+      ),
   })
   .superRefine((env, ctx) => {
     if (!providerFromUrl(env.DATABASE_URL)) {

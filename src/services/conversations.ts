@@ -59,6 +59,23 @@ function inputSchema(deps: ServiceDeps) {
 }
 
 /**
+ * The call with personal data masked out of its messages and summary (PII_REDACTION=storage). Done
+ * first, so that nothing downstream, the idempotency hash included, sees the original text.
+ */
+function masked<T extends { summary?: string | null; messages: { content: string }[] }>(
+  deps: ServiceDeps,
+  input: T,
+): T {
+  const mask = deps.storageMask;
+  if (!mask) return input;
+  return {
+    ...input,
+    summary: input.summary ? mask(input.summary) : input.summary,
+    messages: input.messages.map((message) => ({ ...message, content: mask(message.content) })),
+  };
+}
+
+/**
  * The entity's id: looked up first, since an entity records many turns; created (by the
  * race-safe upsert) only on its first one.
  */
@@ -131,11 +148,14 @@ export async function recordConversation(
   actor: Actor,
   raw: RecordConversationInput,
 ): Promise<RecordConversationResult> {
-  const input = parseInput(
-    memoSchema(`conversations:${deps.limits.maxContentLength}:${deps.limits.maxItemsPerCall}`, () =>
-      inputSchema(deps),
+  const input = masked(
+    deps,
+    parseInput(
+      memoSchema(`conversations:${deps.limits.maxContentLength}:${deps.limits.maxItemsPerCall}`, () =>
+        inputSchema(deps),
+      ),
+      raw,
     ),
-    raw,
   );
   const key = checkIdempotencyKey(raw.idempotencyKey);
   assertEntityAccess(actor.principal, input.entity);

@@ -29,6 +29,11 @@ export interface ServiceDeps {
   semantic: SemanticSettings;
   /** Background augmentation; null when AUGMENTATION=off (no jobs are enqueued). */
   augmentation: AugmentationHook | null;
+  /**
+   * Masks personal data in text before it is written (PII_REDACTION=storage): message content,
+   * summaries, fact content and triple names. null writes text as given.
+   */
+  storageMask: TextMask | null;
   access: AccessSettings;
 }
 
@@ -37,6 +42,9 @@ export interface AccessSettings {
   /** An entity token with WRITE may erase its own entity (ERASE_BY_ENTITY_TOKEN). @default false */
   eraseByEntityToken: boolean;
 }
+
+/** Text in, the same text with personal data masked out. */
+export type TextMask = (text: string) => string;
 
 /** What writers need from augmentation: a job is enqueued in their transaction, then workers are woken. */
 export interface AugmentationHook {
@@ -50,7 +58,7 @@ export interface MemorySettings extends Limits, SemanticSettings {}
 /** The services' dependencies as the configuration sets them (built by the composition root). */
 export function serviceDeps(
   settings: MemorySettings,
-  parts: Pick<ServiceDeps, 'db' | 'reader' | 'events' | 'embeddings' | 'index'>,
+  parts: Pick<ServiceDeps, 'db' | 'reader' | 'events' | 'embeddings' | 'index' | 'storageMask'>,
   access: AccessSettings = { eraseByEntityToken: false },
 ): ServiceDeps {
   return {

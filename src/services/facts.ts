@@ -161,7 +161,8 @@ export interface PreparedFact {
 
 /**
  * The work before the transaction (embedding can take milliseconds to seconds, so it is not done
- * while holding a transaction open): the content's hash, its vector, and a near-duplicate.
+ * while holding a transaction open): the content masked (PII_REDACTION=storage), its hash, its
+ * vector, and a near-duplicate.
  */
 export async function prepareFact(
   deps: ServiceDeps,
@@ -173,10 +174,12 @@ export async function prepareFact(
     embeddingModel?: string | null;
   },
 ): Promise<PreparedFact> {
-  const contentHash = factContentHash(input.content);
-  const embedded = await factVector(deps, { entity, ...input }, contentHash);
+  // Masked before anything is derived from it (PII_REDACTION=storage): the hash, the vector.
+  const content = deps.storageMask ? deps.storageMask(input.content) : input.content;
+  const contentHash = factContentHash(content);
+  const embedded = await factVector(deps, { entity, ...input, content }, contentHash);
   const duplicateOf = embedded ? await nearDuplicate(deps, entity, embedded.vector) : null;
-  return { content: input.content, contentHash, category: input.category, embedded, duplicateOf };
+  return { content, contentHash, category: input.category, embedded, duplicateOf };
 }
 
 /**

@@ -104,20 +104,28 @@ export async function addTriples(
     entity: input.entity,
     target: stored.map((change) => globalId('Triple', change.triple.id)),
   });
+  const triples = maskTripleNames(deps, input.entity, input.triples);
   const changes = await auditedTransaction(deps, actor, audit, async (tx) => {
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
-    await clearTombstones(tx, entity.id, 'triple', input.triples.map(tripleContentHash));
-    return storeTriples(
-      tx,
-      { id: entity.id, externalId: input.entity },
-      input.triples,
-      source?.messageId ?? null,
-    );
+    await clearTombstones(tx, entity.id, 'triple', triples.map(tripleContentHash));
+    return storeTriples(tx, { id: entity.id, externalId: input.entity }, triples, source?.messageId ?? null);
   });
 
   for (const change of changes) deps.events.publish('triple-changed', input.entity, change);
   return changes;
+}
+
+/**
+ * Triples with personal data masked out of their subject and object names (PII_REDACTION=storage).
+ * A name that is the entity's own external id stays: the entity table holds it anyway, and the
+ * entity's first-person triples hang from it.
+ */
+export function maskTripleNames<T extends TripleInput>(deps: ServiceDeps, entity: string, triples: T[]): T[] {
+  const mask = deps.storageMask;
+  if (!mask) return triples;
+  const name = (value: string) => (value === entity ? value : mask(value));
+  return triples.map((triple) => ({ ...triple, subject: name(triple.subject), object: name(triple.object) }));
 }
 
 /** Providers whose concurrent writers need row locks here (SQLite runs one writer at a time). */

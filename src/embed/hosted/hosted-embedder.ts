@@ -29,6 +29,8 @@ export interface HostedEmbedderConfig {
   timeoutMs: number;
   batchSize: number;
   embedBatch: EmbedBatch;
+  /** Applied to every text before it leaves (PII_REDACTION=providers). */
+  mask?: ((text: string) => string) | undefined;
 }
 
 export class HostedEmbedder implements Embedder {
@@ -65,10 +67,12 @@ export class HostedEmbedder implements Embedder {
         'EMBEDDING_UNAVAILABLE',
       );
     }
+    const mask = this.config.mask;
+    const sent = mask ? texts.map(mask) : texts;
     const vectors: Float32Array[] = [];
     // Batches go one after another: parallel calls would mostly buy rate-limit errors (429).
-    for (let start = 0; start < texts.length; start += this.config.batchSize) {
-      const batch = texts.slice(start, start + this.config.batchSize);
+    for (let start = 0; start < sent.length; start += this.config.batchSize) {
+      const batch = sent.slice(start, start + this.config.batchSize);
       for (const vector of await this.embedOneBatch(batch, purpose)) vectors.push(vector);
     }
     return vectors;

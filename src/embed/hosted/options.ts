@@ -25,6 +25,11 @@ export interface HostedEmbedderOptions {
    * with 256/512/1024/1536). Unset: the model's native dimension.
    */
   dimensions?: number;
+  /**
+   * Masks personal data in every text before it is sent (PII_REDACTION=providers); the vector is
+   * the masked text's. Unset: texts are sent as given.
+   */
+  mask?: (text: string) => string;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -47,5 +52,6 @@ export function commonConfig(
     timeoutMs: integer(options.timeoutMs, DEFAULT_TIMEOUT_MS, 1, 'timeoutMs'),
     maxRetries: integer(options.maxRetries, DEFAULT_MAX_RETRIES, 0, 'maxRetries'),
     batchSize: Math.min(integer(options.batchSize, defaultBatchSize, 1, 'batchSize'), providerLimit),
+    mask: options.mask,
   };
 }

@@ -38,6 +38,7 @@ export function createLlmExtractor(options: LlmExtractorOptions): Extractor {
       maxOutputTokens: integer(options.maxOutputTokens, DEFAULT_MAX_OUTPUT_TOKENS, 1, 'maxOutputTokens'),
       temperature,
       apiKey,
+      mask: options.mask,
     },
     rateLimit,
     options.predicates ?? PREFERRED_PREDICATES,

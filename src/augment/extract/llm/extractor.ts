@@ -20,6 +20,8 @@ export interface ResolvedOptions {
   temperature: number;
   maxOutputTokens: number;
   apiKey: string | undefined;
+  /** Applied to every message and the summary before they leave (PII_REDACTION=providers). */
+  mask: ((text: string) => string) | undefined;
 }
 
 export class LlmExtractor implements Extractor {
@@ -50,8 +52,9 @@ export class LlmExtractor implements Extractor {
     if (rateLimitPerMinute !== undefined) this.nextSlot = createRateLimit(rateLimitPerMinute);
   }
 
-  async extract(input: ExtractionInput, signal?: AbortSignal): Promise<Extraction> {
+  async extract(given: ExtractionInput, signal?: AbortSignal): Promise<Extraction> {
     signal?.throwIfAborted();
+    const input = masked(given, this.options.mask);
     if (input.messages.length === 0) {
       return {
         facts: [],
@@ -108,4 +111,14 @@ export class LlmExtractor implements Extractor {
       signal?.removeEventListener('abort', onAbort);
     }
   }
+}
+
+/** What is sent instead of the stored text when personal data is masked for providers. */
+function masked(input: ExtractionInput, mask: ((text: string) => string) | undefined): ExtractionInput {
+  if (!mask) return input;
+  return {
+    ...input,
+    messages: input.messages.map((message) => ({ ...message, content: mask(message.content) })),
+    previousSummary: input.previousSummary ? mask(input.previousSummary) : input.previousSummary,
+  };
 }

@@ -98,6 +98,11 @@ export interface LlmExtractorOptions {
   predicates?: readonly string[];
   /** Where dropped items and the SDK's warnings are reported. Unset: nowhere. */
   logger?: ExtractorLogger;
+  /**
+   * Masks personal data in the messages and summary before they are sent (PII_REDACTION=providers).
+   * Unset: sent as stored.
+   */
+  mask?: (text: string) => string;
 }
 
 /** How each provider is named in messages. */
