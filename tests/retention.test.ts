@@ -15,6 +15,7 @@ const KEEP_ALL: RetentionPolicy = {
   conversationsDays: null,
   factsUnmentionedDays: null,
   jobsDays: null,
+  auditDays: null,
   batchSize: 500,
 };
 
@@ -74,7 +75,7 @@ describe('retention', () => {
       { onProgress: (kind, deleted, due) => progress.push([kind, deleted, due]) },
     );
     expect(oldIds).toHaveLength(3);
-    expect(counts).toEqual({ messages: 3, conversations: 0, facts: 0, jobs: 0 });
+    expect(counts).toEqual({ messages: 3, conversations: 0, facts: 0, jobs: 0, audit: 0 });
     // Due first, then one report per batch of 2.
     expect(progress).toEqual([
       ['messages', 0, 3],
@@ -120,6 +121,24 @@ describe('retention', () => {
     expect(
       (await server.db.augmentationJob.findMany({ where: { entityId: entity.id } })).map((row) => row.id),
     ).toEqual([pending.id]);
+  });
+
+  it('deletes audit entries older than their age, and keeps the newer', async () => {
+    await converse(server, 'ret-5', ['logged twice']);
+    await converse(server, 'ret-5', ['logged again']);
+    const entries = await server.db.auditEntry.findMany({
+      where: { entityExternalId: 'ret-5' },
+      orderBy: { id: 'asc' },
+    });
+    expect(entries).toHaveLength(2);
+    await server.db.auditEntry.update({
+      where: { id: entries[0]?.id as number },
+      data: { at: daysAgo(800) },
+    });
+    const counts = await applyRetention(server.engram.services, { ...KEEP_ALL, auditDays: 730 });
+    expect(counts.audit).toBeGreaterThanOrEqual(1);
+    const left = await server.db.auditEntry.findMany({ where: { entityExternalId: 'ret-5' } });
+    expect(left.map((entry) => entry.id)).toEqual([entries[1]?.id]);
   });
 
   it('runs in the background: a fact unmentioned for too long leaves the database and the search index', async () => {

@@ -359,6 +359,7 @@ function retentionConfig(env: Env): RetentionConfig | null {
     conversationsDays: days(env.RETENTION_CONVERSATIONS_DAYS),
     factsUnmentionedDays: days(env.RETENTION_FACTS_UNMENTIONED_DAYS),
     jobsDays: days(env.RETENTION_JOBS_DAYS),
+    auditDays: days(env.RETENTION_AUDIT_DAYS),
     batchSize: env.RETENTION_BATCH_SIZE,
   };
   return retains(policy) ? { policy, intervalMs: env.RETENTION_INTERVAL_MS } : null;

@@ -100,6 +100,8 @@ const EnvSchema = z
     RETENTION_FACTS_UNMENTIONED_DAYS: z.coerce.number().int().min(0).default(0),
     /** Delete finished augmentation jobs older than this many days; 0 keeps them. @default 0 */
     RETENTION_JOBS_DAYS: z.coerce.number().int().min(0).default(0),
+    /** Delete audit entries older than this many days; 0 keeps them. @default 0 */
+    RETENTION_AUDIT_DAYS: z.coerce.number().int().min(0).default(0),
     /** How often the retention task runs in each serving or worker process. @default 3600000 (1 hour) */
     RETENTION_INTERVAL_MS: positiveInt(3_600_000),
     /** Rows the retention task deletes per transaction. @default 500 */

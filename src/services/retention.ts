@@ -13,11 +13,13 @@ export interface RetentionPolicy {
   factsUnmentionedDays: number | null;
   /** Finished (DONE or PARKED) augmentation jobs older than this. */
   jobsDays: number | null;
+  /** Audit entries older than this. */
+  auditDays: number | null;
   /** Rows deleted per transaction, so a large backlog never holds a long lock. @default 500 */
   batchSize: number;
 }
 
-export const RETENTION_KINDS = ['messages', 'conversations', 'facts', 'jobs'] as const;
+export const RETENTION_KINDS = ['messages', 'conversations', 'facts', 'jobs', 'audit'] as const;
 export type RetentionKind = (typeof RETENTION_KINDS)[number];
 export type RetentionCounts = Record<RetentionKind, number>;
 
@@ -97,6 +99,19 @@ function sweeps(policy: RetentionPolicy): Record<RetentionKind, Sweep> {
           .count;
       },
     },
+    audit: {
+      days: policy.auditDays,
+      due: (db, cutoff) => db.auditEntry.count({ where: { at: { lt: cutoff } } }),
+      batch: async (tx, cutoff, size) => {
+        const rows = await tx.auditEntry.findMany({
+          where: { at: { lt: cutoff } },
+          select: { id: true },
+          orderBy: { id: 'asc' },
+          take: size,
+        });
+        return (await tx.auditEntry.deleteMany({ where: { id: { in: rows.map((row) => row.id) } } })).count;
+      },
+    },
   };
 }
 
@@ -111,7 +126,7 @@ export async function applyRetention(
   options: { now?: Date; onProgress?: RetentionProgress; signal?: AbortSignal } = {},
 ): Promise<RetentionCounts> {
   const now = options.now ?? new Date();
-  const counts: RetentionCounts = { messages: 0, conversations: 0, facts: 0, jobs: 0 };
+  const counts: RetentionCounts = { messages: 0, conversations: 0, facts: 0, jobs: 0, audit: 0 };
   const all = sweeps(policy);
   for (const kind of RETENTION_KINDS) {
     const sweep = all[kind];
@@ -133,9 +148,14 @@ export async function applyRetention(
 
 /** Whether the policy deletes anything at all. */
 export function retains(policy: RetentionPolicy): boolean {
-  return [policy.messagesDays, policy.conversationsDays, policy.factsUnmentionedDays, policy.jobsDays].some(
-    (days) => days !== null,
-  );
+  const days = [
+    policy.messagesDays,
+    policy.conversationsDays,
+    policy.factsUnmentionedDays,
+    policy.jobsDays,
+    policy.auditDays,
+  ];
+  return days.some((value) => value !== null);
 }
 
 /**
