@@ -12,7 +12,16 @@ import {
   RememberFactDocument,
   RerunAugmentationDocument,
 } from '../client-codegen/generated/graphql.ts';
-import { ADMIN, AUDIT_KEYS, as, entriesOf, expectNoContent, ok, SERVICE } from './helpers/audit.ts';
+import {
+  ADMIN,
+  AUDIT_KEYS,
+  as,
+  entriesOf,
+  entriesWhere,
+  expectNoContent,
+  ok,
+  SERVICE,
+} from './helpers/audit.ts';
 import { uniqueId } from './helpers/seed.ts';
 import { collect, startTestServer, type TestServer } from './helpers/server.ts';
 
@@ -38,19 +47,8 @@ async function tokenFor(server: TestServer, entity: string): Promise<Record<stri
 }
 
 /** The entries written after `mark` (an entry id), oldest first. */
-async function entriesAfter(server: TestServer, mark: number, where: { actor?: string; entity?: string }) {
-  const rows = await server.db.auditEntry.findMany({
-    where: { id: { gt: mark }, actor: where.actor, entityExternalId: where.entity },
-    orderBy: { id: 'asc' },
-  });
-  return rows.map(({ actorKind, actor, action, entityExternalId, target, address }) => ({
-    actorKind,
-    actor,
-    action,
-    entity: entityExternalId,
-    target,
-    address,
-  }));
+function entriesAfter(server: TestServer, mark: number, where: { actor?: string; entity?: string }) {
+  return entriesWhere(server, { id: { gt: mark }, actor: where.actor, entityExternalId: where.entity });
 }
 
 async function lastId(server: TestServer): Promise<number> {

@@ -191,33 +191,32 @@ async function lockEntity(tx: Tx, entityId: number): Promise<void> {
   await tx.$queryRaw`SELECT id FROM ${tableSql('Entity')} WHERE id = ${entityId} FOR UPDATE`;
 }
 
+/** Hands `drop` the content of every row `load` pages through (by id, TEXT_BATCH at a time). */
+async function inPages(
+  drop: (texts: string[]) => void,
+  load: (afterId: number) => Promise<{ id: number; content: string }[]>,
+): Promise<void> {
+  for (let after = 0; ; ) {
+    const rows = await load(after);
+    if (rows.length === 0) return;
+    drop(rows.map((row) => row.content));
+    after = (rows.at(-1) as { id: number }).id;
+  }
+}
+
 /**
  * Hands every text of the entity (facts, messages, summaries) to `drop`, a batch at a time, so
  * the embedding cache can forget them. Before the deletes: after them the texts are gone.
  */
 async function collectTexts(tx: Tx, entityId: number, drop: (texts: string[]) => void): Promise<void> {
-  for (let cursor = 0; ; ) {
-    const rows = await tx.entityFact.findMany({
-      where: { entityId, id: { gt: cursor } },
-      orderBy: { id: 'asc' },
-      take: TEXT_BATCH,
-      select: { id: true, content: true },
-    });
-    if (rows.length === 0) break;
-    drop(rows.map((row) => row.content));
-    cursor = (rows.at(-1) as { id: number }).id;
-  }
-  for (let cursor = 0; ; ) {
-    const rows = await tx.conversationMessage.findMany({
-      where: { conversation: { session: { entityId } }, id: { gt: cursor } },
-      orderBy: { id: 'asc' },
-      take: TEXT_BATCH,
-      select: { id: true, content: true },
-    });
-    if (rows.length === 0) break;
-    drop(rows.map((row) => row.content));
-    cursor = (rows.at(-1) as { id: number }).id;
-  }
+  const page = { orderBy: { id: 'asc' as const }, take: TEXT_BATCH, select: { id: true, content: true } };
+  await inPages(drop, (after) => tx.entityFact.findMany({ ...page, where: { entityId, id: { gt: after } } }));
+  await inPages(drop, (after) =>
+    tx.conversationMessage.findMany({
+      ...page,
+      where: { conversation: { session: { entityId } }, id: { gt: after } },
+    }),
+  );
   const summaries = await tx.conversation.findMany({
     where: { session: { entityId }, summary: { not: null } },
     select: { summary: true },

@@ -9,12 +9,17 @@ export const ADMIN = as('admin-key');
 export const SERVICE = as('service-key');
 export const READER = as('reader-key');
 
-/** The columns a test compares: everything but the id and the time. */
-export async function entriesOf(server: TestServer, entity: string) {
-  const rows = await server.db.auditEntry.findMany({
-    where: { entityExternalId: entity },
-    orderBy: { id: 'asc' },
-  });
+/** The columns a test compares of an entity's entries: everything but the id and the time. */
+export function entriesOf(server: TestServer, entity: string) {
+  return entriesWhere(server, { entityExternalId: entity });
+}
+
+/** The columns a test compares (everything but the id and the time) of the entries that match, oldest first. */
+export async function entriesWhere(
+  server: TestServer,
+  where: { id?: { gt: number }; actor?: string; entityExternalId?: string },
+) {
+  const rows = await server.db.auditEntry.findMany({ where, orderBy: { id: 'asc' } });
   return rows.map(({ actorKind, actor, action, entityExternalId, target, address }) => ({
     actorKind,
     actor,
