@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   AddTriplesDocument,
   EraseEntityCountsDocument,
@@ -290,6 +290,22 @@ describe('erasing an entity', () => {
       __typename: 'EraseEntitySuccess',
       erased: { messages: 0, facts: 1, triples: 1, vectors: 1 },
     });
+  });
+
+  it('tells the event bus, so events about the entity still in flight are not delivered', async () => {
+    const entity = `erase-events-${randomBytes(4).toString('hex')}`;
+    await seed(server).entity(entity).conversation(['Queued words']);
+    const sessions = await server.db.session.findMany({ where: { entity: { externalId: entity } } });
+    const erased = vi.spyOn(server.engram.events, 'erased');
+    try {
+      await server.gql(EraseEntityDocument, { input: { entity } });
+      expect(erased).toHaveBeenCalledWith(
+        entity,
+        sessions.map((session) => session.id),
+      );
+    } finally {
+      erased.mockRestore();
+    }
   });
 
   it('reaches other processes through the change log: their index, snapshots and cache', async () => {

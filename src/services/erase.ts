@@ -79,7 +79,7 @@ export async function eraseEntity(
   const input = parseInput(inputSchema, raw);
   assertMayErase(deps, actor.principal, input.entity);
   const dropTexts = (texts: string[]) => deps.embeddings?.forget(texts);
-  const { entityId, counts, entry } = await inTransaction(
+  const { entityId, sessionIds, counts, entry } = await inTransaction(
     deps,
     async (tx) => {
       const erased = await eraseRows(tx, input.entity, dropTexts);
@@ -104,6 +104,8 @@ export async function eraseEntity(
     { timeoutMs: ERASE_TIMEOUT_MS },
   );
   publishAudit(deps, entry);
+  // Events about the entity still queued to subscribers are not delivered any more.
+  deps.events.erased(input.entity, sessionIds);
   // The erase is committed; what follows removes copies, and each retries on its own if it fails.
   await deps.index?.eraseEntity(entityId).catch(() => {});
   await checkpointSqlite(deps.db).catch(() => false);
@@ -126,7 +128,7 @@ async function eraseRows(
   tx: Tx,
   externalId: string,
   dropTexts: (texts: string[]) => void,
-): Promise<{ entityId: number; counts: ErasedCounts }> {
+): Promise<{ entityId: number; sessionIds: number[]; counts: ErasedCounts }> {
   const entity = await tx.entity.findUnique({ where: { externalId }, select: { id: true } });
   if (!entity) throw new NotFoundError('Entity', externalId);
   const entityId = entity.id;
@@ -154,6 +156,9 @@ async function eraseRows(
   const triples = await tx.triple.deleteMany({ where: { entityId } });
   const messages = await tx.conversationMessage.deleteMany({ where: { conversation: ofEntity } });
   const conversations = await tx.conversation.deleteMany({ where: ofEntity });
+  const sessionIds = (await tx.session.findMany({ where: { entityId }, select: { id: true } })).map(
+    (session) => session.id,
+  );
   const sessions = await tx.session.deleteMany({ where: { entityId } });
   await tx.tombstone.deleteMany({ where: { entityId } });
   await deleteUnusedNames(tx, names);
@@ -162,10 +167,9 @@ async function eraseRows(
   await tx.vectorChange.deleteMany({ where: { entityId } });
   await recordVectorChange(tx, entityId, null);
   await tx.entity.delete({ where: { id: entityId } });
-  // Audit log (issue 13, part 4): record the erase here, in this transaction: who, the entity's
-  // external id, when. Never what was erased.
   return {
     entityId,
+    sessionIds,
     counts: {
       messages: messages.count,
       conversations: conversations.count,
