@@ -149,6 +149,16 @@ describe(`the knowledge graph (${TEST_DATABASE})`, () => {
     expect((await nodes({ search: '%', orderBy: 'NAME' })).totalCount).toBe(1);
     expect((await nodes({ search: 'HU' })).edges.map((edge) => edge.node.name)).toEqual(['Hub']);
     expect((await nodes({ search: 'nothing' })).totalCount).toBe(0);
+    // Beyond ASCII too, alike on every database (SQLite's own LOWER folds A-Z only).
+    const accented = uniqueId('graph-accents');
+    await addTriples(server, accented, [['Ágata', 'likes', 'ÑANDÚ']]);
+    const search = async (text: string) =>
+      (await server.gql(GraphNodesDocument, { e: accented, search: text })).entity?.graph.nodes.edges.map(
+        (edge) => edge.node.name,
+      );
+    expect(await search('ágata')).toEqual(['Ágata']);
+    expect(await search('ñandú')).toEqual(['ÑANDÚ']);
+    expect(await search('Ú')).toEqual(['ÑANDÚ']);
 
     // Forward in pages of 2, then back from the end.
     const names: string[] = [];

@@ -62,7 +62,7 @@ export type FactOrder =
   /** Most recently mentioned first. */
   | 'RECENT';
 
-/** Which way edges (triples, subject → object) are followed from a name. */
+/** Which way edges (triples, subject → object) are followed from a name. Example: `direction: IN` from "Acme" follows Ana works_at Acme. */
 export type GraphDirection =
   /** Either way: the triple is a link, whatever its direction. */
   | 'BOTH'
@@ -71,7 +71,7 @@ export type GraphDirection =
   /** From the name as subject to the object ("Ana" → works_at → "Acme"). */
   | 'OUT';
 
-/** Order of a graph’s nodes. */
+/** Order of a graph’s nodes. Example: `nodes(orderBy: DEGREE)` lists the hubs first. */
 export type GraphNodeOrder =
   /** Most triples first (the hubs), then by name. */
   | 'DEGREE'

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { Prisma, PrismaClient } from './generated/client.ts';
 import { withSqliteLikeEscape } from './like.ts';
 import { countRelationsSeparately, joinsRelations } from './relation-counts.ts';
+import { withSqliteFunctions } from './sqlite-functions.ts';
 import { mariadbStatementTimeoutSql } from './statement-timeout.ts';
 
 export type Db = PrismaClient;
@@ -170,7 +171,7 @@ async function createAdapter(
       timeout: pool.connectTimeoutMs,
       readonly: options.readonly ?? false,
     });
-    return { adapter: withSqliteLikeEscape(factory) };
+    return { adapter: withSqliteLikeEscape(withSqliteFunctions(factory)) };
   }
   if (provider === 'mysql') {
     const { PrismaMariaDb } = await import('@prisma/adapter-mariadb');

@@ -6,6 +6,7 @@
  */
 import type { Db } from '../db/client.ts';
 import type { Prisma } from '../db/generated/client.ts';
+import { ValidationError } from '../errors.ts';
 import { exploreNeighborhood, type Neighborhood } from '../graph/neighborhood.ts';
 import { countNodes, listNodes, type NodeInfo, type NodeOrder, nodeInfo } from '../graph/nodes.ts';
 import { type FoundPath, shortestPath } from '../graph/path.ts';
@@ -58,6 +59,16 @@ export const graphChecks = {
       : null,
 } as const;
 
+/**
+ * The GraphQL layer refuses these before any SQL (src/schema/input-guard.ts); the services hold
+ * the same line for any other caller.
+ */
+function requireWithin(name: string, value: number, min: number, max: number): void {
+  const problem = outOfRange(value, min, max);
+  if (problem)
+    throw new ValidationError(`${name}: ${problem}`, [{ path: name, message: problem }], 'BAD_USER_INPUT');
+}
+
 /** The stored predicate names of a filter; null (no filter) stays null. */
 export function storedPredicates(predicates: readonly string[] | null | undefined): string[] | null {
   if (!predicates) return null;
@@ -108,6 +119,8 @@ export function graphNeighborhood(
   seeds: readonly string[],
   options: TraversalOptions,
 ): Promise<Neighborhood> {
+  requireWithin('depth', options.depth, 0, settings.maxDepth);
+  requireWithin('first', options.first, 1, Number.MAX_SAFE_INTEGER);
   return exploreNeighborhood(
     db,
     scope,
@@ -126,6 +139,7 @@ export function graphPath(
   to: string,
   options: { maxDepth: number; direction: GraphDirection; predicates: readonly string[] | null | undefined },
 ): Promise<FoundPath | null> {
+  requireWithin('maxDepth', options.maxDepth, 0, MAX_PATH_DEPTH);
   return shortestPath(
     db,
     scope,

@@ -59,7 +59,8 @@ const traversalArgs = builder.args((t) => ({
     type: GraphDirectionEnum,
     required: false,
     defaultValue: 'BOTH',
-    description: 'Which way to follow triples: OUT (subject → object), IN, or BOTH (default).',
+    description:
+      'Which way to follow triples: OUT (subject → object), IN, or BOTH (default). Example: `direction: OUT` from "Ana" follows Ana works_at Acme, not Bea knows Ana.',
   }),
 }));
 
@@ -71,7 +72,8 @@ export const EntityGraphType = builder.objectRef<GraphScoped>('EntityGraph').imp
     asOf: t.expose('asOf', {
       type: 'DateTime',
       nullable: true,
-      description: 'The moment this graph shows; null for now (the triples that hold today).',
+      description:
+        'The moment this graph shows; null for now (the triples that hold today). Example: `"2026-01-01T00:00:00.000Z"`.',
     }),
     nodes: t.connection(
       {
@@ -83,7 +85,8 @@ export const EntityGraphType = builder.objectRef<GraphScoped>('EntityGraph').imp
             type: GraphNodeOrderEnum,
             required: false,
             defaultValue: 'DEGREE',
-            description: 'DEGREE (default): most triples first, then by name; NAME: by name.',
+            description:
+              'DEGREE (default): most triples first, then by name; NAME: by name. Example: `orderBy: NAME`.',
           }),
           search: t.arg.string({
             required: false,
@@ -114,7 +117,8 @@ export const EntityGraphType = builder.objectRef<GraphScoped>('EntityGraph').imp
         description: 'One page of a graph’s names, with their total.',
         fields: (c) => ({
           totalCount: c.int({
-            description: 'How many names the whole list has (with `search`: how many contain it).',
+            description:
+              'How many names the whole list has (with `search`: how many contain it). Example: 5 for Ana, Maria, Porto, Acme and Lisbon.',
             resolve: (page) => (page as unknown as { totalCount: () => Promise<number> }).totalCount(),
           }),
         }),
@@ -127,7 +131,11 @@ export const EntityGraphType = builder.objectRef<GraphScoped>('EntityGraph').imp
       description:
         'One name of the graph; null when none of the triples uses it. Example: `node(name: "Ana") { degree }`.',
       args: {
-        name: t.arg.string({ required: true, description: 'The name ("Ana").', extensions: maxLength(500) }),
+        name: t.arg.string({
+          required: true,
+          description: 'The name, as stored (spaces collapsed); at most 500 characters. Example: `"Ana"`.',
+          extensions: maxLength(500),
+        }),
       },
       resolve: async (graph, args, ctx) => {
         const name = graphName(args.name);
@@ -145,7 +153,7 @@ export const EntityGraphType = builder.objectRef<GraphScoped>('EntityGraph').imp
       args: {
         of: t.arg.string({
           required: true,
-          description: 'The name at the centre ("Ana").',
+          description: 'The name at the centre; at most 500 characters. Example: `"Ana"`.',
           extensions: maxLength(500),
         }),
         depth: t.arg.int({
@@ -183,12 +191,12 @@ export const EntityGraphType = builder.objectRef<GraphScoped>('EntityGraph').imp
       args: {
         from: t.arg.string({
           required: true,
-          description: 'Where the path starts ("Ana").',
+          description: 'Where the path starts; at most 500 characters. Example: `"Ana"`.',
           extensions: maxLength(500),
         }),
         to: t.arg.string({
           required: true,
-          description: 'Where it ends ("Lisbon").',
+          description: 'Where it ends; at most 500 characters. Example: `"Lisbon"`.',
           extensions: maxLength(500),
         }),
         maxDepth: t.arg.int({
@@ -231,7 +239,7 @@ export const EntityGraphType = builder.objectRef<GraphScoped>('EntityGraph').imp
         depth: t.arg.int({
           required: false,
           defaultValue: 1,
-          description: 'Hops from the seeds, 0 to GRAPH_MAX_DEPTH (3 unless configured).',
+          description: 'Hops from the seeds, 0 to GRAPH_MAX_DEPTH (3 unless configured). Example: 1.',
           extensions: checked(graphChecks.depth),
         }),
         limit: t.arg.int({

@@ -19,7 +19,8 @@ export interface GraphNodeShape extends GraphScoped {
 }
 
 export const GraphDirectionEnum = builder.enumType('GraphDirection', {
-  description: 'Which way edges (triples, subject → object) are followed from a name.',
+  description:
+    'Which way edges (triples, subject → object) are followed from a name. Example: `direction: IN` from "Acme" follows Ana works_at Acme.',
   values: {
     OUT: { description: 'From the name as subject to the object ("Ana" → works_at → "Acme").' },
     IN: { description: 'From the name as object back to the subject ("Acme" ← works_at ← "Ana").' },
@@ -28,7 +29,7 @@ export const GraphDirectionEnum = builder.enumType('GraphDirection', {
 });
 
 export const GraphNodeOrderEnum = builder.enumType('GraphNodeOrder', {
-  description: 'Order of a graph’s nodes.',
+  description: 'Order of a graph’s nodes. Example: `nodes(orderBy: DEGREE)` lists the hubs first.',
   values: {
     DEGREE: { description: 'Most triples first (the hubs), then by name.' },
     NAME: { description: 'By name, in Unicode code point order (uppercase before lowercase).' },
@@ -74,7 +75,8 @@ export const GraphNodeType = builder.objectRef<GraphNodeShape>('GraphNode').impl
     name: t.exposeString('name', { description: 'The name, as stored ("Ana", "Lisbon").' }),
     type: t.string({
       nullable: true,
-      description: 'Its type ("person", "place") when one was given: as a subject first, else as an object.',
+      description:
+        'Its type when one was given: as a subject first, else as an object; null otherwise. Example: `"person"` for Ana, `"place"` for Lisbon.',
       resolve: async (node, _args, ctx) => (await infoOf(node, ctx))?.type ?? null,
     }),
     degree: t.int({
@@ -94,7 +96,8 @@ export const GraphNodeType = builder.objectRef<GraphNodeShape>('GraphNode').impl
             type: GraphDirectionEnum,
             required: false,
             defaultValue: 'BOTH',
-            description: 'OUT: triples with this name as subject; IN: as object; BOTH (default): either.',
+            description:
+              'OUT: triples with this name as subject; IN: as object; BOTH (default): either. Example: `direction: OUT` on "Ana" gives Ana works_at Acme.',
           }),
         },
         totalCount: (node, args, ctx) =>

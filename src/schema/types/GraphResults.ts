@@ -21,7 +21,7 @@ export const GraphNeighborhoodType = builder
       nodes: t.field({
         type: [GraphNodeType],
         description:
-          'The names, nearest first (the start at distance 0), then by name; at most `first` (`limit`) of them.',
+          'The names, nearest first (the start at distance 0), then by name; at most `first` (`limit`) of them. Example: Ana, Acme, Maria, Lisbon, Porto (2 hops from Ana).',
         // The query cost counts these lists by the parent field's `first`/`limit` (src/http/query-cost.ts).
         extensions: { costItemsPerPage: 1 },
         resolve: (result) => result.nodes,
@@ -29,23 +29,24 @@ export const GraphNeighborhoodType = builder
       triples: t.prismaField({
         type: ['Triple'],
         description:
-          'The triples between those names that a walk of at most `depth` hops follows (both ends among `nodes`), nearest first; at most twice as many as `first` (`limit`).',
+          'The triples between those names that a walk of at most `depth` hops follows (both ends among `nodes`), nearest first, then by subject, predicate and object; at most twice as many as `first` (`limit`). Example: Ana sister_of Maria, Ana works_at Acme, Acme lives_in Lisbon, Maria lives_in Porto.',
         extensions: { costItemsPerPage: 2 },
         resolve: (query, result, _args, ctx) => loadTriples(query, result, ctx),
       }),
       truncated: t.exposeBoolean('truncated', {
         description:
-          'Whether a limit left something out: more names than `first` (`limit`), more triples than twice that, or a hub with more triples than GRAPH_MAX_FANOUT in one level.',
+          'Whether a limit left something out: more names than `first` (`limit`), more triples than twice that, or a hub with more triples than GRAPH_MAX_FANOUT in one level (which of its neighbours are kept is then up to the database). Example: true for `first: 10` around a name with 30 neighbours.',
       }),
     }),
   });
 
 export const GraphPathType = builder.objectRef<GraphTriplesShape>('GraphPath').implement({
   description:
-    'A shortest path between two names of an entity’s graph. Example: `path(from: "Ana", to: "Lisbon") { length triples { subject { name } predicate { name } object { name } } }` gives length 2: Ana works_at Acme, Acme based_in Lisbon.',
+    'A shortest path between two names of an entity’s graph. Example: `path(from: "Ana", to: "Lisbon") { length triples { subject { name } predicate { name } object { name } } }` gives length 2: Ana works_at Acme, Acme lives_in Lisbon (based_in is stored as lives_in).',
   fields: (t) => ({
     length: t.int({
-      description: 'Hops (triples) from one end to the other; 0 when both ends are the same name.',
+      description:
+        'Hops (triples) from one end to the other; 0 when both ends are the same name. Example: 2 from Ana to Lisbon (through Acme).',
       resolve: (path) => path.tripleIds.length,
     }),
     triples: t.prismaField({
@@ -57,7 +58,7 @@ export const GraphPathType = builder.objectRef<GraphTriplesShape>('GraphPath').i
     }),
     nodes: t.field({
       type: [GraphNodeType],
-      description: 'The names from `from` to `to`, one more than `length`.',
+      description: 'The names from `from` to `to`, one more than `length`. Example: Ana, Acme, Lisbon.',
       extensions: { costItems: 7 },
       resolve: (path) => path.nodes,
     }),
