@@ -84,7 +84,7 @@ export async function nodeInfo(
 ): Promise<Map<string, NodeInfo>> {
   const found = new Map<string, NodeInfo>();
   if (names.length === 0) return found;
-  const list = inList(names);
+  const list = inList([...new Set(names)]);
   const rows = await db.$queryRaw<InfoRow[]>`SELECT s.name AS name, MAX(s.type) AS stype,
       NULL AS otype, COUNT(*) AS degree
     FROM ${tableSql('TripleSubject')} s JOIN ${tableSql('Triple')} kg ON kg.subject_id = s.id

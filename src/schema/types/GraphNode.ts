@@ -55,8 +55,10 @@ export function loadNode(ctx: Context, scope: GraphScoped, name: string): Promis
         const found = await graphNodeInfo(ctx.reader, graph, names);
         return names.map((one) => found.get(one) ?? null);
       },
-      // Each name appears twice in the statement; this keeps it far from SQLite's parameter limit.
-      { maxBatchSize: 200 },
+      // Batch, never cache: a subscription keeps one context for its whole life, and degrees must
+      // follow the data. Each name appears twice in the statement: 200 stays far from SQLite's
+      // parameter limit.
+      { cache: false, maxBatchSize: 200 },
     );
     byScope.set(key, loader);
   }
