@@ -303,7 +303,22 @@ describe.runIf(TEST_DATABASE === 'sqlite' && browserSuite)(
       expect(await shown('Porto')).toBe(false);
     });
 
+    it('shows names as text, never as markup', async () => {
+      const markup = '<b id="injected">Bold</b>';
+      await server.request(
+        AddTriplesDocument,
+        { input: { entity, triples: [{ subject: markup, predicate: 'knows', object: 'Ana' }] } },
+        auth,
+      );
+      await page.locator('#activity li', { hasText: `${markup} knows Ana` }).waitFor();
+      await page.locator('#search').fill('<b');
+      await page.locator('#search-results button', { hasText: markup }).waitFor();
+      expect(await shown(markup)).toBe(true);
+      expect(await page.locator('#injected').count()).toBe(0);
+    });
+
     it('made no request that left this machine, and broke no rule of its policy', () => {
+      expect(page.url()).not.toContain(ADMIN_KEY);
       expect(requests.length).toBeGreaterThan(5);
       for (const url of requests) expect(new URL(url).hostname, url).toBe('127.0.0.1');
       expect(problems).toEqual([]);

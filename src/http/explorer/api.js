@@ -57,6 +57,11 @@ export async function request(query, variables) {
  * 'offline' (with a reason); the returned function stops following.
  */
 export function follow(entity, query, onEvent, onState) {
+  // A client being disposed still reports its close: only the current one may change the badge.
+  let following = true;
+  const report = (state, reason) => {
+    if (following) onState(state, reason);
+  };
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const client = globalThis.graphqlWs.createClient({
     url: `${scheme}//${location.host}${ENDPOINT}`,
@@ -66,25 +71,26 @@ export function follow(entity, query, onEvent, onState) {
     },
     retryAttempts: 5,
     on: {
-      connecting: () => onState('connecting'),
-      connected: () => onState('live'),
-      closed: (event) => onState('offline', event?.reason || undefined),
+      connecting: () => report('connecting'),
+      connected: () => report('live'),
+      closed: (event) => report('offline', event?.reason || undefined),
     },
   });
-  onState('connecting');
+  report('connecting');
   const stop = client.subscribe(
     { query, variables: { entity } },
     {
       next: (result) => {
         const first = result.errors?.[0];
-        if (first) onState('offline', first.message);
-        else if (result.data) onEvent(result.data.tripleChanged);
+        if (first) report('offline', first.message);
+        else if (result.data && following) onEvent(result.data.tripleChanged);
       },
-      error: (error) => onState('offline', error instanceof Error ? error.message : errorText(error)),
+      error: (error) => report('offline', error instanceof Error ? error.message : errorText(error)),
       complete: () => {},
     },
   );
   return () => {
+    following = false;
     stop();
     client.dispose();
   };

@@ -118,7 +118,8 @@ async function render() {
     }
     if (path) view.showPath(path);
     showPathText(path);
-    note(base.truncated ? 'Some names were left out: a name has more neighbours than one page.' : '');
+    if (base.nodes.length === 0) note(`No triples${state.asOf ? ' at that moment' : ' yet'}.`);
+    else note(base.truncated ? 'Some names were left out: a name has more neighbours than one page.' : '');
     setStatus(describeBase());
   });
 }
