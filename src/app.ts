@@ -40,6 +40,7 @@ export function buildApp(engram: Engram): App {
     context: {
       ...engram.services,
       maxPageSize: config.graphql.maxPageSize,
+      graph: config.graph,
       jobs: engram.jobs,
       tokens: engram.tokens,
     },

@@ -6,6 +6,7 @@ import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.t
 import type { LogOptions } from '../observability/logger.ts';
 import type { RedactorOptions } from '../redact/index.ts';
 import type { MemorySettings } from '../services/deps.ts';
+import type { GraphSettings } from '../services/graph.ts';
 import { type RetentionPolicy, retains } from '../services/retention.ts';
 import { databaseProvider, type Env, parseEnv } from './environment.ts';
 
@@ -24,6 +25,8 @@ export interface Config {
   access: AccessConfig;
   http: HttpConfig;
   graphql: GraphqlConfig;
+  /** The knowledge graph's traversal limits. */
+  graph: GraphSettings;
   memory: MemoryConfig;
   /** null: EMBEDDING_PROVIDER=none (callers bring their own vectors). */
   embeddings: EmbeddingsConfig | null;
@@ -320,6 +323,7 @@ export function configFromEnv(env: Env): Config {
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       plannedReads: env.PLANNED_READS,
     },
+    graph: { maxDepth: env.GRAPH_MAX_DEPTH, maxFanOut: env.GRAPH_MAX_FANOUT },
     memory: {
       maxContentLength: env.MAX_CONTENT_LENGTH,
       maxItemsPerCall: env.MAX_ITEMS_PER_CALL,

@@ -124,6 +124,16 @@ const EnvSchema = z
     MAX_ITEMS_PER_CALL: positiveInt(500),
     /** Largest `first`/`last` of a connection. @default 100 */
     MAX_PAGE_SIZE: positiveInt(100),
+    /**
+     * Deepest neighbourhood or subgraph of an entity's knowledge graph (`depth`, in hops); deeper
+     * ones are refused with BAD_USER_INPUT before the database is asked. @default 3
+     */
+    GRAPH_MAX_DEPTH: positiveInt(3),
+    /**
+     * Most triples one level of a graph search reads per direction: a hub's neighbours beyond it
+     * are left out and the answer says `truncated`. @default 10000
+     */
+    GRAPH_MAX_FANOUT: positiveInt(10_000),
     /** Deepest GraphQL selection accepted (a Relay connection level counts 3: field, edges, node). @default 20 */
     MAX_QUERY_DEPTH: positiveInt(20),
     /** Most aliases in one GraphQL document (aliased `__typename` included). @default 30 */
