@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddTriplesDocument } from '../client-codegen/generated/graphql.ts';
+import { AddTriplesDocument, IssueEntityTokenDocument } from '../client-codegen/generated/graphql.ts';
 import { TEST_DATABASE } from './helpers/database.ts';
 import { nextListener } from './helpers/listening.ts';
 import { seed, uniqueId } from './helpers/seed.ts';
@@ -320,6 +320,35 @@ describe.runIf(TEST_DATABASE === 'sqlite' && browserSuite)(
       await page.locator('#search-results button', { hasText: markup }).waitFor();
       expect(await shown(markup)).toBe(true);
       expect(await page.locator('#injected').count()).toBe(0);
+    });
+
+    it('works with an entity token too, which lists no entities', async () => {
+      const issued = await server.request(
+        IssueEntityTokenDocument,
+        { input: { entity, scopes: ['READ'] } },
+        auth,
+      );
+      if (issued.data?.issueEntityToken.__typename !== 'IssueEntityTokenSuccess') throw new Error('no token');
+      const token = issued.data.issueEntityToken.token;
+      await page.locator('#forget').click();
+      await page.locator('body[data-credential="none"]').waitFor();
+      const listening = nextListener(server.app.events);
+      await page.locator('#credential').fill(token);
+      await page.locator('#credential-form button[type="submit"]').click();
+      await page.locator('#entity-hint', { hasText: 'needs an admin key' }).waitFor();
+      await page.locator('#status', { hasText: `${entity}: the best-connected names` }).waitFor();
+      await idle();
+      expect(await shown('Madrid')).toBe(true);
+      await listening;
+      await server.request(
+        AddTriplesDocument,
+        { input: { entity, triples: [{ subject: 'Acme', predicate: 'makes', object: 'Tiles' }] } },
+        auth,
+      );
+      await page.waitForFunction(
+        () => !(globalThis as unknown as ExplorerHandle).explorer.cy.getElementById('Tiles').empty(),
+      );
+      expect(page.url()).not.toContain(token);
     });
 
     it('made no request that left this machine, and broke no rule of its policy', () => {

@@ -296,6 +296,21 @@ function onTripleChanged(event) {
   if (state.asOf !== null) return;
   if ((kind === 'CREATED' || kind === 'MENTIONED') && !triple.validTo) view.addTriple(triple);
   else if (kind === 'SUPERSEDED' || kind === 'FORGOTTEN') view.removeTriple(triple);
+  refreshSoon();
+}
+
+let refreshTimer;
+/** After a burst of changes: the name count again, and the path (a hop may have gone). */
+function refreshSoon() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => {
+    if (state.asOf !== null || !state.entity) return;
+    void busy(async () => {
+      const overview = await loadOverview();
+      $('total').textContent = `${overview.graph.nodes.totalCount} names in this graph`;
+    });
+    if (state.path) void followPath(state.path.from, state.path.to);
+  }, 300);
 }
 
 // ---- selection ----

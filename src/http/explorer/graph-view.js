@@ -4,11 +4,20 @@
  * parsed as HTML. Elements are looked up by id, never by a selector built from a name.
  */
 
-const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#b07aa1', '#edc948', '#9c755f'];
+/** The types Engram's predicates give names, each its own colour; other types share the rest. */
+const TYPE_COLORS = {
+  person: '#7b61c9',
+  place: '#b07a3f',
+  organization: '#e15759',
+  date: '#76b7b2',
+  language: '#4e79a7',
+};
+const PALETTE = ['#f28e2b', '#edc948', '#9c755f', '#ff9da7', '#59a14f', '#bab0ac'];
 const UNTYPED = '#8a94a6';
 
 function typeColor(type) {
   if (!type) return UNTYPED;
+  if (Object.hasOwn(TYPE_COLORS, type)) return TYPE_COLORS[type];
   let hash = 0;
   for (const char of type) hash = (hash * 31 + char.codePointAt(0)) >>> 0;
   return PALETTE[hash % PALETTE.length];
