@@ -1,6 +1,7 @@
 /**
  * The GraphQL documents the explorer sends: the public API only, with every value a variable (no
- * name is ever spliced into a document).
+ * name is ever spliced into a document). Graph sizes are left to the server's defaults, which it
+ * caps at MAX_PAGE_SIZE; an explicit size above that would be refused.
  */
 
 const TRIPLE = 'id subject { name type } predicate { name } object { name type } validFrom validTo';
@@ -30,7 +31,7 @@ export const OVERVIEW = `query ExplorerOverview($entity: String!, $asOf: DateTim
 export const SUBGRAPH = `query ExplorerSubgraph($entity: String!, $asOf: DateTime, $seeds: [String!]!) {
   entity(externalId: $entity) {
     graph(asOf: $asOf) {
-      subgraph(seeds: $seeds, depth: 1, limit: 100) { truncated nodes { ${NODE} } triples { ${TRIPLE} } }
+      subgraph(seeds: $seeds, depth: 1) { truncated nodes { ${NODE} } triples { ${TRIPLE} } }
     }
   }
 }`;
@@ -38,7 +39,7 @@ export const SUBGRAPH = `query ExplorerSubgraph($entity: String!, $asOf: DateTim
 export const NEIGHBORHOOD = `query ExplorerNeighborhood($entity: String!, $asOf: DateTime, $of: String!, $depth: Int!) {
   entity(externalId: $entity) {
     graph(asOf: $asOf) {
-      neighborhood(of: $of, depth: $depth, first: 50) { truncated nodes { ${NODE} } triples { ${TRIPLE} } }
+      neighborhood(of: $of, depth: $depth) { truncated nodes { ${NODE} } triples { ${TRIPLE} } }
     }
   }
 }`;

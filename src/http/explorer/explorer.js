@@ -68,11 +68,15 @@ async function busy(work) {
 
 const vars = (extra) => ({ entity: state.entity, asOf: state.asOf, ...extra });
 
-async function graphOf(query, extra, field) {
-  const data = await request(query, vars(extra));
+/** The open entity in an answer; an entity the credential cannot see is null, like a missing one. */
+function entityOf(data) {
   if (!data.entity)
     throw new ApiError(`no entity "${state.entity}" is visible with this credential`, 'NOT_FOUND');
-  return data.entity.graph[field];
+  return data.entity;
+}
+
+async function graphOf(query, extra, field) {
+  return entityOf(await request(query, vars(extra))).graph[field];
 }
 
 function note(text) {
@@ -82,10 +86,7 @@ function note(text) {
 // ---- loading what is shown ----
 
 async function loadOverview() {
-  const data = await request(OVERVIEW, vars());
-  if (!data.entity)
-    throw new ApiError(`no entity "${state.entity}" is visible with this credential`, 'NOT_FOUND');
-  return data.entity;
+  return entityOf(await request(OVERVIEW, vars()));
 }
 
 /** Rebuilds the whole picture at the current moment: the base, each expansion, the path. */
