@@ -40,6 +40,7 @@ describe('configuration by concern', () => {
       dedupeSimilarity: 0.95,
     });
     expect(config.graphql).toMatchObject({ maxPageSize: 100, maxNodes: 50_000, plannedReads: true });
+    expect(config.graph).toEqual({ maxDepth: 3, maxFanOut: 10_000 });
   });
 
   it('serves the explorer where GraphiQL is served, unless EXPLORER says otherwise', () => {
@@ -74,6 +75,8 @@ describe('configuration by concern', () => {
       LLM_PROVIDER: 'anthropic',
       LLM_MODEL: 'claude-haiku-4-5',
       WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '7',
+      GRAPH_MAX_DEPTH: '2',
+      GRAPH_MAX_FANOUT: '500',
     });
     expect(config.access.apiKeys).toEqual([
       { key: 'a', role: 'admin' },
@@ -92,6 +95,7 @@ describe('configuration by concern', () => {
       llm: { provider: 'anthropic', model: 'claude-haiku-4-5', maxRetries: 2 },
     });
     expect(config.http.websocket.maxOperationsPerSocket).toBe(7);
+    expect(config.graph).toEqual({ maxDepth: 2, maxFanOut: 500 });
   });
 
   it('reads API keys with roles from API_KEYS and API_KEYS_FILE', () => {

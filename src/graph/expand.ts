@@ -52,10 +52,17 @@ function oneWay(
 }
 
 /**
+ * Most frontier names per statement: padded to 2048 parameters and twice that for both
+ * directions, far below SQLite's 32766 (a path search's frontier can reach the fan-out cap).
+ */
+const NAMES_PER_STATEMENT = 2000;
+
+/**
  * Every edge that leaves the frontier names in the filter's direction, in one statement (both
- * directions are a UNION ALL of two index walks). Each direction reads at most `fanOut` + 1 rows,
- * so a hub in the frontier costs `fanOut` rows, not its degree; `capped` says when that cut
- * something (which `fanOut` edges are kept is then up to the database).
+ * directions are a UNION ALL of two index walks; a frontier above 2,000 names takes one statement
+ * per 2,000). Each direction reads at most `fanOut` + 1 rows, so a hub in the frontier costs
+ * `fanOut` rows, not its degree; `capped` says when that cut something (which `fanOut` edges are
+ * kept is then up to the database).
  */
 export async function expandFrontier(
   db: Db,
@@ -64,31 +71,35 @@ export async function expandFrontier(
   filter: EdgeFilter,
   fanOut: number,
 ): Promise<Expansion> {
-  if (names.length === 0) return { steps: [], capped: false };
   const ways: ('OUT' | 'IN')[] = filter.direction === 'BOTH' ? ['OUT', 'IN'] : [filter.direction];
-  const parts = ways.map((way) => oneWay(way, names, scope, filter.predicates, fanOut + 1));
-  const rows = await db.$queryRaw<Row[]>(Prisma.join(parts, ' UNION ALL '));
   const counts = [0, 0];
   const steps: Step[] = [];
   let capped = false;
-  for (const row of rows) {
-    const way = toNumber(row.way);
-    counts[way] = (counts[way] ?? 0) + 1;
-    if ((counts[way] ?? 0) > fanOut) {
-      capped = true;
-      continue;
+  for (let from = 0; from < names.length; from += NAMES_PER_STATEMENT) {
+    const chunk = names.slice(from, from + NAMES_PER_STATEMENT);
+    const open = ways.filter((way) => (counts[way === 'OUT' ? 0 : 1] ?? 0) <= fanOut);
+    if (open.length === 0) break;
+    const parts = open.map((way) => oneWay(way, chunk, scope, filter.predicates, fanOut + 1));
+    const rows = await db.$queryRaw<Row[]>(Prisma.join(parts, ' UNION ALL '));
+    for (const row of rows) {
+      const way = toNumber(row.way);
+      counts[way] = (counts[way] ?? 0) + 1;
+      if ((counts[way] ?? 0) > fanOut) {
+        capped = true;
+        continue;
+      }
+      const edge: GraphEdge = {
+        id: toNumber(row.id),
+        subject: row.subject,
+        predicate: row.predicate,
+        object: row.object,
+      };
+      steps.push(
+        way === 0
+          ? { edge, from: edge.subject, to: edge.object }
+          : { edge, from: edge.object, to: edge.subject },
+      );
     }
-    const edge: GraphEdge = {
-      id: toNumber(row.id),
-      subject: row.subject,
-      predicate: row.predicate,
-      object: row.object,
-    };
-    steps.push(
-      way === 0
-        ? { edge, from: edge.subject, to: edge.object }
-        : { edge, from: edge.object, to: edge.subject },
-    );
   }
   return { steps, capped };
 }
