@@ -34,6 +34,8 @@ const RANKS: Record<string, number> = {
   services: 2,
   // Stores and infrastructure.
   db: 1,
+  // The knowledge graph's SQL and searches (neighbourhoods, paths, node lists).
+  graph: 1,
   search: 1,
   embed: 1,
   events: 1,

@@ -31,6 +31,8 @@ const CARRIERS: Record<string, string> = {
   SemanticStatus: 'only keys reach it (Query.semanticStatus)',
   EmbeddingStatus: 'under SemanticStatus',
   VectorIndexStatus: 'under SemanticStatus',
+  GraphNeighborhood: 'carries GraphNodes and Triples, reached only through an EntityGraph',
+  GraphPath: 'carries GraphNodes and Triples, reached only through an EntityGraph',
 };
 const ROOTS = new Set(['Query', 'Mutation', 'Subscription']);
 

@@ -12,7 +12,13 @@ import { ConfigError } from '../src/config/environment.ts';
 describe('configuration by concern', () => {
   it('gives every section its defaults, with the features on', () => {
     const config = loadConfig({});
-    expect(config.server).toEqual({ host: undefined, port: 4000, graphiql: true, shutdownTimeoutMs: 10_000 });
+    expect(config.server).toEqual({
+      host: undefined,
+      port: 4000,
+      graphiql: true,
+      explorer: true,
+      shutdownTimeoutMs: 10_000,
+    });
     expect(config.database).toMatchObject({
       url: 'file:./data/engram.db',
       provider: 'sqlite',
@@ -34,6 +40,17 @@ describe('configuration by concern', () => {
       dedupeSimilarity: 0.95,
     });
     expect(config.graphql).toMatchObject({ maxPageSize: 100, maxNodes: 50_000, plannedReads: true });
+    expect(config.graph).toEqual({ maxDepth: 3, maxFanOut: 10_000 });
+  });
+
+  it('serves the explorer where GraphiQL is served, unless EXPLORER says otherwise', () => {
+    const explorer = (env: Record<string, string>) => loadConfig(env).server.explorer;
+    expect(explorer({ NODE_ENV: 'production', API_KEYS: 'k' })).toBe(false);
+    expect(explorer({ NODE_ENV: 'production', API_KEYS: 'k', GRAPHIQL: 'true' })).toBe(true);
+    expect(explorer({ NODE_ENV: 'production', API_KEYS: 'k', EXPLORER: 'true' })).toBe(true);
+    expect(explorer({ GRAPHIQL: 'false' })).toBe(false);
+    expect(explorer({ EXPLORER: 'false' })).toBe(false);
+    expect(() => loadConfig({ EXPLORER: 'maybe' })).toThrow(ConfigError);
   });
 
   it('turns a disabled feature into null', () => {
@@ -58,6 +75,8 @@ describe('configuration by concern', () => {
       LLM_PROVIDER: 'anthropic',
       LLM_MODEL: 'claude-haiku-4-5',
       WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '7',
+      GRAPH_MAX_DEPTH: '2',
+      GRAPH_MAX_FANOUT: '500',
     });
     expect(config.access.apiKeys).toEqual([
       { key: 'a', role: 'admin' },
@@ -76,6 +95,7 @@ describe('configuration by concern', () => {
       llm: { provider: 'anthropic', model: 'claude-haiku-4-5', maxRetries: 2 },
     });
     expect(config.http.websocket.maxOperationsPerSocket).toBe(7);
+    expect(config.graph).toEqual({ maxDepth: 2, maxFanOut: 500 });
   });
 
   it('reads API keys with roles from API_KEYS and API_KEYS_FILE', () => {

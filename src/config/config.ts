@@ -6,6 +6,7 @@ import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.t
 import type { LogOptions } from '../observability/logger.ts';
 import type { RedactorOptions } from '../redact/index.ts';
 import type { MemorySettings } from '../services/deps.ts';
+import type { GraphSettings } from '../services/graph.ts';
 import { type RetentionPolicy, retains } from '../services/retention.ts';
 import { databaseProvider, type Env, parseEnv } from './environment.ts';
 
@@ -24,6 +25,8 @@ export interface Config {
   access: AccessConfig;
   http: HttpConfig;
   graphql: GraphqlConfig;
+  /** The knowledge graph's traversal limits. */
+  graph: GraphSettings;
   memory: MemoryConfig;
   /** null: EMBEDDING_PROVIDER=none (callers bring their own vectors). */
   embeddings: EmbeddingsConfig | null;
@@ -70,6 +73,8 @@ export interface ServerConfig {
   /** @default 4000 */
   port: number;
   graphiql: boolean;
+  /** The graph explorer page at /explorer (EXPLORER). @default GRAPHIQL */
+  explorer: boolean;
   /** Time open requests, sockets and running jobs get on shutdown. @default 10000 */
   shutdownTimeoutMs: number;
 }
@@ -252,6 +257,7 @@ export function configFromEnv(env: Env): Config {
       host: env.HOST,
       port: env.PORT,
       graphiql: env.GRAPHIQL,
+      explorer: env.EXPLORER,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     },
     database: {
@@ -317,6 +323,7 @@ export function configFromEnv(env: Env): Config {
       requestTimeoutMs: env.REQUEST_TIMEOUT_MS,
       plannedReads: env.PLANNED_READS,
     },
+    graph: { maxDepth: env.GRAPH_MAX_DEPTH, maxFanOut: env.GRAPH_MAX_FANOUT },
     memory: {
       maxContentLength: env.MAX_CONTENT_LENGTH,
       maxItemsPerCall: env.MAX_ITEMS_PER_CALL,

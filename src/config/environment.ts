@@ -60,6 +60,8 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Serve GraphiQL on GET /graphql. @default true in development, false in production */
     GRAPHIQL: booleanish.optional(),
+    /** Serve the graph explorer page on GET /explorer. @default GRAPHIQL */
+    EXPLORER: booleanish.optional(),
     /**
      * Comma-separated API keys, each `<key>` (admin) or `<role>:<key>` with a role of admin, service
      * or read; when any is set, every request needs `Authorization: Bearer <key>`.
@@ -122,6 +124,16 @@ const EnvSchema = z
     MAX_ITEMS_PER_CALL: positiveInt(500),
     /** Largest `first`/`last` of a connection. @default 100 */
     MAX_PAGE_SIZE: positiveInt(100),
+    /**
+     * Deepest neighbourhood or subgraph of an entity's knowledge graph (`depth`, in hops); deeper
+     * ones are refused with BAD_USER_INPUT before the database is asked. @default 3
+     */
+    GRAPH_MAX_DEPTH: positiveInt(3),
+    /**
+     * Most triples one level of a graph search reads per direction: a hub's neighbours beyond it
+     * are left out and the answer says `truncated`. @default 10000
+     */
+    GRAPH_MAX_FANOUT: positiveInt(10_000),
     /** Deepest GraphQL selection accepted (a Relay connection level counts 3: field, edges, node). @default 20 */
     MAX_QUERY_DEPTH: positiveInt(20),
     /** Most aliases in one GraphQL document (aliased `__typename` included). @default 30 */
@@ -394,9 +406,11 @@ const ParsedEnv = EnvSchema.transform((env, ctx) => {
       'needs JWT_ISSUER and JWT_AUDIENCE too, so tokens minted for other applications are refused',
     );
   }
+  const graphiql = env.GRAPHIQL ?? env.NODE_ENV !== 'production';
   return {
     ...env,
-    GRAPHIQL: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+    GRAPHIQL: graphiql,
+    EXPLORER: env.EXPLORER ?? graphiql,
     /** ENTITY_TOKEN_SECRET or the content of ENTITY_TOKEN_SECRET_FILE; undefined when neither is set. */
     entityTokenSecret: entityTokenSecret(env, report),
     /** API_KEYS and API_KEYS_FILE together, with their roles. */

@@ -29,7 +29,8 @@ import type { Plugin } from 'graphql-yoga';
  * lists above it (at least 1), a connection's `edges` count its page size (`first`/`last`, read
  * from literals or from the request's raw variables; absent, the connection's default page size),
  * a list with a `first` argument (`semanticFacts`, `recall`) counts it, `nodes(ids:)` counts its
- * ids, and any other list counts MAX_PAGE_SIZE. Aliases each count; fragments (named, inline,
+ * ids, a list that declares its size in its `extensions` ({@link CostExtensions}: the graph's
+ * neighbourhoods and paths) counts that, and any other list counts MAX_PAGE_SIZE. Aliases each count; fragments (named, inline,
  * spread any number of times) are merged by response key exactly as graphql-js executes them, so a
  * spread repeated under one field costs once (it runs once) and under two aliases twice. On an
  * abstract type (`node`, a mutation's result union) the costliest member counts. `@skip`/`@include`
@@ -62,6 +63,20 @@ export interface QueryCost {
   nodes: number;
   /** The limit it was held to. */
   limit: number;
+}
+
+/**
+ * What a field may declare in its `extensions` for lists whose size no `first` of their own
+ * bounds: the page size its child object's lists follow (`neighborhood(first:)` bounds its
+ * `nodes` and `triples`), and how many items a list holds, per item of that page or fixed.
+ */
+export interface CostExtensions {
+  /** This field's argument (`first`, `limit`) that bounds the lists of the object it returns. */
+  costPageArgument?: string;
+  /** This list holds at most this many items per item of the parent field's page. */
+  costItemsPerPage?: number;
+  /** This list holds at most this many items. */
+  costItems?: number;
 }
 
 class TooComplex extends Error {}
@@ -145,6 +160,18 @@ export function estimateOperationCost(
     return Math.min(Math.max(size, 0), options.maxPageSize);
   };
 
+  /** The page a field's `costPageArgument` names (its value or default), capped at MAX_PAGE_SIZE. */
+  const argumentPage = (
+    fields: readonly FieldNode[],
+    definition: GraphQLField<unknown, unknown>,
+    name: string,
+  ): number => {
+    const arg = definition.args.find((candidate) => candidate.name === name);
+    const value = argument(fields, name) ?? arg?.defaultValue;
+    const size = typeof value === 'number' && Number.isFinite(value) ? value : options.maxPageSize;
+    return Math.min(Math.max(size, 0), options.maxPageSize);
+  };
+
   const isConnection = (type: GraphQLNamedType): type is GraphQLObjectType =>
     isObjectType(type) && 'edges' in type.getFields() && 'pageInfo' in type.getFields();
 
@@ -155,6 +182,11 @@ export function estimateOperationCost(
     connectionPage: number | undefined,
   ): number => {
     if (!isListType(getNullableType(definition.type))) return 1;
+    const declared = definition.extensions as CostExtensions | undefined;
+    if (declared?.costItems !== undefined) return declared.costItems;
+    if (declared?.costItemsPerPage !== undefined) {
+      return declared.costItemsPerPage * (connectionPage ?? options.maxPageSize);
+    }
     if (connectionPage !== undefined) return connectionPage;
     if (definition.args.some((arg) => arg.name === 'first' || arg.name === 'last')) {
       return pageSize(fields, definition);
@@ -238,9 +270,13 @@ export function estimateOperationCost(
       const items = Math.max(1, itemsOf(fields, definition, connectionPage));
       const child = getNamedType(definition.type);
       const nested = fields.flatMap((field) => (field.selectionSet ? [field.selectionSet] : []));
-      const below = nested.length
-        ? costOf(nested, child, isConnection(child) ? pageSize(fields, definition) : undefined)
-        : 0;
+      const pageArgument = (definition.extensions as CostExtensions | undefined)?.costPageArgument;
+      const page = isConnection(child)
+        ? pageSize(fields, definition)
+        : pageArgument
+          ? argumentPage(fields, definition, pageArgument)
+          : undefined;
+      const below = nested.length ? costOf(nested, child, page) : 0;
       total += items * (1 + below);
     }
     return total;

@@ -39,7 +39,7 @@ import {
 } from 'graphql';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { Context } from '../schema/context.ts';
-import { findInputProblem } from '../schema/input-guard.ts';
+import { argumentLimits, findInputProblem } from '../schema/input-guard.ts';
 import { sessionWhere } from '../services/sessions.ts';
 import { type Args, CATALOG, type FieldSpec, type OrderBy, Params, type TypeSpec } from './catalog.ts';
 
@@ -281,7 +281,16 @@ export function buildStatement(
   // them, with their codes, whatever the database would have made of them.
   const queryType = schema.getQueryType();
   if (!queryType) return null;
-  if (findInputProblem(schema, queryType, plan.operation.selectionSet, plan.fragments, coerced.coerced)) {
+  if (
+    findInputProblem(
+      schema,
+      queryType,
+      plan.operation.selectionSet,
+      plan.fragments,
+      coerced.coerced,
+      argumentLimits(ctx),
+    )
+  ) {
     return null;
   }
   const builder = new Builder(coerced.coerced, ctx.maxPageSize);

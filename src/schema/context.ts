@@ -4,6 +4,7 @@ import type { Db } from '../db/client.ts';
 import type { JobQueue } from '../jobs/queue.ts';
 import type { Actor } from '../services/audit.ts';
 import type { ServiceDeps } from '../services/deps.ts';
+import type { GraphSettings } from '../services/graph.ts';
 
 /** Per-request GraphQL context: the shared services plus who is calling. */
 export interface Context extends ServiceDeps {
@@ -12,6 +13,8 @@ export interface Context extends ServiceDeps {
   actor: Actor;
   /** Largest `first`/`last` of a connection. */
   maxPageSize: number;
+  /** The knowledge graph's limits (GRAPH_MAX_DEPTH, GRAPH_MAX_FANOUT). */
+  graph: GraphSettings;
   /**
    * Where queries read. On SQLite a second, read-only connection: the writer's single connection
    * would let a read see another request's uncommitted transaction. Elsewhere the same pool as `db`.

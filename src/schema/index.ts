@@ -8,6 +8,7 @@ import './types/Session.ts';
 import './types/Conversation.ts';
 import './types/Fact.ts';
 import './types/Triple.ts';
+import './types/Graph.ts';
 import './types/AugmentationJob.ts';
 import './types/AuditEntry.ts';
 import './queries.ts';

@@ -36,6 +36,23 @@ export interface InputProblem {
 /** Arguments that declare `extensions: { maxLength }` are refused above it. */
 export const maxLength = (characters: number) => ({ maxLength: characters });
 
+/** The server's limits an argument check may compare with. */
+export interface ArgumentLimits {
+  /** MAX_PAGE_SIZE. */
+  maxPageSize: number;
+  /** GRAPH_MAX_DEPTH. */
+  graphMaxDepth: number;
+}
+
+/** Why a value is refused (the message after the argument's path), or null when it is fine. */
+export type ArgumentCheck = (value: unknown, limits: ArgumentLimits) => string | null;
+
+/**
+ * Arguments that declare `extensions: { check }` are refused when it answers a message, before
+ * any resolver of the operation runs (so before any SQL, the parent's included).
+ */
+export const checked = (check: ArgumentCheck) => ({ check });
+
 const CURSOR_ARGUMENTS = new Set(['after', 'before']);
 
 /** The first problem in a value (depth first), or null. */
@@ -62,9 +79,19 @@ function checkValue(value: unknown, path: string): InputProblem | null {
   return null;
 }
 
-function checkArgument(argument: GraphQLArgument, value: unknown, path: string, connection: boolean) {
+function checkArgument(
+  argument: GraphQLArgument,
+  value: unknown,
+  path: string,
+  connection: boolean,
+  limits: ArgumentLimits | undefined,
+) {
   const problem = checkValue(value, path);
-  if (problem || typeof value !== 'string') return problem;
+  if (problem) return problem;
+  const check = (argument.extensions as { check?: ArgumentCheck } | undefined)?.check;
+  const refused = check && limits && value !== null && value !== undefined ? check(value, limits) : null;
+  if (refused) return { path, message: refused };
+  if (typeof value !== 'string') return null;
   const limit = (argument.extensions as { maxLength?: number } | undefined)?.maxLength;
   if (limit !== undefined && value.length > limit) {
     return { path, message: `must be at most ${limit} characters` };
@@ -85,6 +112,7 @@ export function findInputProblem(
   selectionSet: SelectionSetNode,
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
+  limits?: ArgumentLimits,
   prefix = '',
   seen = new Set<string>(),
 ): InputProblem | null {
@@ -105,7 +133,13 @@ export function findInputProblem(
       const connection = named.name.endsWith('Connection');
       for (const argument of definition.args) {
         if (!(argument.name in args)) continue;
-        const problem = checkArgument(argument, args[argument.name], `${path}.${argument.name}`, connection);
+        const problem = checkArgument(
+          argument,
+          args[argument.name],
+          `${path}.${argument.name}`,
+          connection,
+          limits,
+        );
         if (problem) return problem;
       }
       if (selection.selectionSet && isCompositeType(named)) {
@@ -115,6 +149,7 @@ export function findInputProblem(
           selection.selectionSet,
           fragments,
           variables,
+          limits,
           `${path}.`,
           seen,
         );
@@ -136,16 +171,30 @@ export function findInputProblem(
       const named = selection.typeCondition && schema.getType(selection.typeCondition.name.value);
       if (named && isCompositeType(named)) condition = named;
     }
-    const problem = findInputProblem(schema, condition, set, fragments, variables, prefix, seen);
+    const problem = findInputProblem(schema, condition, set, fragments, variables, limits, prefix, seen);
     if (problem) return problem;
   }
   return null;
 }
 
+/** The limits argument checks compare with, from the request's context. */
+export function argumentLimits(context: unknown): ArgumentLimits | undefined {
+  const ctx = context as { maxPageSize?: number; graph?: { maxDepth?: number } } | null;
+  if (typeof ctx?.maxPageSize !== 'number' || typeof ctx.graph?.maxDepth !== 'number') return undefined;
+  return { maxPageSize: ctx.maxPageSize, graphMaxDepth: ctx.graph.maxDepth };
+}
+
 /** The first problem in a root field's arguments and selection, as the resolver sees it. */
-function rootFieldProblem(info: GraphQLResolveInfo): InputProblem | null {
+function rootFieldProblem(info: GraphQLResolveInfo, context: unknown): InputProblem | null {
   const selectionSet: SelectionSetNode = { kind: Kind.SELECTION_SET, selections: info.fieldNodes };
-  return findInputProblem(info.schema, info.parentType, selectionSet, info.fragments, info.variableValues);
+  return findInputProblem(
+    info.schema,
+    info.parentType,
+    selectionSet,
+    info.fragments,
+    info.variableValues,
+    argumentLimits(context),
+  );
 }
 
 /**
@@ -174,7 +223,7 @@ export class InputGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Type
   ): GraphQLFieldResolver<unknown, Types['Context'], object> {
     if (!ROOT_KINDS.has(fieldConfig.kind)) return resolver;
     return (parent, args, context, info) => {
-      const problem = rootFieldProblem(info);
+      const problem = rootFieldProblem(info, context);
       if (problem) refuse(problem, fieldConfig.kind);
       return resolver(parent, args, context, info);
     };
@@ -186,7 +235,7 @@ export class InputGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Type
   ): GraphQLFieldResolver<unknown, Types['Context'], object> | undefined {
     if (!subscribe) return subscribe;
     return (parent, args, context, info) => {
-      const problem = rootFieldProblem(info);
+      const problem = rootFieldProblem(info, context);
       if (problem) refuse(problem, fieldConfig.kind);
       return subscribe(parent, args, context, info);
     };

@@ -8,7 +8,8 @@ import {
   parse,
 } from 'graphql';
 import { estimateOperationCost, selectOperation } from '../../src/http/query-cost.ts';
-import type { GeneratorLimits, LeakDocument, LeakFixtures } from './leak-documents.ts';
+import { schema as servedSchema } from '../../src/schema/index.ts';
+import type { GeneratorLimits, LeakDocument, LeakFixtures, Party } from './leak-documents.ts';
 import { dumpOwn, dumpVictim, firstDifference } from './leak-dump.ts';
 import { graphqlOver, type LiveLog, liveLog, queryOverSocket } from './leak-live.ts';
 import type { LeakOperation } from './leak-operations.ts';
@@ -72,6 +73,16 @@ export async function startLeakWorld(): Promise<LeakWorld> {
       'Query.semanticFacts.query': SEARCH_TEXT,
       // Without force a completed job is refused before anyone's rights are looked at.
       'Mutation.rerunAugmentation.force': true,
+      // Names of the party's graph: its external id (the subject of its lives_in) and its town.
+      'EntityGraph.node.name': (party: Party) => party.externalId,
+      'EntityGraph.neighborhood.of': (party: Party) => party.externalId,
+      'EntityGraph.path.from': (party: Party) => party.externalId,
+      'EntityGraph.path.to': (party: Party) => `${(party as SeededParty).contentMarker}ville`,
+      'EntityGraph.subgraph.seeds': (party: Party) => [
+        party.externalId,
+        `${(party as SeededParty).contentMarker} Person`,
+      ],
+      'EntityGraph.nodes.search': (party: Party) => (party as SeededParty).contentMarker,
     },
     references: { 'RememberFactInput.source': 'Message', 'AddTriplesInput.source': 'Message' },
   };
@@ -84,12 +95,16 @@ export async function startLeakWorld(): Promise<LeakWorld> {
     ownToken,
     fixtures,
     needles: needlesOf(victim),
-    limits: limitsOf(server, schema),
+    limits: limitsOf(server),
   };
 }
 
-/** The generator's limits from the server's configuration, with its own cost estimate. */
-export function limitsOf(server: TestServer, schema: GraphQLSchema): GeneratorLimits {
+/**
+ * The generator's limits from the server's configuration, with its own cost estimate: made on the
+ * executable schema, as the server makes it, since the sizes some lists declare in their fields'
+ * extensions (the graph's neighbourhoods and paths) do not survive introspection.
+ */
+export function limitsOf(server: TestServer): GeneratorLimits {
   const { maxDepth, maxNodes, maxPageSize } = server.config.graphql;
   return {
     maxDepth,
@@ -99,7 +114,7 @@ export function limitsOf(server: TestServer, schema: GraphQLSchema): GeneratorLi
     cost: (query) => {
       const operation = selectOperation(parse(query));
       return operation
-        ? estimateOperationCost(schema, operation, new Map(), {}, { maxNodes, maxPageSize })
+        ? estimateOperationCost(servedSchema, operation, new Map(), {}, { maxNodes, maxPageSize })
         : 0;
     },
   };

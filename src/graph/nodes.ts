@@ -1,0 +1,114 @@
+import type { Db } from '../db/client.ts';
+import { Prisma } from '../db/generated/client.ts';
+import { escapeLike } from '../db/like.ts';
+import { tableSql } from '../db/tables.ts';
+import { byName, type GraphScope, inList, likeEscape, scopeSql, toNumber } from './sql.ts';
+
+/** A name of the graph with what the entity's triples say about it. */
+export interface NodeInfo {
+  name: string;
+  /** The name's type as a subject, else as an object; null when neither has one. */
+  type: string | null;
+  /** The entity's triples (at the scope's moment) with the name as subject or object. */
+  degree: number;
+}
+
+/** How a node list is ordered: most connected first, or by name (code point order). */
+export type NodeOrder = 'DEGREE' | 'NAME';
+
+export interface NodeListOptions {
+  order: NodeOrder;
+  /** Only names containing this text, case-insensitively and literally; null for all. */
+  search: string | null;
+  offset: number;
+  limit: number;
+}
+
+interface InfoRow {
+  name: string;
+  stype: string | null;
+  otype: string | null;
+  degree: number | bigint | string;
+}
+
+/**
+ * Each name's triples counted per side: grouped by subject and object id first (the entity's
+ * triples by index), then named, so each name row is read once per side.
+ */
+function degreesSql(scope: GraphScope): Prisma.Sql {
+  return Prisma.sql`SELECT s.name AS name, s.type AS stype, NULL AS otype, c.n AS n
+      FROM (SELECT kg.subject_id AS id, COUNT(*) AS n FROM ${tableSql('Triple')} kg
+        WHERE ${scopeSql('kg', scope)} GROUP BY kg.subject_id) c
+      JOIN ${tableSql('TripleSubject')} s ON s.id = c.id
+    UNION ALL
+    SELECT o.name AS name, NULL AS stype, o.type AS otype, c.n AS n
+      FROM (SELECT kg.object_id AS id, COUNT(*) AS n FROM ${tableSql('Triple')} kg
+        WHERE ${scopeSql('kg', scope)} GROUP BY kg.object_id) c
+      JOIN ${tableSql('TripleObject')} o ON o.id = c.id`;
+}
+
+function searchSql(db: Db, search: string | null): Prisma.Sql {
+  if (search === null) return Prisma.empty;
+  const pattern = `%${escapeLike(search.toLowerCase())}%`;
+  return Prisma.sql`WHERE LOWER(d.name) LIKE ${pattern}${likeEscape(db)}`;
+}
+
+function toInfo(row: InfoRow): NodeInfo {
+  return { name: row.name, type: row.stype ?? row.otype ?? null, degree: toNumber(row.degree) };
+}
+
+/** One page of the graph's names with their degrees. */
+export async function listNodes(db: Db, scope: GraphScope, options: NodeListOptions): Promise<NodeInfo[]> {
+  if (options.limit <= 0) return [];
+  const name = byName(db, 'd.name');
+  const order = options.order === 'DEGREE' ? Prisma.sql`SUM(d.n) DESC, ${name} ASC` : Prisma.sql`${name} ASC`;
+  const rows = await db.$queryRaw<InfoRow[]>`SELECT d.name AS name, MAX(d.stype) AS stype,
+      MAX(d.otype) AS otype, SUM(d.n) AS degree
+    FROM (${degreesSql(scope)}) d ${searchSql(db, options.search)}
+    GROUP BY d.name ORDER BY ${order} LIMIT ${options.limit} OFFSET ${options.offset}`;
+  return rows.map(toInfo);
+}
+
+/** How many names the graph has (containing `search`, when given). */
+export async function countNodes(db: Db, scope: GraphScope, search: string | null): Promise<number> {
+  const [row] = await db.$queryRaw<{ n: number | bigint }[]>`SELECT COUNT(DISTINCT d.name) AS n
+    FROM (${degreesSql(scope)}) d ${searchSql(db, search)}`;
+  return toNumber(row?.n);
+}
+
+/** The names among `names` that are nodes of the graph, with their type and degree, in one statement. */
+export async function nodeInfo(
+  db: Db,
+  scope: GraphScope,
+  names: readonly string[],
+): Promise<Map<string, NodeInfo>> {
+  const found = new Map<string, NodeInfo>();
+  if (names.length === 0) return found;
+  const list = inList(names);
+  const rows = await db.$queryRaw<InfoRow[]>`SELECT s.name AS name, MAX(s.type) AS stype,
+      NULL AS otype, COUNT(*) AS degree
+    FROM ${tableSql('TripleSubject')} s JOIN ${tableSql('Triple')} kg ON kg.subject_id = s.id
+    WHERE s.name IN (${list}) AND ${scopeSql('kg', scope)} GROUP BY s.name
+    UNION ALL
+    SELECT o.name AS name, NULL AS stype, MAX(o.type) AS otype, COUNT(*) AS degree
+    FROM ${tableSql('TripleObject')} o JOIN ${tableSql('Triple')} kg ON kg.object_id = o.id
+    WHERE o.name IN (${list}) AND ${scopeSql('kg', scope)} GROUP BY o.name`;
+  // A name used as both subject and object comes back twice: its subject type wins.
+  const sides = new Map<string, InfoRow>();
+  for (const row of rows) {
+    const seen = sides.get(row.name);
+    sides.set(
+      row.name,
+      seen
+        ? {
+            name: row.name,
+            stype: seen.stype ?? row.stype,
+            otype: seen.otype ?? row.otype,
+            degree: toNumber(seen.degree) + toNumber(row.degree),
+          }
+        : row,
+    );
+  }
+  for (const [name, row] of sides) found.set(name, toInfo(row));
+  return found;
+}
