@@ -12,6 +12,7 @@
  * from a second child process; both are checked to answer the same pages, then measured one
  * after the other (never both under load at once).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { Agent } from 'node:http';
 import { resolve as resolvePath } from 'node:path';
@@ -22,6 +23,7 @@ import {
   normalizePage,
   POSTGRAPHILE_PAGE_QUERY,
 } from './lib/compare.ts';
+import { issueEntityTokens, tokenAuthorization } from './lib/entity-tokens.ts';
 import { type PhaseResult, percentile, postGraphql, runPhase, type Scenario } from './lib/load.ts';
 import { type BenchOptions, parseOptions } from './lib/options.ts';
 import { PostgresCpu } from './lib/postgres-cpu.ts';
@@ -177,7 +179,7 @@ async function measure(
 
   // One request first, so a broken query fails with its own error rather than 16 at once.
   const body = scenario.body();
-  const first = await postGraphql(target, body);
+  const first = await postGraphql(target, body, scenario.authorization?.(body));
   const problem = scenario.check(first.status, first.text, body);
   if (problem) throw new Error(`${scenario.name}: ${problem}`);
 
@@ -329,21 +331,14 @@ async function main(): Promise<void> {
 
   const [baseline, page] = scenarios(options);
 
-  // Counted in this process on a separate connection, so the measured server runs without query events.
-  const statements = await countStatements(
-    database.url,
-    Array.from({ length: 5 }, () => page.body()),
-    page.check,
-  );
-  const statementsPerPage = Math.max(...statements.perRequest);
-  log(`SQL statements per page request: ${statements.perRequest.join(', ')} (5 random entities)`);
-  if (options.showSql) for (const sql of statements.sample) log(`  ${sql}`);
-
   if (options.compare === 'postgraphile') {
+    const statementsPerPage = await countPageStatements(options, database, page);
     await comparePostgraphile(options, database, statementsPerPage);
     return;
   }
 
+  // The server child, and the in-process app counting statements, inherit the secret.
+  if (options.as === 'entity-token') process.env.ENTITY_TOKEN_SECRET ??= randomBytes(32).toString('hex');
   const dbCpu = options.db === 'postgresql' ? PostgresCpu.detect(database.url) : null;
   const { server, port } = await ServerProcess.start(database.url, { nodeFlags: profileFlags(options) });
   const agent = new Agent({ keepAlive: true, maxSockets: options.concurrency });
@@ -352,7 +347,18 @@ async function main(): Promise<void> {
 
   let b: Measurement;
   let p: Measurement;
+  let statementsPerPage: number;
   try {
+    if (options.as === 'entity-token') {
+      const started = performance.now();
+      const tokens = await issueEntityTokens(target, options.entities, options.concurrency);
+      log(`issued ${tokens.size} entity tokens in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+      // Each request carries the token of the entity it reads; the baseline the first entity's.
+      page.authorization = tokenAuthorization(tokens);
+      const firstToken = `Bearer ${tokens.get(entityExternalId(1))}`;
+      baseline.authorization = () => firstToken;
+    }
+    statementsPerPage = await countPageStatements(options, database, page);
     b = await measure(server, target, baseline, options, dbCpu);
     p = await measure(server, target, page, options, dbCpu);
   } catch (error) {
@@ -380,6 +386,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       bench: 'read',
       db: options.db,
+      as: options.as,
       entities: database.counts.entity,
       facts: database.counts.entity_fact,
       triples: database.counts.knowledge_graph,
@@ -393,6 +400,27 @@ async function main(): Promise<void> {
       ratio_cpu: round(ratioCpu, 2),
     }),
   );
+}
+
+/**
+ * Counts the SQL statements of five random page requests, sent as the measured ones are (with
+ * their tokens under --as entity-token). Counted in this process on a separate connection, so the
+ * measured server runs without query events.
+ */
+async function countPageStatements(
+  options: BenchOptions,
+  database: BenchDatabase,
+  page: Scenario,
+): Promise<number> {
+  const statements = await countStatements(
+    database.url,
+    Array.from({ length: 5 }, () => page.body()),
+    page.check,
+    { authorization: page.authorization },
+  );
+  log(`SQL statements per page request: ${statements.perRequest.join(', ')} (5 random entities)`);
+  if (options.showSql) for (const sql of statements.sample) log(`  ${sql}`);
+  return Math.max(...statements.perRequest);
 }
 
 /** Node flags that make Engram's server child write a CPU profile on exit (--cpu-prof). */

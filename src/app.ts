@@ -5,6 +5,7 @@ import { isAdmin } from './auth/principal.ts';
 import type { Engram } from './engram.ts';
 import type { EngramPubSub } from './events/pubsub.ts';
 import { bodyTooLarge, createAdmission } from './http/admission.ts';
+import { createExplorer } from './http/explorer.ts';
 import { createGraphqlHandler, type GraphqlHandler } from './http/graphql-handler.ts';
 import { sendHealth } from './http/health.ts';
 import { RateLimits } from './http/rate-limits.ts';
@@ -14,8 +15,9 @@ import { attachWebSocket } from './http/websocket.ts';
 
 /**
  * The HTTP and WebSocket front of an Engram built by the composition root (src/engram.ts):
- * /graphql (queries, mutations, subscriptions over graphql-ws and SSE, GraphiQL), /health and
- * /ready. It serves what it is given and stops only what it opened: the caller stops the Engram.
+ * /graphql (queries, mutations, subscriptions over graphql-ws and SSE, GraphiQL), /health, /ready
+ * and the graph explorer (/explorer). It serves what it is given and stops only what it opened: the
+ * caller stops the Engram.
  */
 export interface App {
   server: Server;
@@ -50,11 +52,13 @@ export function buildApp(engram: Engram): App {
     allowedHosts: http.allowedHosts,
   });
   const rateLimits = new RateLimits(http.rateLimits);
+  const explorer = serverConfig.explorer ? createExplorer() : null;
   const { admit } = createAdmission({
     http,
     graphqlEndpoint: yoga.graphqlEndpoint,
     keyed,
     graphiql: serverConfig.graphiql,
+    ...(explorer ? { pages: explorer.owns } : {}),
     guard,
     rateLimits,
     resolvePrincipal,
@@ -90,6 +94,8 @@ export function buildApp(engram: Engram): App {
             );
           } else if (req.url === '/ready') {
             ready(res);
+          } else if (explorer?.owns(req.url?.split('?')[0] ?? '')) {
+            explorer.serve(req, res);
           } else {
             yoga.requestListener(req, res);
           }

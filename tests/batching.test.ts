@@ -70,8 +70,10 @@ describe('batching: a deep query costs a bounded number of SQL statements', () =
       // DeepMemory asks for up to 271,452 nodes, over the default MAX_QUERY_NODES: this test is about
       // how such a document is batched, not about the limit.
       env: { LOG_LEVEL: 'error', VECTOR_INDEX: 'off', MAX_QUERY_NODES: '300000' },
+      // `entities` is an administrative read: its audit entry is written after the answer, and is
+      // not part of how the page is read.
       onQuery: (sql) => {
-        if (recording) statements.push(sql);
+        if (recording && !sql.includes('audit_entry')) statements.push(sql);
       },
     });
     await seed(server, 'small', 2, 10);

@@ -506,6 +506,13 @@ function selectionOf(field: GraphQLField<unknown, unknown>): string {
   return '{ __typename }';
 }
 
+/** Types that are no Node, and the Node field that reaches them. */
+const THROUGH: Record<string, { node: string; wrap: (body: string) => string }> = {
+  EntityGraph: { node: 'Entity', wrap: (body) => `graph { ${body} }` },
+  // The seeded triple's subject (see beforeAll).
+  GraphNode: { node: 'Entity', wrap: (body) => `graph { node(name: "Ana") { ${body} } }` },
+};
+
 /** A document that puts `bad` in one slot, with valid values in the field's other required arguments. */
 function documentFor(
   slot: Slot,
@@ -526,12 +533,14 @@ function documentFor(
   let body = `${slot.field.name}${args.length ? `(${args.join(', ')})` : ''} ${selectionOf(slot.field)}`;
   let kind = owner;
   if (!['Query', 'Mutation', 'Subscription'].includes(owner)) {
-    // Reached through node(id:) on a seeded object of the type.
-    const id = ids[owner];
-    if (!id) throw new Error(`the test has no ${owner} to reach ${slot.owner} through: seed one`);
+    // Reached through node(id:) on a seeded object of the type, or of the Node type it hangs from.
+    const via = THROUGH[owner];
+    const node = via?.node ?? owner;
+    const id = ids[node];
+    if (!id) throw new Error(`the test has no ${node} to reach ${slot.owner} through: seed one`);
     definitions.push('$node: ID!');
     variables.node = id;
-    body = `node(id: $node) { ... on ${owner} { ${body} } }`;
+    body = `node(id: $node) { ... on ${node} { ${via ? via.wrap(body) : body} } }`;
     kind = 'Query';
   }
   const operation = kind.toLowerCase();

@@ -12,7 +12,13 @@ import { ConfigError } from '../src/config/environment.ts';
 describe('configuration by concern', () => {
   it('gives every section its defaults, with the features on', () => {
     const config = loadConfig({});
-    expect(config.server).toEqual({ host: undefined, port: 4000, graphiql: true, shutdownTimeoutMs: 10_000 });
+    expect(config.server).toEqual({
+      host: undefined,
+      port: 4000,
+      graphiql: true,
+      explorer: true,
+      shutdownTimeoutMs: 10_000,
+    });
     expect(config.database).toMatchObject({
       url: 'file:./data/engram.db',
       provider: 'sqlite',
@@ -35,6 +41,16 @@ describe('configuration by concern', () => {
     });
     expect(config.graphql).toMatchObject({ maxPageSize: 100, maxNodes: 50_000, plannedReads: true });
     expect(config.graph).toEqual({ maxDepth: 3, maxFanOut: 10_000 });
+  });
+
+  it('serves the explorer where GraphiQL is served, unless EXPLORER says otherwise', () => {
+    const explorer = (env: Record<string, string>) => loadConfig(env).server.explorer;
+    expect(explorer({ NODE_ENV: 'production', API_KEYS: 'k' })).toBe(false);
+    expect(explorer({ NODE_ENV: 'production', API_KEYS: 'k', GRAPHIQL: 'true' })).toBe(true);
+    expect(explorer({ NODE_ENV: 'production', API_KEYS: 'k', EXPLORER: 'true' })).toBe(true);
+    expect(explorer({ GRAPHIQL: 'false' })).toBe(false);
+    expect(explorer({ EXPLORER: 'false' })).toBe(false);
+    expect(() => loadConfig({ EXPLORER: 'maybe' })).toThrow(ConfigError);
   });
 
   it('turns a disabled feature into null', () => {

@@ -189,10 +189,11 @@ describe('kill -9 during a burst of idempotent calls', () => {
           `${doneAt - killedAt} ms after the kill; the restarted server was ready ${readyAt - killedAt} ms ` +
           `after the kill (done ${doneAt - readyAt} ms after it was ready)`,
       );
-      // Well within the 5-minute lease: a heartbeat window (10 s) after the kill, or at once if
-      // the restart took longer than that.
-      expect(doneAt - readyAt).toBeLessThan(15_000);
-      expect(takenAt - killedAt).toBeLessThan(20_000);
+      // Taken over through the heartbeat (10 s after the kill), not the 5-minute lease. The bounds
+      // leave room for a loaded machine (15.5 s was seen with other suites on the same 2 cores)
+      // and still tell the two apart by a factor of ten.
+      expect(doneAt - readyAt).toBeLessThan(30_000);
+      expect(takenAt - killedAt).toBeLessThan(30_000);
 
       // Exactly once: every message once, one conversation and one remembered call per key.
       const counts = await db.conversationMessage.groupBy({ by: ['content'], _count: { _all: true } });

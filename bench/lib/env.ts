@@ -30,6 +30,8 @@ export function benchEnv(databaseUrl: string): Env {
     ...BENCH_UNLIMITED,
     // bench/read's comparison runs a second Engram with PLANNED_READS=false; unset keeps the default.
     PLANNED_READS: process.env.PLANNED_READS,
+    // bench/read --as entity-token signs tokens with it; unset leaves entity tokens off.
+    ENTITY_TOKEN_SECRET: process.env.ENTITY_TOKEN_SECRET,
     // bench/stall runs the server at other limits; unset keeps the defaults.
     MAX_QUERY_NODES: process.env.MAX_QUERY_NODES,
     REQUEST_TIMEOUT_MS: process.env.REQUEST_TIMEOUT_MS,

@@ -8,6 +8,8 @@ export interface Scenario {
   body: () => string;
   /** Why a response is wrong, or null when it is right. */
   check: (status: number, text: string, body: string) => string | null;
+  /** The Authorization header for a body (e.g. the token of its entity). @default the bench API key */
+  authorization?: (body: string) => string;
 }
 
 export interface PhaseResult {
@@ -30,7 +32,11 @@ interface Target {
  * node:http with a keep-alive agent costs the load generator less CPU than fetch, which matters
  * when the generator and the server share two cores.
  */
-export function postGraphql(target: Target, body: string): Promise<{ status: number; text: string }> {
+export function postGraphql(
+  target: Target,
+  body: string,
+  authorization = BENCH_AUTHORIZATION,
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -44,7 +50,7 @@ export function postGraphql(target: Target, body: string): Promise<{ status: num
           'content-length': Buffer.byteLength(body),
           accept: 'application/graphql-response+json, application/json',
           // Engram runs in production mode and wants its API key; PostGraphile ignores it.
-          authorization: BENCH_AUTHORIZATION,
+          authorization,
         },
       },
       (res) => {
@@ -82,7 +88,7 @@ export async function runPhase(
       const sent = performance.now();
       let problem: string | null;
       try {
-        const { status, text } = await postGraphql(target, body);
+        const { status, text } = await postGraphql(target, body, scenario.authorization?.(body));
         latencies.push(performance.now() - sent);
         problem = scenario.check(status, text, body);
       } catch (error) {

@@ -18,6 +18,8 @@ export interface BenchOptions {
   showSql: boolean;
   /** Write a V8 CPU profile of Engram's server child to this folder. */
   cpuProf: string | null;
+  /** Who sends the requests: the admin API key, or per request an entity token of the entity read. */
+  as: 'key' | 'entity-token';
 }
 
 /** Where `--db postgresql` seeds and serves unless --database-url says otherwise. */
@@ -43,6 +45,8 @@ const USAGE = `Usage: npm run bench:read -- [flags]
   --fresh                    rebuild the database even if a matching one exists
   --show-sql                 print the SQL statements one page request runs
   --cpu-prof <dir>           write a V8 CPU profile of Engram's server to <dir> (it costs CPU itself)
+  --as <key|entity-token>    send the admin API key (default), or with each page request an entity
+                             token of the entity it reads (issued up front; not with --compare)
 `;
 
 /** Parses argv, printing usage and exiting on --help or a bad value. */
@@ -65,6 +69,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       fresh: { type: 'boolean', default: false },
       'show-sql': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      as: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -94,6 +99,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (compare !== null && compare !== 'postgraphile')
     fail(`--compare only knows postgraphile, got ${compare}`);
   if (compare !== null && db !== 'postgresql') fail('--compare postgraphile needs --db postgresql');
+  const as = values.as ?? 'key';
+  if (as !== 'key' && as !== 'entity-token') fail(`--as must be key or entity-token, got ${as}`);
+  if (as !== 'key' && compare !== null) fail('--as entity-token cannot be combined with --compare');
   const databaseUrl = values['database-url'] ?? DEFAULT_POSTGRES_URL;
   if (values['database-url'] !== undefined && db !== 'postgresql')
     fail('--database-url needs --db postgresql');
@@ -113,5 +121,6 @@ export function parseOptions(argv: string[]): BenchOptions {
     fresh: values.fresh === true,
     showSql: values['show-sql'] === true,
     cpuProf: values['cpu-prof'] ?? null,
+    as: as as BenchOptions['as'],
   };
 }

@@ -15,13 +15,17 @@ export interface StatementCount {
 /**
  * Runs each body once through an in-process app whose database reports every statement.
  * This lives outside the measured server on purpose: Prisma's query events cost CPU of their own.
+ * `authorization` gives each body's header (default the bench API key).
  * With `augmentation`, recorded turns are enqueued as in the measured server (never run here).
  */
 export async function countStatements(
   databaseUrl: string,
   bodies: string[],
   check: (status: number, text: string, body: string) => string | null,
-  { augmentation = false }: { augmentation?: boolean } = {},
+  {
+    augmentation = false,
+    authorization = () => BENCH_AUTHORIZATION,
+  }: { augmentation?: boolean; authorization?: ((body: string) => string) | undefined } = {},
 ): Promise<StatementCount> {
   let statements: string[] = [];
   const env = augmentation ? benchAugmentationEnv(databaseUrl) : benchEnv(databaseUrl);
@@ -44,7 +48,7 @@ export async function countStatements(
         headers: {
           'content-type': 'application/json',
           accept: 'application/graphql-response+json',
-          authorization: BENCH_AUTHORIZATION,
+          authorization: authorization(body),
         },
         body,
       });

@@ -8,7 +8,7 @@ import { type FactChange, prepareFact, storeFact, syncIndex } from '../services/
 import { globalId } from '../services/global-id.ts';
 import { normalizePredicate } from '../services/predicates.ts';
 import { tombstoned, tripleContentHash } from '../services/tombstones.ts';
-import { maskTripleNames, storeTriples, type TripleChange } from '../services/triples.ts';
+import { maskTripleNames, storeTriples, type TripleChange, upsertTripleNames } from '../services/triples.ts';
 import { contentSchema, graphNameSchema } from '../services/validation.ts';
 import { extractiveSummary } from './summary.ts';
 import type { ExtractedFact, ExtractedTriple, Extraction, Extractor } from './types.ts';
@@ -260,10 +260,15 @@ export class AugmentationRunner {
         factChanges.push(await storeFact(tx, owner, ready, source, now));
       }
       const tripleChanges: TripleChange[] = [];
+      // Names first, all of them, in the order every writer locks them (see upsertTripleNames).
+      const names = await upsertTripleNames(
+        tx,
+        triples.filter((triple) => !forgottenTriples.has(tripleContentHash(triple))),
+      );
       for (const triple of triples) {
         if (forgottenTriples.has(tripleContentHash(triple))) continue;
         const message = messages[triple.messageIndex];
-        tripleChanges.push(...(await storeTriples(tx, owner, [triple], message?.id ?? null, now)));
+        tripleChanges.push(...(await storeTriples(tx, owner, [triple], message?.id ?? null, now, names)));
       }
       if (summary && summary !== conversation.summary) {
         await tx.conversation.update({ where: { id: job.conversationId }, data: { summary } });

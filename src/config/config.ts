@@ -73,6 +73,8 @@ export interface ServerConfig {
   /** @default 4000 */
   port: number;
   graphiql: boolean;
+  /** The graph explorer page at /explorer (EXPLORER). @default GRAPHIQL */
+  explorer: boolean;
   /** Time open requests, sockets and running jobs get on shutdown. @default 10000 */
   shutdownTimeoutMs: number;
 }
@@ -255,6 +257,7 @@ export function configFromEnv(env: Env): Config {
       host: env.HOST,
       port: env.PORT,
       graphiql: env.GRAPHIQL,
+      explorer: env.EXPLORER,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     },
     database: {

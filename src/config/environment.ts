@@ -60,6 +60,8 @@ const EnvSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Serve GraphiQL on GET /graphql. @default true in development, false in production */
     GRAPHIQL: booleanish.optional(),
+    /** Serve the graph explorer page on GET /explorer. @default GRAPHIQL */
+    EXPLORER: booleanish.optional(),
     /**
      * Comma-separated API keys, each `<key>` (admin) or `<role>:<key>` with a role of admin, service
      * or read; when any is set, every request needs `Authorization: Bearer <key>`.
@@ -404,9 +406,11 @@ const ParsedEnv = EnvSchema.transform((env, ctx) => {
       'needs JWT_ISSUER and JWT_AUDIENCE too, so tokens minted for other applications are refused',
     );
   }
+  const graphiql = env.GRAPHIQL ?? env.NODE_ENV !== 'production';
   return {
     ...env,
-    GRAPHIQL: env.GRAPHIQL ?? env.NODE_ENV !== 'production',
+    GRAPHIQL: graphiql,
+    EXPLORER: env.EXPLORER ?? graphiql,
     /** ENTITY_TOKEN_SECRET or the content of ENTITY_TOKEN_SECRET_FILE; undefined when neither is set. */
     entityTokenSecret: entityTokenSecret(env, report),
     /** API_KEYS and API_KEYS_FILE together, with their roles. */

@@ -16,6 +16,8 @@ export interface AdmissionOptions {
   /** True when API keys are configured: requests without a valid one are refused. */
   keyed: boolean;
   graphiql: boolean;
+  /** Static pages served besides GraphQL (the explorer's files): public, like GraphiQL. @default none */
+  pages?: (path: string) => boolean;
   guard: RequestGuard;
   rateLimits: RateLimits;
   resolvePrincipal: (authorization: string | undefined) => Promise<Principal>;
@@ -43,12 +45,15 @@ export function createAdmission(options: AdmissionOptions) {
   /** Open server-sent event streams, per API key (or client address without one). */
   const eventStreams = new Map<string, number>();
 
+  const pages = options.pages ?? (() => false);
+
   /**
    * What a caller without a key may fetch: liveness and readiness (detail needs a key), and the
-   * GraphiQL page itself where it is enabled (static HTML; its requests carry the key).
+   * GraphiQL and explorer pages where they are enabled (static files; their requests carry the key).
    */
-  const publicPage = (req: IncomingMessage): boolean => {
+  const publicPage = (req: IncomingMessage, path: string | undefined): boolean => {
     if (req.url === '/health' || req.url === '/ready') return true;
+    if ((req.method === 'GET' || req.method === 'HEAD') && path !== undefined && pages(path)) return true;
     return (
       options.graphiql &&
       req.method === 'GET' &&
@@ -85,7 +90,12 @@ export function createAdmission(options: AdmissionOptions) {
       return false;
     };
     const path = req.url?.split('?')[0];
-    if (path !== options.graphqlEndpoint && path !== '/health' && path !== '/ready') {
+    if (
+      path !== options.graphqlEndpoint &&
+      path !== '/health' &&
+      path !== '/ready' &&
+      (path === undefined || !pages(path))
+    ) {
       return refuse({
         status: 404,
         code: 'NOT_FOUND',
@@ -99,7 +109,7 @@ export function createAdmission(options: AdmissionOptions) {
     if (blocked) return refuse(blocked);
     // A keyed request counts against its key; everything else against its address.
     let holder = `address:${address}`;
-    if (!options.keyed || method === 'OPTIONS' || publicPage(req)) {
+    if (!options.keyed || method === 'OPTIONS' || publicPage(req, path)) {
       const limited = await rateLimits.admitAddress(address);
       if (limited) return refuse(limited);
     } else {

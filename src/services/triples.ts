@@ -159,6 +159,54 @@ async function currentValues(
   });
 }
 
+/** The ids of shared names, by name. */
+export interface TripleNameIds {
+  subjects: Map<string, { id: number }>;
+  predicates: Map<string, { id: number }>;
+  objects: Map<string, { id: number }>;
+}
+
+/**
+ * Upserts the shared names of these triples (a given type is kept), each kind in name order.
+ * Every writer takes the names' row locks in this one order, so two transactions writing triples
+ * that share names wait for each other instead of deadlocking (which, retried, could deadlock
+ * again and again: seen on PostgreSQL between a caller's addTriples and augmentation).
+ * A writer that stores triples one call at a time upserts all of them first.
+ */
+export async function upsertTripleNames(
+  tx: Tx,
+  items: readonly Pick<TripleInput, 'subject' | 'subjectType' | 'predicate' | 'object' | 'objectType'>[],
+): Promise<TripleNameIds> {
+  const typed = (pairs: [string, string | null | undefined][]) => {
+    const types = new Map<string, string | null>();
+    for (const [name, type] of pairs) if (!types.get(name)) types.set(name, type ?? null);
+    return [...types.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  };
+  const subjects = new Map<string, { id: number }>();
+  for (const [name, type] of typed(items.map((item) => [item.subject, item.subjectType]))) {
+    subjects.set(
+      name,
+      await tx.tripleSubject.upsert({
+        where: { name },
+        create: { name, type },
+        update: type ? { type } : {},
+      }),
+    );
+  }
+  const predicates = new Map<string, { id: number }>();
+  for (const [name] of typed(items.map((item) => [item.predicate, null]))) {
+    predicates.set(name, await tx.triplePredicate.upsert({ where: { name }, create: { name }, update: {} }));
+  }
+  const objects = new Map<string, { id: number }>();
+  for (const [name, type] of typed(items.map((item) => [item.object, item.objectType]))) {
+    objects.set(
+      name,
+      await tx.tripleObject.upsert({ where: { name }, create: { name, type }, update: type ? { type } : {} }),
+    );
+  }
+  return { subjects, predicates, objects };
+}
+
 /**
  * Writes triples inside the caller's transaction: shared names upserted, a repeated triple
  * counted, provenance recorded. A triple whose predicate is functional (lives_in: one current
@@ -172,24 +220,15 @@ export async function storeTriples(
   items: TripleInput[],
   sourceMessageId: number | null,
   now = new Date(),
+  /** The names' ids when the caller upserted them already (upsertTripleNames). */
+  upserted?: TripleNameIds,
 ): Promise<TripleChange[]> {
   const result: TripleChange[] = [];
+  const names = upserted ?? (await upsertTripleNames(tx, items));
   for (const item of items) {
-    const subject = await tx.tripleSubject.upsert({
-      where: { name: item.subject },
-      create: { name: item.subject, type: item.subjectType ?? null },
-      update: item.subjectType ? { type: item.subjectType } : {},
-    });
-    const predicate = await tx.triplePredicate.upsert({
-      where: { name: item.predicate },
-      create: { name: item.predicate },
-      update: {},
-    });
-    const object = await tx.tripleObject.upsert({
-      where: { name: item.object },
-      create: { name: item.object, type: item.objectType ?? null },
-      update: item.objectType ? { type: item.objectType } : {},
-    });
+    const subject = names.subjects.get(item.subject) as { id: number };
+    const predicate = names.predicates.get(item.predicate) as { id: number };
+    const object = names.objects.get(item.object) as { id: number };
     const key = {
       entityId: entity.id,
       subjectId: subject.id,

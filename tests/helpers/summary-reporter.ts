@@ -18,6 +18,8 @@ export default class SummaryReporter implements Reporter {
         else counts.skipped += 1;
       }
       if (module.state() === 'failed' && module.children.size === 0) counts.failed += 1;
+      // A failing beforeAll or afterAll leaves its tests skipped: the suite itself counts as failed.
+      for (const suite of module.children.allSuites()) if (suite.errors().length > 0) counts.failed += 1;
     }
     const databases = new Set(
       [...projects].filter((name) => name !== 'unit').map((name) => name.replace(/^slow-/, '')),
