@@ -14,7 +14,7 @@ export type CpuSnapshot = Map<number, number>;
 const MICROS_PER_TICK = 10_000;
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1', '']);
 
-function readTicks(): CpuSnapshot {
+function readTicks(names: ReadonlySet<string>): CpuSnapshot {
   const ticks: CpuSnapshot = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -28,7 +28,7 @@ function readTicks(): CpuSnapshot {
     const open = stat.indexOf('(');
     const close = stat.lastIndexOf(')');
     const comm = stat.slice(open + 1, close);
-    if (comm !== 'postgres' && comm !== 'postmaster') continue;
+    if (!names.has(comm)) continue;
     const fields = stat.slice(close + 2).split(' ');
     // Fields 14 and 15 of stat (utime, stime) are 11 and 12 after "pid (comm)".
     ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
@@ -36,23 +36,36 @@ function readTicks(): CpuSnapshot {
   return ticks;
 }
 
-export class PostgresCpu {
-  private constructor() {}
+/** The process names of each database server (bench/graph also measures MariaDB's). */
+const SERVER_PROCESSES = {
+  postgresql: new Set(['postgres', 'postmaster']),
+  mysql: new Set(['mariadbd', 'mysqld']),
+} as const;
 
-  /** A meter when the database URL points at this machine and its processes can be read, else null. */
-  static detect(databaseUrl: string): PostgresCpu | null {
+export class PostgresCpu {
+  private constructor(private readonly names: ReadonlySet<string>) {}
+
+  /**
+   * A meter when the database URL points at this machine and its processes can be read, else null.
+   * `server` picks the processes counted. @default 'postgresql'
+   */
+  static detect(
+    databaseUrl: string,
+    server: keyof typeof SERVER_PROCESSES = 'postgresql',
+  ): PostgresCpu | null {
+    const names = SERVER_PROCESSES[server];
     if (process.platform !== 'linux') return null;
     const host = new URL(databaseUrl).hostname;
     if (!LOCAL_HOSTS.has(host)) return null;
     try {
-      return readTicks().size > 0 ? new PostgresCpu() : null;
+      return readTicks(names).size > 0 ? new PostgresCpu(names) : null;
     } catch {
       return null;
     }
   }
 
   snapshot(): CpuSnapshot {
-    return readTicks();
+    return readTicks(this.names);
   }
 
   /**
@@ -61,7 +74,7 @@ export class PostgresCpu {
    */
   microsSince(before: CpuSnapshot): number {
     let ticks = 0;
-    for (const [pid, now] of readTicks()) ticks += now - (before.get(pid) ?? 0);
+    for (const [pid, now] of readTicks(this.names)) ticks += now - (before.get(pid) ?? 0);
     return ticks * MICROS_PER_TICK;
   }
 }
