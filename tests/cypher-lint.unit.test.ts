@@ -61,9 +61,42 @@ describe('the Cypher lint', () => {
     );
   });
 
-  it('fails a dialect-only construct: a pattern expression as a value was removed in Cypher 5', () => {
-    const problems = lintCypherFile(`${header}MATCH (n:EngramName {entity: $entity}) RETURN (n)--() AS p`);
-    expect(problems.length).toBeGreaterThan(0);
+  it('fails what either dialect refuses or deprecates', () => {
+    const scope = `${header}MATCH (n:EngramName {entity: $entity})`;
+    expect(lintCypherFile(`${scope} RETURN (n)--() AS p`).join('\n')).toMatch(/pattern expression/);
+    const cypher25Only = lintCypherFile(`${scope} LET x = n.name RETURN x`);
+    expect(cypher25Only.some((problem) => problem.startsWith('CYPHER 5 ') && /LET/.test(problem))).toBe(true);
+    expect(lintCypherFile(`${scope} RETURN id(n) AS x`).join('\n')).toMatch(/deprecated function/);
+  });
+
+  it('fails features Neo4j 5 Community (5.0 on) or a managed transaction lacks', () => {
+    const scope = `${header}MATCH (n:EngramName {entity: $entity})`;
+    expect(lintCypherFile(`${header}MATCH p = SHORTEST 1 (a {entity: $entity})--+(b) RETURN p`)).toContain(
+      'SHORTEST needs Neo4j 5.21: use shortestPath()',
+    );
+    expect(lintCypherFile(`${header}MATCH p = (a {entity: $entity})(()--()){1,3}(b) RETURN p`)).toContain(
+      'quantified path patterns need Neo4j 5.9: use *min..max',
+    );
+    expect(lintCypherFile(`${scope} RETURN COUNT { (n)--() } AS degree`)).toContain(
+      'COUNT { } needs Neo4j 5.3: use OPTIONAL MATCH and count()',
+    );
+    const schema = '// Parameters: none.\nCREATE CONSTRAINT c IF NOT EXISTS FOR ';
+    expect(lintCypherFile(`${schema}(n:EngramName) REQUIRE (n.entity, n.name) IS NODE KEY`)).toEqual([
+      'key, existence and type constraints are Enterprise only',
+    ]);
+    expect(lintCypherFile(`${schema}(n:EngramName) REQUIRE n.entity IS NOT NULL`)).toEqual([
+      'key, existence and type constraints are Enterprise only',
+    ]);
+    expect(lintCypherFile(`${schema}()-[t:TRIPLE]-() REQUIRE t.id IS UNIQUE`)).toEqual([
+      'relationship constraints need Neo4j 5.7',
+    ]);
+    expect(lintCypherFile(`${scope} WHERE n.type IS NOT NULL RETURN n.name AS name`)).toEqual([]);
+    expect(lintCypherFile(`${scope} CALL (n) { DETACH DELETE n } IN TRANSACTIONS`)).toEqual(
+      expect.arrayContaining([
+        'scoped CALL ( ) { } needs Neo4j 5.23',
+        'CALL { } IN TRANSACTIONS runs only in auto-commit sessions',
+      ]),
+    );
   });
 
   it('fails an undocumented parameter and a documented one left unused', () => {

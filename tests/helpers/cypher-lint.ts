@@ -40,6 +40,25 @@ function problemsOf(diagnostics: readonly Diagnostic[], worst: number): Diagnost
   );
 }
 
+/**
+ * Features the parser accepts as Cypher 5 (it knows the latest Cypher 5) that an older Neo4j 5, or
+ * Community, or a plain transaction, would refuse: the parser cannot tell, so they are named here.
+ */
+const NEEDS_MORE: readonly [RegExp, string][] = [
+  [/\bSHORTEST\b/i, 'SHORTEST needs Neo4j 5.21: use shortestPath()'],
+  [/\)\s*\{\s*\d*\s*,?\s*\d*\s*\}/, 'quantified path patterns need Neo4j 5.9: use *min..max'],
+  [/\bCOUNT\s*\{/i, 'COUNT { } needs Neo4j 5.3: use OPTIONAL MATCH and count()'],
+  [/\bCOLLECT\s*\{/i, 'COLLECT { } needs Neo4j 5.6'],
+  [/\bCALL\s*\(/i, 'scoped CALL ( ) { } needs Neo4j 5.23'],
+  [/\bIN\s+TRANSACTIONS\b/i, 'CALL { } IN TRANSACTIONS runs only in auto-commit sessions'],
+  [/\bapoc\./i, 'APOC is not assumed'],
+  [
+    /\bREQUIRE\b[\s\S]*\bIS\s+(NODE\s+KEY|RELATIONSHIP\s+KEY|REL\s+KEY|NOT\s+NULL|::|TYPED\b)/i,
+    'key, existence and type constraints are Enterprise only',
+  ],
+  [/\bFOR\s*\(\s*\)\s*-\s*\[[^\]]*\]\s*-\s*\(\s*\)\s*REQUIRE\b/i, 'relationship constraints need Neo4j 5.7'],
+];
+
 interface Token {
   token: string;
   tokenType: string;
@@ -88,6 +107,8 @@ export function lintCypherFile(text: string, options: { schema?: boolean } = {})
       if (!isHopBound(tokens, index)) problems.push(`number literal ${token.token}: use a parameter`);
     }
   });
+
+  for (const [pattern, reason] of NEEDS_MORE) if (pattern.test(statement)) problems.push(reason);
 
   if (options.schema && !/\bIF\s+NOT\s+EXISTS\b/i.test(statement))
     problems.push('schema without IF NOT EXISTS');
