@@ -8,7 +8,7 @@
 // Parameters:
 //   $entity: string, the entity's external id.
 //   $from: string, the start name as stored.
-//   $to: string, the end name as stored.
+//   $to: string, the end name as stored; not $from (shortestPath() refuses one node at both ends).
 // Returns: p, the path (no row when none is within 6 hops).
 MATCH p = shortestPath(
   (:EngramName {entity: $entity, name: $from})-[:TRIPLE*..6]-(:EngramName {entity: $entity, name: $to})
