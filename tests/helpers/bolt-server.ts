@@ -57,7 +57,7 @@ export class BoltTestServer {
   /** Every RUN received, in order. */
   readonly runs: RunLogEntry[] = [];
   readonly transactions: TxInfo[] = [];
-  /** Every request message by name, per connection. */
+  /** Every request message by name, and every summary reply as `S: SUCCESS` etc., in order. */
   readonly messages: { connectionId: string; message: string }[] = [];
   readonly connections: { id: string; version: string; userAgent: string }[] = [];
 
@@ -256,6 +256,9 @@ export class BoltTestServer {
       },
       received: (connectionId, message) => {
         this.messages.push({ connectionId, message });
+      },
+      replied: (connectionId, response) => {
+        this.messages.push({ connectionId, message: `S: ${response}` });
       },
       delay: () =>
         this.hangMs > 0 ? new Promise((resolve) => setTimeout(resolve, this.hangMs)) : Promise.resolve(),

@@ -42,6 +42,11 @@ export class Packer {
     return this.buf.subarray(0, this.len);
   }
 
+  /**
+   * Reserves n bytes and returns where they start. It may replace `this.buf`, so callers take the
+   * offset first and only then touch the buffer (`this.buf.write(x, this.room(n))` would write into
+   * the old one).
+   */
   private room(n: number): number {
     if (this.len + n > this.buf.length) {
       const bigger = Buffer.alloc(Math.max(this.buf.length * 2, this.len + n));
@@ -54,7 +59,8 @@ export class Packer {
   }
 
   private u8(v: number) {
-    this.buf[this.room(1)] = v;
+    const at = this.room(1);
+    this.buf[at] = v;
   }
 
   /** A marker followed by a size in 0 (tiny, in the marker's low nibble), 1, 2 or 4 bytes. */
@@ -92,19 +98,22 @@ export class Packer {
     else if (n >= -(2 ** 31) && n < 2 ** 31) this.marked(0xca, 4, n, true);
     else {
       this.u8(0xcb);
-      this.buf.writeBigInt64BE(v, this.room(8));
+      const at = this.room(8);
+      this.buf.writeBigInt64BE(v, at);
     }
   }
 
   float(value: number) {
     this.u8(0xc1);
-    this.buf.writeDoubleBE(value, this.room(8));
+    const at = this.room(8);
+    this.buf.writeDoubleBE(value, at);
   }
 
   string(value: string) {
     const bytes = Buffer.from(value, 'utf8');
     this.header(bytes.length, 0x80, 0xd0, 0xd1, 0xd2);
-    bytes.copy(this.buf, this.room(bytes.length));
+    const at = this.room(bytes.length);
+    bytes.copy(this.buf, at);
   }
 
   /** JS values: safe integers go as Int, other numbers as Float, bigint as Int, Date as DateTime. */
@@ -117,7 +126,8 @@ export class Packer {
     if (typeof value === 'string') return this.string(value);
     if (value instanceof Uint8Array) {
       this.header(value.length, null, 0xcc, 0xcd, 0xce);
-      this.buf.set(value, this.room(value.length));
+      const at = this.room(value.length);
+      this.buf.set(value, at);
       return;
     }
     if (Array.isArray(value)) {

@@ -28,6 +28,7 @@ const REQUEST: Record<number, string> = {
   106: 'LOGON',
   107: 'LOGOFF',
 };
+const RESPONSE: Record<number, string> = { 112: 'SUCCESS', 126: 'IGNORED', 127: 'FAILURE' };
 const SUCCESS = 0x70;
 const RECORD = 0x71;
 const IGNORED = 0x7e;
@@ -46,6 +47,8 @@ export interface SessionHost {
   route(extra: Record<string, unknown>): Record<string, unknown>;
   connected(connectionId: string, version: string, userAgent: string): void;
   received(connectionId: string, request: string): void;
+  /** Every summary sent (SUCCESS, IGNORED, FAILURE); records are not logged. */
+  replied(connectionId: string, response: string): void;
   /** Waits while the server is told to hang. */
   delay(): Promise<void>;
 }
@@ -139,7 +142,9 @@ export class BoltSession {
   }
 
   private send(tag: number, fields: unknown[]) {
-    if (!this.closed) this.socket.write(frame(packMessage(tag, fields)));
+    if (this.closed) return;
+    if (tag !== RECORD) this.host.replied(this.id, RESPONSE[tag] ?? String(tag));
+    this.socket.write(frame(packMessage(tag, fields)));
   }
 
   private success(metadata: Record<string, unknown> = {}) {
