@@ -354,6 +354,27 @@ describe('failures and retries', () => {
     ]);
   });
 
+  it('streams two open results of one transaction in batches (PULL n with qid)', async () => {
+    server.handler = ({ query }) => ({
+      fields: ['v'],
+      records: [1, 2, 3, 4, 5].map((i) => [`${query}-${i}`]),
+    });
+    const driver = open(server.url);
+    const session = driver.session({ fetchSize: 2 });
+    const [a, b] = await session.executeRead(async (tx) => {
+      const first = tx.run('A');
+      const second = tx.run('B');
+      return Promise.all([second, first].map(async (r) => (await r).records.map((x) => x.get('v')))).then(
+        ([fromB, fromA]) => [fromA, fromB],
+      );
+    });
+    await session.close();
+    expect(a).toEqual(['A-1', 'A-2', 'A-3', 'A-4', 'A-5']);
+    expect(b).toEqual(['B-1', 'B-2', 'B-3', 'B-4', 'B-5']);
+    expect(server.messages.filter((m) => m.message === 'PULL').length).toBeGreaterThanOrEqual(6);
+    expect(txOf('A').map((t) => [t.mode, t.outcome, t.runs.length])).toEqual([['read', 'committed', 2]]);
+  });
+
   it('logs an explicit rollback', async () => {
     const rolledBack: number[] = [];
     server.onRollback = (tx) => void rolledBack.push(tx.id);

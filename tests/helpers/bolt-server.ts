@@ -49,7 +49,7 @@ interface FailureRule {
 
 export class BoltTestServer {
   handler: RunHandler = () => ({ fields: [], records: [] });
-  /** Called when a transaction (explicit or the implicit one of an auto-commit RUN) commits. */
+  /** Called when a transaction (explicit or the implicit one of an auto-commit RUN) commits; a thrown BoltFailure fails the commit instead. */
   onCommit: (tx: TxInfo) => void | Promise<void> = () => {};
   /** Called when a transaction ends without committing (rollback, failure, RESET, lost connection). */
   onRollback: (tx: TxInfo) => void = () => {};
