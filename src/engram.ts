@@ -18,6 +18,7 @@ import { EmbeddingService } from './embed/service.ts';
 import type { Embedder } from './embed/types.ts';
 import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
 import { JobQueue } from './jobs/queue.ts';
+import { createNeo4jDriver, GraphMirror } from './mirror/neo4j-mirror.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createRedactor } from './redact/index.ts';
 import { SearchIndex } from './search/search-index.ts';
@@ -76,6 +77,11 @@ export interface Engram {
   services: ServiceDeps;
   /** Issues and verifies entity tokens (and verifies the identity provider's). */
   tokens: EntityTokens;
+  /**
+   * The Neo4j mirror; null when NEO4J_URL is unset. Built in every role (tools report its status);
+   * it sends changes only in serve and worker processes once started.
+   */
+  mirror: GraphMirror | null;
   /**
    * Starts the background parts: the embedding model loads, the search index loads or builds, the
    * runner starts claiming jobs. With `wait`, resolves once the model has loaded (or failed to) and
@@ -212,6 +218,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     config.memory,
     { db, reader, events, embeddings, index, storageMask },
     { eraseByEntityToken: config.access.eraseByEntityToken },
+    config.mirror !== null,
   );
   const augmentation = config.augmentation;
   const jobs = augmentation ? createJobQueue(augmentation.queue, db) : null;
@@ -239,6 +246,14 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     );
   }
 
+  const mirror = config.mirror
+    ? new GraphMirror(
+        db,
+        createNeo4jDriver(config.mirror),
+        config.mirror,
+        logger.child({ component: 'mirror' }),
+      )
+    : null;
   let retention: { stop(): Promise<void> } | null = null;
   let stopped: Promise<void> | null = null;
   return {
@@ -253,6 +268,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     runner,
     services,
     tokens,
+    mirror,
     async start({ wait = false } = {}) {
       if (role === 'tool') return;
       // Without a model the server still serves, and says so in /health.
@@ -265,6 +281,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
       // Its failure is reported by the index's status (and /health), not thrown here.
       else indexStarted?.catch(() => {});
       runner?.start();
+      mirror?.start();
       if (config.retention) {
         retention = startRetention(services, config.retention.policy, {
           intervalMs: config.retention.intervalMs,
@@ -276,6 +293,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
       stopped ??= (async () => {
         await retention?.stop();
         await runner?.stop(config.server.shutdownTimeoutMs);
+        await mirror?.stop();
         await index?.close();
         await embeddings.close();
         await db.$disconnect();

@@ -37,6 +37,8 @@ const RANKS: Record<string, number> = {
   // The knowledge graph's SQL and searches (neighbourhoods, paths, node lists).
   graph: 1,
   search: 1,
+  // The Neo4j mirror: follows the outbox the services write and sends it to Neo4j.
+  mirror: 1,
   embed: 1,
   events: 1,
   auth: 1,

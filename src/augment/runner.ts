@@ -268,7 +268,17 @@ export class AugmentationRunner {
       for (const triple of triples) {
         if (forgottenTriples.has(tripleContentHash(triple))) continue;
         const message = messages[triple.messageIndex];
-        tripleChanges.push(...(await storeTriples(tx, owner, [triple], message?.id ?? null, now, names)));
+        tripleChanges.push(
+          ...(await storeTriples(
+            tx,
+            owner,
+            [triple],
+            message?.id ?? null,
+            now,
+            names,
+            this.deps.graphMirror,
+          )),
+        );
       }
       if (summary && summary !== conversation.summary) {
         await tx.conversation.update({ where: { id: job.conversationId }, data: { summary } });

@@ -38,6 +38,25 @@ export interface Config {
   retention: RetentionConfig | null;
   /** null: PII_REDACTION=off (nothing is masked). */
   redaction: RedactionConfig | null;
+  /** null: NEO4J_URL unset (no mirror, no outbox rows). */
+  mirror: MirrorConfig | null;
+}
+
+/** The Neo4j mirror of the knowledge graph (src/mirror/). */
+export interface MirrorConfig {
+  url: string;
+  user: string;
+  password: string;
+  /** null: the server's default database. */
+  database: string | null;
+  /** Most outbox changes per Neo4j transaction. @default 500 */
+  batchSize: number;
+  /** Poll interval once caught up, in milliseconds. @default 500 */
+  pollMs: number;
+  /** Longest backoff while Neo4j fails, in milliseconds. @default 30000 */
+  maxBackoffMs: number;
+  /** Applied outbox rows are deleted after this long, in milliseconds. @default 86400000 */
+  retentionMs: number;
 }
 
 export interface RetentionConfig {
@@ -349,6 +368,19 @@ export function configFromEnv(env: Env): Config {
           },
     augmentation: augmentationConfig(env),
     retention: retentionConfig(env),
+    mirror:
+      env.NEO4J_URL && env.neo4jPassword
+        ? {
+            url: env.NEO4J_URL,
+            user: env.NEO4J_USER,
+            password: env.neo4jPassword,
+            database: env.NEO4J_DATABASE ?? null,
+            batchSize: env.NEO4J_MIRROR_BATCH_SIZE,
+            pollMs: env.NEO4J_MIRROR_POLL_MS,
+            maxBackoffMs: env.NEO4J_MIRROR_MAX_BACKOFF_MS,
+            retentionMs: env.GRAPH_CHANGE_RETENTION_HOURS * 3_600_000,
+          }
+        : null,
     redaction:
       env.PII_REDACTION === 'off'
         ? null

@@ -26,6 +26,8 @@ export const TABLES = {
   IdempotentCall: 'idempotent_call',
   AuditEntry: 'audit_entry',
   Tombstone: 'tombstone',
+  GraphChange: 'graph_change',
+  GraphMirrorState: 'graph_mirror',
 } as const satisfies Record<Prisma.ModelName, string>;
 
 /** A model's table as a fragment of a Prisma tagged template (`$queryRaw`): a constant, never input. */

@@ -35,6 +35,11 @@ export interface ServiceDeps {
    */
   storageMask: TextMask | null;
   access: AccessSettings;
+  /**
+   * Whether triple writes and erasures add rows to the Neo4j mirror's outbox (src/services/graph-changes.ts):
+   * true while NEO4J_URL is set. @default false
+   */
+  graphMirror: boolean;
 }
 
 /** What principals may do beyond their roles; every field comes from configuration (`access`). */
@@ -60,10 +65,12 @@ export function serviceDeps(
   settings: MemorySettings,
   parts: Pick<ServiceDeps, 'db' | 'reader' | 'events' | 'embeddings' | 'index' | 'storageMask'>,
   access: AccessSettings = { eraseByEntityToken: false },
+  graphMirror = false,
 ): ServiceDeps {
   return {
     ...parts,
     access,
+    graphMirror,
     limits: { maxContentLength: settings.maxContentLength, maxItemsPerCall: settings.maxItemsPerCall },
     semantic: { dimension: settings.dimension, dedupeSimilarity: settings.dedupeSimilarity },
     augmentation: null,

@@ -5,6 +5,7 @@ import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
 import { EXPORT_FORMAT, EXPORT_VERSION } from './entity-export.ts';
 import { factContentHash, recordVectorChange } from './facts.ts';
+import { recordTripleChanges } from './graph-changes.ts';
 import { type Tx, upsertProcess } from './transactions.ts';
 import { externalIdSchema, parseInput } from './validation.ts';
 
@@ -119,7 +120,7 @@ export interface ImportCounts {
  *   session uuid) that already exists
  */
 export async function importEntity(
-  deps: Pick<ServiceDeps, 'db' | 'events'>,
+  deps: Pick<ServiceDeps, 'db' | 'events'> & Partial<Pick<ServiceDeps, 'graphMirror'>>,
   actor: Actor,
   document: unknown,
 ): Promise<ImportCounts> {
@@ -218,12 +219,16 @@ export async function importEntity(
       counts.facts++;
     }
 
+    const tripleIds: number[] = [];
     for (const triple of data.triples) {
-      await importTriple(tx, entity.id, triple, (value) =>
-        lookup(messages, value, 'triples.mentions.message'),
+      tripleIds.push(
+        await importTriple(tx, entity.id, triple, (value) =>
+          lookup(messages, value, 'triples.mentions.message'),
+        ),
       );
       counts.triples++;
     }
+    if (deps.graphMirror) await recordTripleChanges(tx, entity.id, tripleIds);
 
     for (const call of data.idempotencyKeys) {
       const conversationId = lookup(conversations, call.conversation, 'idempotencyKeys.conversation');
@@ -249,7 +254,7 @@ async function importTriple(
   entityId: number,
   triple: z.output<typeof ImportSchema>['triples'][number],
   message: (ref: string | null) => number | null,
-) {
+): Promise<number> {
   // Shared names: created when missing, otherwise used as they are.
   const subject = await tx.tripleSubject.upsert({
     where: { name: triple.subject.name },
@@ -287,4 +292,5 @@ async function importTriple(
       data: { tripleId: row.id, createdAt: mention.createdAt, messageId: message(mention.message) },
     });
   }
+  return row.id;
 }

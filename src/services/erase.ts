@@ -7,6 +7,7 @@ import { ForbiddenError, NotFoundError } from '../errors.ts';
 import { type Actor, publishAudit, recordAudit } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
 import { recordVectorChange } from './facts.ts';
+import { recordEntityErased } from './graph-changes.ts';
 import { inTransaction, type Tx } from './transactions.ts';
 import { externalIdSchema, parseInput } from './validation.ts';
 
@@ -83,6 +84,8 @@ export async function eraseEntity(
     deps,
     async (tx) => {
       const erased = await eraseRows(tx, input.entity, dropTexts);
+      // The mirror's pending rows of the entity went with eraseRows; Neo4j is told to drop it all.
+      if (deps.graphMirror) await recordEntityErased(tx, erased.entityId, input.entity);
       // The log keeps that an erase happened and what was done before, never what was erased:
       // the entity's external id (which may itself be personal, an email) becomes a pseudonym.
       const pseudonym = erasedPseudonym(input.entity);
@@ -109,8 +112,6 @@ export async function eraseEntity(
   // The erase is committed; what follows removes copies, and each retries on its own if it fails.
   await deps.index?.eraseEntity(entityId).catch(() => {});
   await checkpointSqlite(deps.db).catch(() => false);
-  // Neo4j mirror (issue 15, not built yet): enqueue the entity's removal from the mirror here,
-  // through its outbox, and drop any statement about the entity still waiting to be sent.
   return counts;
 }
 
@@ -166,6 +167,7 @@ async function eraseRows(
   // them, which every process's index applies (dropping the entity) and then purges its snapshots.
   await tx.vectorChange.deleteMany({ where: { entityId } });
   await recordVectorChange(tx, entityId, null);
+  await tx.graphChange.deleteMany({ where: { entityId } });
   await tx.entity.delete({ where: { id: entityId } });
   return {
     entityId,

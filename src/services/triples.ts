@@ -8,6 +8,7 @@ import type { ChangeKind } from '../events/pubsub.ts';
 import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
 import { globalId } from './global-id.ts';
+import { recordTripleChanges } from './graph-changes.ts';
 import { isFunctionalPredicate, normalizePredicate } from './predicates.ts';
 import { clearTombstones, recordTombstone, tripleContentHash } from './tombstones.ts';
 import { resolveSourceMessage, type Tx, upsertEntity } from './transactions.ts';
@@ -109,7 +110,15 @@ export async function addTriples(
     const entity = await upsertEntity(tx, input.entity);
     const source = await resolveSourceMessage(tx, input.sourceMessageId, entity.id);
     await clearTombstones(tx, entity.id, 'triple', triples.map(tripleContentHash));
-    return storeTriples(tx, { id: entity.id, externalId: input.entity }, triples, source?.messageId ?? null);
+    return storeTriples(
+      tx,
+      { id: entity.id, externalId: input.entity },
+      triples,
+      source?.messageId ?? null,
+      undefined,
+      undefined,
+      deps.graphMirror,
+    );
   });
 
   for (const change of changes) deps.events.publish('triple-changed', input.entity, change);
@@ -222,6 +231,8 @@ export async function storeTriples(
   now = new Date(),
   /** The names' ids when the caller upserted them already (upsertTripleNames). */
   upserted?: TripleNameIds,
+  /** Add the triples touched to the Neo4j mirror's outbox (ServiceDeps.graphMirror). */
+  mirror = false,
 ): Promise<TripleChange[]> {
   const result: TripleChange[] = [];
   const names = upserted ?? (await upsertTripleNames(tx, items));
@@ -273,6 +284,12 @@ export async function storeTriples(
       entity: entity.externalId,
     });
   }
+  if (mirror)
+    await recordTripleChanges(
+      tx,
+      entity.id,
+      result.map((change) => change.triple.id),
+    );
   return result;
 }
 
@@ -308,6 +325,7 @@ export async function forgetTriple(deps: ServiceDeps, actor: Actor, tripleId: nu
       object: found.object.name,
     });
     await recordTombstone(tx, found.entityId, 'triple', hash);
+    if (deps.graphMirror) await recordTripleChanges(tx, found.entityId, [tripleId]);
     const { entity, subject: _subject, predicate: _predicate, object: _object, ...triple } = found;
     return { triple, entityExternalId: entity.externalId };
   });

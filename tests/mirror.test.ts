@@ -1,0 +1,219 @@
+/**
+ * The Neo4j mirror over the wire: a real Engram server with NEO4J_URL pointing at the Bolt test
+ * server (tests/helpers/bolt-server.ts), which answers the mirror's statements from an in-memory
+ * model of Neo4j (tests/helpers/neo4j-model.ts). No Neo4j server can be installed here: these tests
+ * prove the mirror's outbox, transactions, retries and catch-up against the real neo4j-driver, and
+ * the model's reading of graph/*.cypher, not Neo4j's own execution of that Cypher.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { globalId } from '../src/services/global-id.ts';
+import { BoltTestServer } from './helpers/bolt-server.ts';
+import { TEST_DATABASE } from './helpers/database.ts';
+import { addTriples, post, type TripleSpec } from './helpers/graph.ts';
+import { Neo4jModel } from './helpers/neo4j-model.ts';
+import { uniqueId } from './helpers/seed.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+
+const PASSWORD = 'mirror-test-password';
+
+/** The entity's triples as SQL holds them, in the form the model holds them. */
+async function sqlTriples(server: TestServer, entity: string) {
+  const rows = await server.db.triple.findMany({
+    where: { entity: { externalId: entity } },
+    include: { subject: true, predicate: true, object: true, intervals: true },
+    orderBy: { id: 'asc' },
+  });
+  return rows.map((row) => ({
+    id: row.id,
+    subject: row.subject.name,
+    predicate: row.predicate.name,
+    object: row.object.name,
+    mentionCount: row.mentionCount,
+    validTo: row.validTo ? new Date(row.validTo).getTime() : null,
+    periods: row.intervals.length,
+  }));
+}
+
+function mirroredTriples(model: Neo4jModel, entity: string) {
+  return [...model.relationships.values()]
+    .filter((r) => r.entity === entity)
+    .sort((a, b) => a.id - b.id)
+    .map((r) => ({
+      id: r.id,
+      subject: r.subject,
+      predicate: r.predicate,
+      object: r.object,
+      mentionCount: r.mentionCount,
+      validTo: r.validTo ? r.validTo.getTime() : null,
+      periods: r.periodsFrom.length,
+    }));
+}
+
+/** Resolves once the mirror holds exactly what SQL holds for the entity (or fails after `ms`). */
+async function converged(
+  server: TestServer,
+  model: Neo4jModel,
+  entity: string,
+  ms = 30_000,
+): Promise<number> {
+  const started = Date.now();
+  for (;;) {
+    const status = await server.engram.mirror?.status();
+    const want = await sqlTriples(server, entity);
+    const have = mirroredTriples(model, entity);
+    if (status?.lagChanges === 0 && JSON.stringify(want) === JSON.stringify(have))
+      return Date.now() - started;
+    if (Date.now() - started > ms) {
+      expect({ lag: status?.lagChanges, have }).toEqual({ lag: 0, have: want });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe(`the Neo4j mirror (${TEST_DATABASE}; against the Bolt test server)`, () => {
+  let bolt: BoltTestServer;
+  let model: Neo4jModel;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    bolt = new BoltTestServer({ auth: { user: 'neo4j', password: PASSWORD } });
+    model = new Neo4jModel().attach(bolt);
+    const { url } = await bolt.start();
+    server = await startTestServer({
+      env: {
+        NEO4J_URL: url,
+        NEO4J_PASSWORD: PASSWORD,
+        NEO4J_MIRROR_POLL_MS: '20',
+        NEO4J_MIRROR_MAX_BACKOFF_MS: '200',
+        NEO4J_MIRROR_BATCH_SIZE: '200',
+      },
+    });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await bolt?.stop();
+  });
+  afterEach(() => {
+    bolt.failNext(0);
+  });
+
+  it('mirrors written triples, with names, predicates and the position committed in Neo4j', async () => {
+    const entity = uniqueId('mirror');
+    await addTriples(server, entity, [
+      ['Ana', 'sister_of', 'Maria'],
+      ['Maria', 'lives_in', 'Porto'],
+      ['Ana', 'works_at', 'Acme'],
+      ['Acme', 'based_in', 'Lisbon'],
+    ]);
+    await converged(server, model, entity);
+    expect(model.names(entity).sort()).toEqual(['Acme', 'Ana', 'Lisbon', 'Maria', 'Porto']);
+    const last = await server.db.graphChange.aggregate({ _max: { id: true } });
+    expect(model.position()).toBe(last._max.id);
+    // Every triple was applied once per change that named it, never twice for one change.
+    for (const versions of model.applied.values()) expect(new Set(versions).size).toBe(versions.length);
+  });
+
+  it('mirrors supersession (validTo and the earlier periods) and a repeated mention', async () => {
+    const entity = uniqueId('mirror');
+    await addTriples(server, entity, [['Maria', 'lives_in', 'Porto']]);
+    await addTriples(server, entity, [['Maria', 'lives_in', 'Madrid']]);
+    await addTriples(server, entity, [['Maria', 'lives_in', 'Porto']]);
+    await converged(server, model, entity);
+    const porto = mirroredTriples(model, entity).find((t) => t.object === 'Porto');
+    const madrid = mirroredTriples(model, entity).find((t) => t.object === 'Madrid');
+    expect(porto).toMatchObject({ validTo: null, mentionCount: 2, periods: 1 });
+    expect(madrid?.validTo).not.toBeNull();
+  });
+
+  it('deletes a forgotten triple and the names it leaves alone', async () => {
+    const entity = uniqueId('mirror');
+    await addTriples(server, entity, [
+      ['Ana', 'likes', 'Jazz'],
+      ['Ana', 'works_at', 'Acme'],
+    ]);
+    await converged(server, model, entity);
+    const jazz = await server.db.triple.findFirstOrThrow({
+      where: { entity: { externalId: entity }, object: { name: 'Jazz' } },
+    });
+    const forgotten = await post(server, 'mutation($id: ID!) { forgetTriple(id: $id) { __typename } }', {
+      id: globalId('Triple', jazz.id),
+    });
+    expect(forgotten.errors).toBeUndefined();
+    await converged(server, model, entity);
+    expect(model.names(entity).sort()).toEqual(['Acme', 'Ana']);
+  });
+
+  it('erases an entity from the mirror, and keeps no outbox row naming it once done', async () => {
+    const entity = uniqueId('mirror');
+    const other = uniqueId('mirror');
+    await addTriples(server, entity, [
+      ['Ana', 'sister_of', 'Maria'],
+      ['Maria', 'lives_in', 'Porto'],
+    ]);
+    await addTriples(server, other, [['Ana', 'lives_in', 'Porto']]);
+    await converged(server, model, entity);
+    await converged(server, model, other);
+    const erased = await post(
+      server,
+      'mutation($input: EraseEntityInput!) { eraseEntity(input: $input) { __typename } }',
+      { input: { entity } },
+    );
+    expect(erased.errors).toBeUndefined();
+    const started = Date.now();
+    while (model.names(entity).length > 0 && Date.now() - started < 20_000) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(model.names(entity)).toEqual([]);
+    expect(mirroredTriples(model, entity)).toEqual([]);
+    // The other entity's graph, with the same names, is untouched.
+    expect(model.names(other).sort()).toEqual(['Ana', 'Porto']);
+    await converged(server, model, other);
+    expect(await server.db.graphChange.count({ where: { erasedEntity: entity } })).toBe(0);
+  });
+
+  it('retries a transient failure and applies the batch once', async () => {
+    const entity = uniqueId('mirror');
+    bolt.failNext(2, {
+      code: 'Neo.TransientError.General.DatabaseUnavailable',
+      message: 'busy',
+      at: 'commit',
+    });
+    await addTriples(server, entity, [
+      ['Ana', 'knows', 'Bea'],
+      ['Bea', 'knows', 'Caio'],
+    ]);
+    await converged(server, model, entity);
+    const failed = bolt.transactions.filter((tx) => tx.outcome === 'failed');
+    expect(failed.length).toBeGreaterThanOrEqual(2);
+    for (const versions of model.applied.values()) expect(new Set(versions).size).toBe(versions.length);
+  });
+
+  it('loses nothing while Neo4j is down and catches up when it is back', async () => {
+    const entity = uniqueId('outage');
+    const count = 10_000;
+    await bolt.down();
+    const triples: TripleSpec[] = Array.from({ length: count }, (_, i) => [
+      `P${i}`,
+      'knows',
+      `P${(i * 7 + 1) % count}`,
+    ]);
+    await addTriples(server, entity, triples, 500);
+    // The driver retries a batch for a while before the mirror reports the outage and backs off.
+    let during = await server.engram.mirror?.status();
+    for (let waited = 0; !during?.lastError && waited < 20_000; waited += 100) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      during = await server.engram.mirror?.status();
+    }
+    expect(during?.lagChanges).toBeGreaterThanOrEqual(count);
+    expect(during?.lastError).toMatch(/./);
+    expect(during?.state).toBe('failing');
+    await bolt.up();
+    const catchUpMs = await converged(server, model, entity, 60_000);
+    const want = await sqlTriples(server, entity);
+    expect(mirroredTriples(model, entity)).toHaveLength(want.length);
+    for (const versions of model.applied.values()) expect(new Set(versions).size).toBe(versions.length);
+    const after = await server.engram.mirror?.status();
+    expect(after).toMatchObject({ lagChanges: 0, lastError: null, state: 'following' });
+    console.log(`mirror outage: ${count} triples written while Neo4j was down, caught up in ${catchUpMs} ms`);
+  }, 90_000);
+});
