@@ -43,6 +43,7 @@ export function buildApp(engram: Engram): App {
       graph: config.graph,
       jobs: engram.jobs,
       tokens: engram.tokens,
+      mirror: engram.mirror,
     },
     resolvePrincipal,
   });
@@ -90,7 +91,11 @@ export function buildApp(engram: Engram): App {
           if (!admitted) return;
           if (req.url === '/health') {
             void fullAccess(req).then((full) =>
-              sendHealth(res, { embeddings: engram.embeddings, index: engram.index }, full),
+              sendHealth(
+                res,
+                { embeddings: engram.embeddings, index: engram.index, mirror: engram.mirror },
+                full,
+              ),
             );
           } else if (req.url === '/ready') {
             ready(res);

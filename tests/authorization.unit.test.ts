@@ -31,6 +31,7 @@ const CARRIERS: Record<string, string> = {
   SemanticStatus: 'only keys reach it (Query.semanticStatus)',
   EmbeddingStatus: 'under SemanticStatus',
   VectorIndexStatus: 'under SemanticStatus',
+  GraphMirrorStatus: 'only keys reach it (Query.graphMirrorStatus); counts, no memory',
   GraphNeighborhood: 'carries GraphNodes and Triples, reached only through an EntityGraph',
   GraphPath: 'carries GraphNodes and Triples, reached only through an EntityGraph',
 };

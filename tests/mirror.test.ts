@@ -6,6 +6,7 @@
  * the model's reading of graph/*.cypher, not Neo4j's own execution of that Cypher.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { GraphMirrorStatusDocument } from '../client-codegen/generated/graphql.ts';
 import { globalId } from '../src/services/global-id.ts';
 import { BoltTestServer } from './helpers/bolt-server.ts';
 import { TEST_DATABASE } from './helpers/database.ts';
@@ -212,8 +213,20 @@ describe(`the Neo4j mirror (${TEST_DATABASE}; against the Bolt test server)`, ()
     const want = await sqlTriples(server, entity);
     expect(mirroredTriples(model, entity)).toHaveLength(want.length);
     for (const versions of model.applied.values()) expect(new Set(versions).size).toBe(versions.length);
-    const after = await server.engram.mirror?.status();
-    expect(after).toMatchObject({ lagChanges: 0, lastError: null, state: 'following' });
+    // What an operator sees: GraphQL and /health.
+    const { graphMirrorStatus } = await server.gql(GraphMirrorStatusDocument);
+    expect(graphMirrorStatus).toMatchObject({
+      lagChanges: 0,
+      lagSeconds: 0,
+      lastError: null,
+      state: 'following',
+    });
+    expect(graphMirrorStatus?.lastAppliedAt).toBeTruthy();
+    const health = (await (await fetch(server.url.replace('/graphql', '/health'))).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(health.graphMirror).toMatchObject({ state: 'following', lagChanges: 0 });
     console.log(`mirror outage: ${count} triples written while Neo4j was down, caught up in ${catchUpMs} ms`);
   }, 90_000);
 });

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { EmbeddingService } from '../embed/service.ts';
+import type { GraphMirror } from '../mirror/neo4j-mirror.ts';
 import type { SearchIndex } from '../search/search-index.ts';
 
 /**
@@ -9,7 +10,7 @@ import type { SearchIndex } from '../search/search-index.ts';
  */
 export function sendHealth(
   res: ServerResponse,
-  parts: { embeddings: EmbeddingService | null; index: SearchIndex | null },
+  parts: { embeddings: EmbeddingService | null; index: SearchIndex | null; mirror?: GraphMirror | null },
   detailed: boolean,
 ): void {
   const send = (body: unknown) =>
@@ -27,7 +28,11 @@ export function sendHealth(
     error: null,
   };
   const describe = parts.index?.describe() ?? Promise.resolve(null);
-  describe
-    .catch(() => parts.index?.status() ?? null)
-    .then((vectorIndex) => send({ status: 'ok', embedding, vectorIndex }));
+  // The mirror's status reads the outbox; a database that cannot answer says so rather than hang /health.
+  const mirror = parts.mirror
+    ? parts.mirror.status().catch((error: unknown) => ({ state: 'unknown', error: String(error) }))
+    : Promise.resolve({ state: 'disabled' });
+  Promise.all([describe.catch(() => parts.index?.status() ?? null), mirror]).then(
+    ([vectorIndex, graphMirror]) => send({ status: 'ok', embedding, vectorIndex, graphMirror }),
+  );
 }

@@ -2,6 +2,7 @@ import type { EntityTokens } from '../auth/entity-tokens.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Db } from '../db/client.ts';
 import type { JobQueue } from '../jobs/queue.ts';
+import type { GraphMirror } from '../mirror/neo4j-mirror.ts';
 import type { Actor } from '../services/audit.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import type { GraphSettings } from '../services/graph.ts';
@@ -24,4 +25,6 @@ export interface Context extends ServiceDeps {
   jobs: JobQueue | null;
   /** Issues entity tokens (`issueEntityToken`). */
   tokens: EntityTokens;
+  /** The Neo4j mirror; null when NEO4J_URL is unset. */
+  mirror: GraphMirror | null;
 }

@@ -22,6 +22,7 @@ import './export.ts';
 import './mutations/erase.ts';
 import './subscriptions.ts';
 import './audit.ts';
+import './mirror.ts';
 
 /**
  * Pothos' Prisma plugin adds `totalCount` to connections without a way to describe it;
