@@ -59,6 +59,20 @@ program
   .action(async (externalIds: string[]) => (await import('./cli/erase.ts')).erase(externalIds));
 
 program
+  .command('graph')
+  .description(
+    'the Neo4j mirror (NEO4J_URL): verify compares it with the database (exit 1 on a difference); resync rebuilds it',
+  )
+  .argument('<action>', 'verify or resync')
+  .action(async (action: string) => {
+    if (action !== 'verify' && action !== 'resync') {
+      process.stderr.write(`unknown action ${action}: use verify or resync\n`);
+      process.exit(64);
+    }
+    await (await import('./cli/graph.ts')).graph(action);
+  });
+
+program
   .command('worker')
   .description('run augmentation jobs only (no HTTP): for scaling extraction apart from serving')
   .action(async () => (await import('./cli/worker.ts')).worker());

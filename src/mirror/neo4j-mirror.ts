@@ -131,6 +131,11 @@ export class GraphMirror {
     this.leaseMs = options.leaseMs ?? 30_000;
   }
 
+  /** The driver and database, for `engram graph verify` and `resync`. */
+  get target(): { driver: Driver; database: string | null } {
+    return { driver: this.driver, database: this.options.database };
+  }
+
   /** Starts following the outbox in the background. */
   start(): void {
     if (this.running) return;
@@ -415,16 +420,11 @@ export class GraphMirror {
   ): Promise<Map<number, { triple: TripleState; periods: { from: Date; to: Date }[] }>> {
     const found = new Map<number, { triple: TripleState; periods: { from: Date; to: Date }[] }>();
     if (ids.length === 0) return found;
-    const rows = await this.db.triple.findMany({
-      where: { id: { in: ids } },
-      include: {
-        entity: { select: { externalId: true } },
-        subject: true,
-        predicate: true,
-        object: true,
-        intervals: { orderBy: { validFrom: 'asc' } },
-      },
-    });
+    const rows = [];
+    // Prisma's SQLite adapter refuses statements with more than 999 parameters.
+    for (let i = 0; i < ids.length; i += 500) {
+      rows.push(...(await this.readTriplePage(ids.slice(i, i + 500))));
+    }
     for (const row of rows) {
       found.set(row.id, {
         triple: {
@@ -447,6 +447,19 @@ export class GraphMirror {
       });
     }
     return found;
+  }
+
+  private readTriplePage(ids: number[]) {
+    return this.db.triple.findMany({
+      where: { id: { in: ids } },
+      include: {
+        entity: { select: { externalId: true } },
+        subject: true,
+        predicate: true,
+        object: true,
+        intervals: { orderBy: { validFrom: 'asc' } },
+      },
+    });
   }
 
   /** Deletes applied rows past the retention period (at most once a minute). */

@@ -80,6 +80,8 @@ export class Neo4jModel {
       [loadCypher(MIRROR_STATEMENTS.upsertTriples), (g, p, tx) => this.upsert(g, p, tx)],
       [loadCypher(MIRROR_STATEMENTS.deleteTriples), (g, p) => this.delete(g, p)],
       [loadCypher(MIRROR_STATEMENTS.eraseEntity), (g, p) => this.erase(g, p)],
+      [loadCypher(MIRROR_STATEMENTS.listTriples), (g, p) => this.listTriples(g, p)],
+      [loadCypher(MIRROR_STATEMENTS.listEntities), (g, p) => this.listEntities(g, p)],
     ]);
   }
 
@@ -210,6 +212,32 @@ export class Neo4jModel {
       if (!used) graph.nodes.delete(k);
     }
     return { fields: [], records: [] };
+  }
+
+  private listTriples(graph: Graph, params: Record<string, unknown>): RunResult {
+    const entity = str(params.entity);
+    const rows = [...graph.relationships.values()]
+      .filter((r) => r.entity === entity && r.id > num(params.afterId))
+      .sort((a, b) => a.id - b.id)
+      .slice(0, num(params.limit));
+    return {
+      fields: ['id', 'subject', 'predicate', 'object', 'validFrom', 'validTo', 'version'],
+      records: rows.map((r) => [r.id, r.subject, r.predicate, r.object, r.validFrom, r.validTo, r.version]),
+    };
+  }
+
+  private listEntities(graph: Graph, params: Record<string, unknown>): RunResult {
+    const after = str(params.afterEntity);
+    const entities = [...new Set([...graph.nodes.values()].map((n) => n.entity))]
+      .filter((e) => e > after)
+      .sort()
+      .slice(0, num(params.limit));
+    return { fields: ['entity'], records: entities.map((e) => [e]) };
+  }
+
+  /** Test damage: what an operator's stray Cypher or a lost write would leave. */
+  tamper(change: (relationships: Map<number, ModelRelationship>) => void): void {
+    change(this.committed.relationships);
   }
 
   private erase(graph: Graph, params: Record<string, unknown>): RunResult {
