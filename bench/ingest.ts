@@ -39,6 +39,7 @@ import { resolve as resolvePath } from 'node:path';
 import { createFreshDatabase, type FreshDatabase } from './lib/fresh-database.ts';
 import { callBody, checkCall, PROCESSES } from './lib/ingest-calls.ts';
 import { lagPhase } from './lib/ingest-lag.ts';
+import { type MirrorLag, type MirrorTarget, mirrorLag, startMirrorTarget } from './lib/ingest-mirror.ts';
 import { parseIngestOptions } from './lib/ingest-options.ts';
 import { printIngestReport } from './lib/ingest-report.ts';
 import { type IngestContext, throughputPhase } from './lib/ingest-throughput.ts';
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
 
   let server: ServerProcess | null = null;
   let queue: QueueReader | null = null;
+  let mirror: MirrorTarget | null = null;
   try {
     // Seeded, so two runs send the same calls.
     const random = seededRandom(42);
@@ -86,6 +88,11 @@ async function main(): Promise<void> {
     if (options.showSql) for (const sql of statements.last) out(`  ${sql}`);
 
     const serverEnv: Record<string, string> = { BENCH_AUGMENTATION: 'on' };
+    if (options.mirror) {
+      mirror = await startMirrorTarget();
+      Object.assign(serverEnv, mirror.env);
+      progress(`mirroring the graph into the Bolt test server at ${mirror.env.NEO4J_URL}`);
+    }
     if (options.workers !== null) serverEnv.AUGMENTATION_CONCURRENCY = String(options.workers);
     if (options.batchSize !== null) serverEnv.AUGMENTATION_BATCH_SIZE = String(options.batchSize);
     if (options.pollMs !== null) serverEnv.AUGMENTATION_POLL_MS = String(options.pollMs);
@@ -113,12 +120,22 @@ async function main(): Promise<void> {
 
     const throughput = options.seconds > 0 ? await throughputPhase(context) : null;
     if (!context.augmenting && options.lagSeconds > 0) progress('lag: skipped, --workers 0 runs no jobs');
+    const lagStarted = new Date();
     const lag = options.lagSeconds > 0 && context.augmenting ? await lagPhase(context) : null;
+    let mirrored: MirrorLag | null = null;
+    if (mirror && lag) {
+      mirrored = await mirrorLag(database.url, mirror.model, lagStarted);
+      progress(
+        `mirror lag over ${mirrored.changes} changes: p50 ${mirrored.p50Ms.toFixed(0)} ms, p95 ${mirrored.p95Ms.toFixed(0)} ms`,
+      );
+    }
 
     await queue.close();
     queue = null;
     const exitCode = await server.stop();
     server = null;
+    await mirror?.stop();
+    mirror = null;
     if (exitCode !== 0) throw new Error(`server exited with ${exitCode} on stop`);
     const loadAfter = loadavg();
     progress(`load average after: ${loadAfter.map((v) => v.toFixed(2)).join(' ')}`);
@@ -129,11 +146,13 @@ async function main(): Promise<void> {
       statementsNewEntity,
       throughput,
       lag,
+      mirror: mirrored,
       loadBefore,
       loadAfter,
     });
   } catch (error) {
     server?.kill();
+    await mirror?.stop().catch(() => {});
     await queue?.close().catch(() => {});
     await database.drop().catch(() => {});
     throw error;

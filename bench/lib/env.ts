@@ -43,6 +43,10 @@ export const AUGMENTATION_SETTINGS = [
   'AUGMENTATION_CONCURRENCY',
   'AUGMENTATION_BATCH_SIZE',
   'AUGMENTATION_POLL_MS',
+  // bench:ingest --mirror: the Bolt test server the mirror sends to.
+  'NEO4J_URL',
+  'NEO4J_PASSWORD',
+  'NEO4J_MIRROR_POLL_MS',
 ] as const;
 
 /**

@@ -24,6 +24,8 @@ const USAGE = `Usage: npm run bench:ingest -- [flags]
   --poll-ms <n>               AUGMENTATION_POLL_MS of the server (default: Engram's, 250)
   --cpu-prof <dir>            write a V8 CPU profile of the server to <dir> (it costs CPU itself)
   --show-sql                  print the SQL statements of one call
+  --mirror                    also mirror the knowledge graph into a Bolt test server (the
+                              tests' Neo4j stand-in) and report the mirror's lag in the lag phase
   -h, --help                  print the flags
 `;
 
@@ -44,6 +46,8 @@ export interface IngestOptions {
   pollMs: number | null;
   cpuProf: string | null;
   showSql: boolean;
+  /** Also mirror the graph into the Bolt test server and report the mirror's lag. */
+  mirror: boolean;
 }
 
 /** Parses the flags; prints the usage and exits on -h or on a bad flag. */
@@ -68,6 +72,7 @@ export function parseIngestOptions(argv: string[]): IngestOptions {
       'poll-ms': number,
       'cpu-prof': { type: 'string' },
       'show-sql': { type: 'boolean', default: false },
+      mirror: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -113,5 +118,6 @@ export function parseIngestOptions(argv: string[]): IngestOptions {
     pollMs: optional('poll-ms', 1),
     cpuProf: values['cpu-prof'] ?? null,
     showSql: values['show-sql'] === true,
+    mirror: values.mirror === true,
   };
 }

@@ -4,6 +4,7 @@
  */
 
 import type { LagResult } from './ingest-lag.ts';
+import type { MirrorLag } from './ingest-mirror.ts';
 import type { IngestOptions } from './ingest-options.ts';
 import type { ThroughputResult } from './ingest-throughput.ts';
 import { out } from './stdio.ts';
@@ -36,6 +37,8 @@ export interface IngestReport {
   /** Null where the phase was skipped. */
   throughput: ThroughputResult | null;
   lag: LagResult | null;
+  /** With --mirror: the Neo4j mirror's lag over the lag phase's changes. */
+  mirror?: MirrorLag | null;
   /** os.loadavg() before and after the run. */
   loadBefore: number[];
   loadAfter: number[];
@@ -94,6 +97,17 @@ export function printIngestReport(report: IngestReport): void {
       ],
       ['generator send delay max ms', fmt(l.maxSendDelayMs, 1)],
       [`goal lag p95 ≤ ${fmt(GOAL_LAG_P95_MS)} ms`, l.lagP95Ms <= GOAL_LAG_P95_MS ? 'met' : 'NOT met'],
+    ]);
+  }
+  const m = report.mirror ?? null;
+  if (m) {
+    printTable('Neo4j mirror (Bolt test server) over the lag phase', [
+      ['triple changes mirrored', fmt(m.changes)],
+      [
+        'mirror lag p50 / p95 / p99 / max ms',
+        `${fmt(m.p50Ms, 1)} / ${fmt(m.p95Ms, 1)} / ${fmt(m.p99Ms, 1)} / ${fmt(m.maxMs, 1)}`,
+      ],
+      ['caught up after the phase in', `${fmt(m.drainSeconds, 2)} s`],
     ]);
   }
   out('');
@@ -156,6 +170,17 @@ export function printIngestReport(report: IngestReport): void {
       paced_call_p50_ms: round(l?.callP50Ms ?? null, 2),
       paced_call_p99_ms: round(l?.callP99Ms ?? null, 2),
       paced_cpu_us_per_message: round(l?.cpuUsPerMessage ?? null, 0),
+      ...(m
+        ? {
+            mirror_changes: m.changes,
+            mirror_lag_p50_ms: round(m.p50Ms, 1),
+            mirror_lag_p95_ms: round(m.p95Ms, 1),
+            mirror_lag_p99_ms: round(m.p99Ms, 1),
+            mirror_lag_max_ms: round(m.maxMs, 1),
+            mirror_drain_seconds: round(m.drainSeconds, 2),
+            mirror_target: 'Bolt test server (tests/helpers/bolt-server.ts) with its Neo4j model',
+          }
+        : {}),
       load_average: {
         before: loadBefore.map((v) => round(v, 2)),
         after: loadAfter.map((v) => round(v, 2)),

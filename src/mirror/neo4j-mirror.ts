@@ -116,6 +116,9 @@ export class GraphMirror {
   private schemaReady = false;
   private positionKnown = false;
   private lastPrune = 0;
+  /** When this replica's lease ends (ms), or null when it holds none. */
+  private leaseUntil: number | null = null;
+  private rowReady = false;
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -154,6 +157,7 @@ export class GraphMirror {
     this.wake();
     await this.loop;
     this.state = 'stopped';
+    this.leaseUntil = null;
     await this.db.graphMirrorState
       .updateMany({ where: { id: MIRROR_ID, owner: this.owner }, data: { owner: null, leaseUntil: null } })
       .catch(() => {});
@@ -249,26 +253,38 @@ export class GraphMirror {
     });
   }
 
-  /** Takes or renews the lease; false while another replica holds it. */
+  /**
+   * Takes or renews the lease; false while another replica holds it. A held lease is renewed only
+   * once half of it has run, so a caught-up mirror polling every NEO4J_MIRROR_POLL_MS does not
+   * write to the database each time (on SQLite every write waits for the one writer).
+   */
   private async holdLease(): Promise<boolean> {
     const now = new Date();
-    await this.db.graphMirrorState.upsert({
-      where: { id: MIRROR_ID },
-      create: { id: MIRROR_ID, updatedAt: now },
-      update: {},
-    });
+    if (this.leaseUntil !== null && this.leaseUntil - now.getTime() > this.leaseMs / 2) return true;
+    if (!this.rowReady) {
+      await this.db.graphMirrorState.upsert({
+        where: { id: MIRROR_ID },
+        create: { id: MIRROR_ID, updatedAt: now },
+        update: {},
+      });
+      this.rowReady = true;
+    }
+    const until = new Date(now.getTime() + this.leaseMs);
     const { count } = await this.db.graphMirrorState.updateMany({
       where: {
         id: MIRROR_ID,
         OR: [{ owner: this.owner }, { owner: null }, { leaseUntil: null }, { leaseUntil: { lt: now } }],
       },
-      data: { owner: this.owner, leaseUntil: new Date(now.getTime() + this.leaseMs) },
+      data: { owner: this.owner, leaseUntil: until },
     });
-    if (count === 0 && this.positionKnown) {
-      // Lost the lease: whoever holds it now moves the position; start from Neo4j's when back.
-      this.positionKnown = false;
+    if (count === 1) {
+      this.leaseUntil = until.getTime();
+      return true;
     }
-    return count === 1;
+    // Another replica sends: whoever holds the lease moves the position; start from Neo4j's when back.
+    this.leaseUntil = null;
+    this.positionKnown = false;
+    return false;
   }
 
   /** Constraints once per connection to a server, and the position from Neo4j itself. */

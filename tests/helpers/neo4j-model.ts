@@ -62,6 +62,8 @@ export class Neo4jModel {
   private readonly working = new Map<number, Graph>();
   /** Per relationship id: every version that was applied (committed). */
   readonly applied = new Map<number, number[]>();
+  /** Per version (outbox change id): when its write first committed (Date.now()), for lag figures. */
+  readonly appliedAt = new Map<number, number>();
   private readonly pendingApplied = new Map<number, [number, number][]>();
   private readonly statements: Map<
     string,
@@ -127,7 +129,9 @@ export class Neo4jModel {
     const graph = this.working.get(tx.id);
     this.working.delete(tx.id);
     if (graph) this.committed = graph;
+    const now = Date.now();
     for (const [id, version] of this.pendingApplied.get(tx.id) ?? []) {
+      if (!this.appliedAt.has(version)) this.appliedAt.set(version, now);
       const list = this.applied.get(id) ?? [];
       list.push(version);
       this.applied.set(id, list);
