@@ -404,6 +404,60 @@ describe(`the knowledge graph (${TEST_DATABASE})`, () => {
     expect(fine.errors).toBeUndefined();
   });
 
+  it('gives a neighbourhood’s and a path’s triples every field, the usual selection in one statement', async () => {
+    const e = uniqueId('graph-fields');
+    await addTriples(server, e, CHAIN);
+    await addTriples(server, e, [['A', 'likes', 'B']]);
+    const FIELDS = `id mentionCount lastMentionedAt validFrom validTo createdAt
+      subject { id name type } predicate { id name } object { id name type }`;
+    type Triples = { triples: Record<string, unknown>[] };
+    const ask = (triples: string) =>
+      counted(() =>
+        post<{ entity: { graph: { neighborhood: Triples; path: Triples } } }>(
+          server,
+          `query($e: String!) { entity(externalId: $e) { graph {
+            neighborhood(of: "B", depth: 2) { triples { ${triples} } }
+            path(from: "A", to: "E") { triples { ${triples} } } } } }`,
+          { e },
+        ),
+      );
+    const plain = await ask(FIELDS);
+    const more = await ask(`${FIELDS} entity { externalId } earlierPeriods { validFrom }`);
+    expect(plain.result.errors).toBeUndefined();
+    expect(more.result.errors).toBeUndefined();
+    const graph = plain.result.data?.entity.graph;
+    const richer = more.result.data?.entity.graph;
+    // The same triples, field for field, whichever way they were read.
+    const strip = ({ entity: _entity, earlierPeriods: _periods, ...rest }: Record<string, unknown>) => rest;
+    expect(graph?.neighborhood.triples).toEqual(richer?.neighborhood.triples.map(strip));
+    expect(graph?.path.triples).toEqual(richer?.path.triples.map(strip));
+    expect(graph?.neighborhood.triples).toHaveLength(5);
+    expect(graph?.neighborhood.triples[0]).toMatchObject({ mentionCount: 2, validTo: null });
+    // A, C, D, E (C owns A is the shortcut).
+    expect(
+      richer?.path.triples.map((triple) => (triple.entity as { externalId: string }).externalId),
+    ).toEqual([e, e, e]);
+    // As a node's triples (Prisma's reading) give them.
+    const node = await post<{
+      entity: { graph: { node: { triples: { edges: { node: Record<string, unknown> }[] } } } };
+    }>(
+      server,
+      `query($e: String!) { entity(externalId: $e) { graph { node(name: "C") {
+        triples(first: 50) { edges { node { ${FIELDS} } } } } } } }`,
+      { e },
+    );
+    const byId = new Map(node.data?.entity.graph.node.triples.edges.map((edge) => [edge.node.id, edge.node]));
+    const throughC = graph?.neighborhood.triples.filter((triple) => byId.has(triple.id)) ?? [];
+    expect(throughC).toHaveLength(3);
+    for (const triple of throughC) expect(triple).toEqual(byId.get(triple.id));
+    // The usual selection reads the names with the triples, not in statements of their own (as
+    // Prisma does for the rest, except on PostgreSQL where it joins them too).
+    const nameLoads = (sql: string[]) =>
+      sql.filter((text) => /\b(subject|predicate|object)\b/.test(text) && !/knowledge_graph/.test(text));
+    if (TEST_DATABASE !== 'postgresql') expect(nameLoads(more.statements).length).toBeGreaterThan(0);
+    expect(nameLoads(plain.statements)).toEqual([]);
+  });
+
   it('counts the graph’s lists in the query cost by first, limit and the longest path', async () => {
     const cost = async (field: string) => {
       const body = await post(server, `{ entity(externalId: "nobody") { graph { ${field} } } }`);

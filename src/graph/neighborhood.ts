@@ -1,5 +1,5 @@
 import type { Db } from '../db/client.ts';
-import { expandFrontier } from './expand.ts';
+import { expandNearest } from './expand.ts';
 import type { EdgeFilter, GraphEdge, GraphScope } from './sql.ts';
 
 /** How far and how wide a neighbourhood may grow. */
@@ -61,12 +61,15 @@ export async function exploreNeighborhood(
   const edges = new Map<number, GraphEdge>();
   let frontier = [...distance.keys()];
   for (let level = 1; level <= limits.depth && frontier.length > 0; level += 1) {
-    const { steps, capped } = await expandFrontier(db, scope, frontier, filter, limits.fanOut);
+    const room = limits.maxNodes - distance.size;
+    const { steps, capped } = await expandNearest(db, scope, frontier, filter, limits.fanOut, {
+      known: [...distance.keys()],
+      room: Math.max(room, 0),
+    });
     if (capped) truncated = true;
     const fresh = [...new Set(steps.map((step) => step.to).filter((name) => !distance.has(name)))].sort(
       compareNames,
     );
-    const room = limits.maxNodes - distance.size;
     if (fresh.length > room) truncated = true;
     frontier = fresh.slice(0, Math.max(room, 0));
     for (const name of frontier) distance.set(name, level);

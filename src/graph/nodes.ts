@@ -76,6 +76,18 @@ export async function countNodes(db: Db, scope: GraphScope, search: string | nul
   return toNumber(row?.n);
 }
 
+/**
+ * The triples of the name row aliased `side` (TripleSubject `s` or TripleObject `o`), counted by
+ * index, one name at a time: a correlated count gives every provider a probe per name, where a
+ * join let PostgreSQL's generic plan (after five runs of a prepared statement) hash the entity's
+ * whole graph.
+ */
+function sideCountSql(side: 's' | 'o', scope: GraphScope): Prisma.Sql {
+  const column = Prisma.raw(side === 's' ? 'kg.subject_id' : 'kg.object_id');
+  return Prisma.sql`(SELECT COUNT(*) FROM ${tableSql('Triple')} kg
+    WHERE ${column} = ${Prisma.raw(side)}.id AND ${scopeSql('kg', scope)})`;
+}
+
 /** The names among `names` that are nodes of the graph, with their type and degree, in one statement. */
 export async function nodeInfo(
   db: Db,
@@ -85,14 +97,14 @@ export async function nodeInfo(
   const found = new Map<string, NodeInfo>();
   if (names.length === 0) return found;
   const list = inList([...new Set(names)]);
-  const rows = await db.$queryRaw<InfoRow[]>`SELECT s.name AS name, MAX(s.type) AS stype,
-      NULL AS otype, COUNT(*) AS degree
-    FROM ${tableSql('TripleSubject')} s JOIN ${tableSql('Triple')} kg ON kg.subject_id = s.id
-    WHERE s.name IN (${list}) AND ${scopeSql('kg', scope)} GROUP BY s.name
+  const counted = await db.$queryRaw<InfoRow[]>`SELECT s.name AS name, s.type AS stype, NULL AS otype,
+      ${sideCountSql('s', scope)} AS degree
+    FROM ${tableSql('TripleSubject')} s WHERE s.name IN (${list})
     UNION ALL
-    SELECT o.name AS name, NULL AS stype, MAX(o.type) AS otype, COUNT(*) AS degree
-    FROM ${tableSql('TripleObject')} o JOIN ${tableSql('Triple')} kg ON kg.object_id = o.id
-    WHERE o.name IN (${list}) AND ${scopeSql('kg', scope)} GROUP BY o.name`;
+    SELECT o.name AS name, NULL AS stype, o.type AS otype, ${sideCountSql('o', scope)} AS degree
+    FROM ${tableSql('TripleObject')} o WHERE o.name IN (${list})`;
+  // A name row without triples in this graph (another entity's, or superseded) is no side of a node.
+  const rows = counted.filter((row) => toNumber(row.degree) > 0);
   // A name used as both subject and object comes back twice: its subject type wins.
   const sides = new Map<string, InfoRow>();
   for (const row of rows) {
@@ -111,4 +123,29 @@ export async function nodeInfo(
   }
   for (const [name, row] of sides) found.set(name, toInfo(row));
   return found;
+}
+
+/**
+ * The names among `names` that are nodes of the graph, in one statement: a probe per name and
+ * side that stops at the first triple (a hub's degree is not counted).
+ */
+export async function existingNodes(
+  db: Db,
+  scope: GraphScope,
+  names: readonly string[],
+): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const list = inList([...new Set(names)]);
+  const probe = (side: 's' | 'o') => {
+    const column = Prisma.raw(side === 's' ? 'kg.subject_id' : 'kg.object_id');
+    return Prisma.sql`EXISTS (SELECT 1 FROM ${tableSql('Triple')} kg
+      WHERE ${column} = ${Prisma.raw(side)}.id AND ${scopeSql('kg', scope)})`;
+  };
+  const rows = await db.$queryRaw<
+    { name: string }[]
+  >`SELECT s.name AS name FROM ${tableSql('TripleSubject')} s
+      WHERE s.name IN (${list}) AND ${probe('s')}
+    UNION ALL
+    SELECT o.name AS name FROM ${tableSql('TripleObject')} o WHERE o.name IN (${list}) AND ${probe('o')}`;
+  return new Set(rows.map((row) => row.name));
 }

@@ -8,14 +8,22 @@ import type { Db } from '../db/client.ts';
 import type { Prisma } from '../db/generated/client.ts';
 import { ValidationError } from '../errors.ts';
 import { exploreNeighborhood, type Neighborhood } from '../graph/neighborhood.ts';
-import { countNodes, listNodes, type NodeInfo, type NodeOrder, nodeInfo } from '../graph/nodes.ts';
+import {
+  countNodes,
+  existingNodes,
+  listNodes,
+  type NodeInfo,
+  type NodeOrder,
+  nodeInfo,
+} from '../graph/nodes.ts';
 import { type FoundPath, shortestPath } from '../graph/path.ts';
 import type { GraphDirection, GraphScope } from '../graph/sql.ts';
+import { type TripleWithNames, triplesWithNames } from '../graph/triples.ts';
 import { normalizePredicate } from './predicates.ts';
 import { triplesWhere } from './triple-reads.ts';
 import { normalizeGraphName } from './validation.ts';
 
-export type { FoundPath, GraphDirection, GraphScope, Neighborhood, NodeInfo, NodeOrder };
+export type { FoundPath, GraphDirection, GraphScope, Neighborhood, NodeInfo, NodeOrder, TripleWithNames };
 
 /** The graph's limits; every field comes from configuration (`graph`) or `graphql.maxPageSize`. */
 export interface GraphSettings {
@@ -95,6 +103,20 @@ export function graphNodeInfo(
   names: readonly string[],
 ): Promise<Map<string, NodeInfo>> {
   return nodeInfo(db, scope, names);
+}
+
+/** Which of the names (normalized as stored) are nodes, without counting their triples. */
+export function graphNodesExisting(
+  db: Db,
+  scope: GraphScope,
+  names: readonly string[],
+): Promise<Set<string>> {
+  return existingNodes(db, scope, names);
+}
+
+/** Triples by id with their subject, predicate and object rows, in one statement, in no order. */
+export function graphTriplesWithNames(db: Db, ids: readonly number[]): Promise<TripleWithNames[]> {
+  return triplesWithNames(db, ids);
 }
 
 /** A name as the graph stores it. */

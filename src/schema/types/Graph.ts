@@ -4,6 +4,7 @@ import {
   graphNeighborhood,
   graphNodeCount,
   graphNodes,
+  graphNodesExisting,
   graphPath,
   type Neighborhood,
 } from '../../services/graph.ts';
@@ -40,11 +41,14 @@ function neighborhoodShape(graph: GraphScoped, found: Neighborhood): GraphNeighb
   };
 }
 
-/** The names given that are nodes of the graph (normalized as stored), in one batched statement. */
+/**
+ * The names given that are nodes of the graph (normalized as stored), in one statement that only
+ * probes for a triple: the degrees, when asked for, are counted with the result's other names.
+ */
 async function existing(ctx: Context, graph: GraphScoped, names: readonly string[]): Promise<string[]> {
   const stored = [...new Set(names.map(graphName))];
-  const found = await Promise.all(stored.map((name) => loadNode(ctx, graph, name)));
-  return stored.filter((_name, i) => found[i] !== null);
+  const found = await graphNodesExisting(ctx.reader, graph, stored);
+  return stored.filter((name) => found.has(name));
 }
 
 /** What neighbourhoods and paths may follow. */
