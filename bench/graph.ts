@@ -50,6 +50,7 @@ const USAGE = `Usage: npm run bench:graph -- [flags]
   --warmup <n>                    warmup seconds per scenario over GraphQL (default 2)
   --only <names>                  comma-separated scenarios to run (default all)
   --no-naive                      skip the naive baseline
+  --fan-out <n>                   the server's GRAPH_MAX_FANOUT (default: Engram's, 10000)
   --cpu-prof <dir>                write a V8 CPU profile of Engram's server to <dir> (it costs CPU
                                   itself: do not report figures from such a run)
 `;
@@ -63,6 +64,8 @@ interface Options {
   only: Set<string> | null;
   naive: boolean;
   cpuProf: string | null;
+  /** GRAPH_MAX_FANOUT of the server, and of the direct calls. */
+  fanOut: number;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -81,6 +84,7 @@ function parseOptions(argv: string[]): Options {
       only: { type: 'string' },
       'no-naive': { type: 'boolean', default: false },
       'cpu-prof': { type: 'string' },
+      'fan-out': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -118,6 +122,7 @@ function parseOptions(argv: string[]): Options {
     only: values.only ? new Set((values.only as string).split(',').map((name) => name.trim())) : null,
     naive: !values['no-naive'],
     cpuProf: (values['cpu-prof'] as string | undefined) ?? null,
+    fanOut: int('fan-out', 10_000, 1),
   };
 }
 
@@ -145,7 +150,8 @@ interface Scenario {
 
 const FIRST = 50;
 const PATH_DEPTH = 6;
-const FAN_OUT = 10_000;
+/** GRAPH_MAX_FANOUT for the direct calls, as the server is given (--fan-out). */
+let fanOut = 10_000;
 
 type Json = Record<string, unknown>;
 const graphOf = (data: unknown) => ((data as Json).entity as Json | null)?.graph as Json;
@@ -167,7 +173,7 @@ function neighborhood(depth: number, graph: 'one' | 'many'): Scenario {
         { entityId: input.entityId, asOf: null },
         [input.a],
         { direction: 'BOTH', predicates: null },
-        { depth, maxNodes: FIRST, fanOut: FAN_OUT },
+        { depth, maxNodes: FIRST, fanOut },
       ),
     naive: (db, input) => naiveNeighborhood(db, input.entityId, input.a, depth, FIRST),
   };
@@ -191,7 +197,7 @@ function path(graph: 'one' | 'many'): Scenario {
         input.a,
         input.b,
         { direction: 'BOTH', predicates: null },
-        { maxDepth: PATH_DEPTH, fanOut: FAN_OUT },
+        { maxDepth: PATH_DEPTH, fanOut },
       ),
     naive: (db, input) => naivePathLength(db, input.entityId, input.a, input.b, PATH_DEPTH),
   };
@@ -314,6 +320,7 @@ const round = (value: number | null, digits = 2) =>
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  fanOut = options.fanOut;
   const loadStart = loadavg()[0] ?? 0;
   log(
     `bench/graph on ${options.db}; load average ${loadavg()
@@ -347,6 +354,7 @@ async function main(): Promise<void> {
   const dbCpu = options.db === 'sqlite' ? null : PostgresCpu.detect(options.databaseUrl, options.db);
   const { server, port } = await ServerProcess.start(options.databaseUrl, {
     nodeFlags: options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : [],
+    env: { GRAPH_MAX_FANOUT: String(options.fanOut) },
   });
   const target = { agent: new Agent({ keepAlive: true, maxSockets: 1 }), port };
   // A socket left idle through the naive phase may be closed by the server as it is reused: each
@@ -491,6 +499,7 @@ async function main(): Promise<void> {
     max_degree: degrees.maxDegree,
     median_degree: degrees.medianDegree,
     seconds_per_way: options.seconds,
+    fan_out: options.fanOut,
     concurrency: 1,
     load_avg_start_end: [round(loadStart), round(loadavg()[0] ?? 0)],
     goals,

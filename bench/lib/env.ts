@@ -34,6 +34,8 @@ export function benchEnv(databaseUrl: string): Env {
     ENTITY_TOKEN_SECRET: process.env.ENTITY_TOKEN_SECRET,
     // bench/stall runs the server at other limits; unset keeps the defaults.
     MAX_QUERY_NODES: process.env.MAX_QUERY_NODES,
+    // bench/graph --fan-out; unset keeps the default.
+    GRAPH_MAX_FANOUT: process.env.GRAPH_MAX_FANOUT,
     REQUEST_TIMEOUT_MS: process.env.REQUEST_TIMEOUT_MS,
   });
 }
