@@ -18,6 +18,14 @@ import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const PASSWORD = 'mirror-test-password';
 
+/**
+ * A real Neo4j to run the suite against as well (none can be installed on the development
+ * machines or in CI): ENGRAM_TEST_NEO4J_URL, with ENGRAM_TEST_NEO4J_USER (default neo4j),
+ * ENGRAM_TEST_NEO4J_PASSWORD and ENGRAM_TEST_NEO4J_DATABASE. Its graph is checked against the
+ * database with `verifyMirror`, the code of `engram graph verify`.
+ */
+const REAL_NEO4J = process.env.ENGRAM_TEST_NEO4J_URL;
+
 /** The entity's triples as SQL holds them, in the form the model holds them. */
 async function sqlTriples(server: TestServer, entity: string) {
   const rows = await server.db.triple.findMany({
@@ -94,6 +102,11 @@ describe(`the Neo4j mirror (${TEST_DATABASE}; against the Bolt test server)`, ()
   afterAll(async () => {
     await server?.close();
     await bolt?.stop();
+    if (!REAL_NEO4J) {
+      console.log(
+        'Neo4j mirror: ran against the Bolt test server only; set ENGRAM_TEST_NEO4J_URL (and ENGRAM_TEST_NEO4J_PASSWORD) to run it against a real Neo4j too',
+      );
+    }
   });
   afterEach(() => {
     bolt.failNext(0);
@@ -272,3 +285,69 @@ describe(`the Neo4j mirror (${TEST_DATABASE}; against the Bolt test server)`, ()
     await converged(server, model, entity);
   });
 });
+
+describe.runIf(REAL_NEO4J)(
+  `the Neo4j mirror (${TEST_DATABASE}; against the real Neo4j at ENGRAM_TEST_NEO4J_URL)`,
+  () => {
+    let server: TestServer;
+
+    beforeAll(async () => {
+      server = await startTestServer({
+        env: {
+          NEO4J_URL: REAL_NEO4J as string,
+          NEO4J_USER: process.env.ENGRAM_TEST_NEO4J_USER ?? 'neo4j',
+          NEO4J_PASSWORD: process.env.ENGRAM_TEST_NEO4J_PASSWORD ?? '',
+          ...(process.env.ENGRAM_TEST_NEO4J_DATABASE
+            ? { NEO4J_DATABASE: process.env.ENGRAM_TEST_NEO4J_DATABASE }
+            : {}),
+          NEO4J_MIRROR_POLL_MS: '20',
+        },
+      });
+    });
+    afterAll(async () => {
+      await server?.close();
+    });
+
+    /** Waits until the outbox is applied, then checks Neo4j's graph against the database. */
+    async function verified() {
+      const mirror = server.engram.mirror;
+      if (!mirror) throw new Error('the mirror is configured in this suite');
+      for (let waited = 0; (await mirror.status()).lagChanges > 0; waited += 50) {
+        if (waited > 30_000)
+          throw new Error(`the mirror did not catch up: ${JSON.stringify(await mirror.status())}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const report = await verifyMirror(server.db, mirror.target);
+      expect(report.counts).toEqual({ missing: 0, extra: 0, stale: 0 });
+      return report;
+    }
+
+    it('holds the written, superseded, forgotten and erased graph exactly as the database does', async () => {
+      const entity = uniqueId('real-neo4j');
+      await addTriples(server, entity, [
+        ['Ana', 'sister_of', 'Maria'],
+        ['Maria', 'lives_in', 'Porto'],
+        ['Ana', 'works_at', 'Acme'],
+      ]);
+      await verified();
+      await addTriples(server, entity, [['Maria', 'lives_in', 'Madrid']]);
+      await verified();
+      const acme = await server.db.triple.findFirstOrThrow({
+        where: { entity: { externalId: entity }, object: { name: 'Acme' } },
+      });
+      await post(server, 'mutation($id: ID!) { forgetTriple(id: $id) { __typename } }', {
+        id: globalId('Triple', acme.id),
+      });
+      await verified();
+      await post(
+        server,
+        'mutation($input: EraseEntityInput!) { eraseEntity(input: $input) { __typename } }',
+        {
+          input: { entity },
+        },
+      );
+      const report = await verified();
+      expect(report.extraEntities).not.toContain(entity);
+    });
+  },
+);
