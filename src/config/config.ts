@@ -3,6 +3,7 @@ import type { ApiKey } from '../auth/api-keys.ts';
 import type { EntityTokenOptions, IdentityProviderOptions } from '../auth/entity-tokens.ts';
 import type { PoolOptions, Provider } from '../db/client.ts';
 import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.ts';
+import type { MirrorOptions } from '../mirror/neo4j-mirror.ts';
 import type { LogOptions } from '../observability/logger.ts';
 import type { RedactorOptions } from '../redact/index.ts';
 import type { MemorySettings } from '../services/deps.ts';
@@ -39,24 +40,7 @@ export interface Config {
   /** null: PII_REDACTION=off (nothing is masked). */
   redaction: RedactionConfig | null;
   /** null: NEO4J_URL unset (no mirror, no outbox rows). */
-  mirror: MirrorConfig | null;
-}
-
-/** The Neo4j mirror of the knowledge graph (src/mirror/). */
-export interface MirrorConfig {
-  url: string;
-  user: string;
-  password: string;
-  /** null: the server's default database. */
-  database: string | null;
-  /** Most outbox changes per Neo4j transaction. @default 500 */
-  batchSize: number;
-  /** Poll interval once caught up, in milliseconds. @default 500 */
-  pollMs: number;
-  /** Longest backoff while Neo4j fails, in milliseconds. @default 30000 */
-  maxBackoffMs: number;
-  /** Applied outbox rows are deleted after this long, in milliseconds. @default 86400000 */
-  retentionMs: number;
+  mirror: MirrorOptions | null;
 }
 
 export interface RetentionConfig {
