@@ -367,108 +367,119 @@ async function main(): Promise<void> {
   try {
     for (const scenario of SCENARIOS) {
       if (options.only && !options.only.has(scenario.name)) continue;
-      const inputs = inputsFor(scenario, names, entities, 100_000);
-      const ask = async (input: Input) => {
-        const { status, text } = await postGraphql(
-          target,
-          JSON.stringify({
-            query: scenario.document,
-            variables: { e: input.entity, a: input.a, b: input.b },
-          }),
-        );
-        const body = JSON.parse(text) as { data?: unknown; errors?: unknown };
-        if (status !== 200 || body.errors || !body.data)
-          throw new Error(`${scenario.name}: HTTP ${status}: ${text.slice(0, 500)}`);
-        return scenario.read(body.data);
-      };
-
-      freshSocket();
-      log(`${scenario.name}: warmup ${options.warmup} s`);
-      await timed(inputs.slice(50_000), options.warmup, async (input) => void (await ask(input)));
-
-      // Over GraphQL.
-      const sizes = new Map<number, number | null>();
-      let truncated = 0;
-      let cpuBefore = await server.cpuMicros();
-      let dbBefore = dbCpu?.snapshot();
-      let latencies = await timed(inputs, options.seconds, async (input, i) => {
-        const answer = await ask(input);
-        sizes.set(i, answer.size);
-        if (answer.truncated) truncated += 1;
-      });
-      const graphql = figures(
-        latencies,
-        (await server.cpuMicros()) - cpuBefore,
-        dbCpu && dbBefore ? dbCpu.microsSince(dbBefore) : null,
-        sizes,
-        truncated,
-      );
-      log(`  graphql: ${graphql.requests} requests, p50 ${graphql.p50.toFixed(2)} ms`);
-
-      // Engram's graph code in this process: the SQL's share of the above.
-      cpuBefore = process.cpuUsage().user + process.cpuUsage().system;
-      dbBefore = dbCpu?.snapshot();
-      latencies = await timed(
-        inputs,
-        options.seconds,
-        async (input) => void (await scenario.direct(db, input)),
-      );
-      const direct = figures(
-        latencies,
-        process.cpuUsage().user + process.cpuUsage().system - cpuBefore,
-        dbCpu && dbBefore ? dbCpu.microsSince(dbBefore) : null,
-        new Map(),
-        0,
-      );
-      log(`  direct:  ${direct.requests} calls, p50 ${direct.p50.toFixed(2)} ms`);
-
-      // The naive baseline on the same inputs.
-      let naive: Figures | null = null;
-      let agree = 0;
-      let compared = 0;
-      if (options.naive && scenario.naive) {
-        const naiveSizes = new Map<number, number | null>();
-        const naiveCall = scenario.naive;
-        cpuBefore = process.cpuUsage().user + process.cpuUsage().system;
-        dbBefore = dbCpu?.snapshot();
-        latencies = await timed(inputs, options.seconds, async (input, i) => {
-          const answer = (await naiveCall(db, input)) as { names?: string[]; length?: number | null };
-          naiveSizes.set(i, answer.names ? answer.names.length : (answer.length ?? null));
-        });
-        naive = figures(
-          latencies,
-          process.cpuUsage().user + process.cpuUsage().system - cpuBefore,
-          dbCpu && dbBefore ? dbCpu.microsSince(dbBefore) : null,
-          naiveSizes,
-          0,
-        );
-        // Untruncated neighbourhoods must hold as many names; paths must be as long.
-        for (const [i, size] of naiveSizes) {
-          if (!graphql.sizes.has(i)) continue;
-          compared += 1;
-          if (graphql.sizes.get(i) === size) agree += 1;
-        }
-        log(
-          `  naive:   ${naive.requests} calls, p50 ${naive.p50.toFixed(2)} ms (${agree}/${compared} answers agree)`,
-        );
+      try {
+        results.push(await measure(scenario));
+      } catch (error) {
+        // One scenario beyond the server's limits (REQUEST_TIMEOUT) is a figure too; the rest still run.
+        const message = error instanceof Error ? error.message : String(error);
+        log(`  ${scenario.name} failed: ${message.slice(0, 300)}`);
+        results.push({ scenario: scenario.name, error: message.slice(0, 300) });
       }
-      const lengths = [...graphql.sizes.values()].filter((size): size is number => size !== null);
-      results.push({
-        scenario: scenario.name,
-        graphql: summary(graphql),
-        direct: summary(direct),
-        naive: naive ? summary(naive) : null,
-        speedup_p50: naive ? round(naive.p50 / graphql.p50, 1) : null,
-        truncated_share: round(graphql.truncated / Math.max(graphql.requests, 1), 3),
-        null_answers: graphql.requests - lengths.length,
-        mean_answer: round(lengths.reduce((a, b) => a + b, 0) / Math.max(lengths.length, 1), 2),
-        naive_agreement: naive ? `${agree}/${compared}` : null,
-      });
     }
   } finally {
     await server.stop().catch(() => server.kill());
     target.agent.destroy();
     await db.$disconnect();
+  }
+
+  async function measure(scenario: Scenario): Promise<Json> {
+    const inputs = inputsFor(scenario, names, entities, 100_000);
+    const ask = async (input: Input) => {
+      const { status, text } = await postGraphql(
+        target,
+        JSON.stringify({
+          query: scenario.document,
+          variables: { e: input.entity, a: input.a, b: input.b },
+        }),
+      );
+      const body = JSON.parse(text) as { data?: unknown; errors?: unknown };
+      if (status !== 200 || body.errors || !body.data)
+        throw new Error(`${scenario.name}: HTTP ${status}: ${text.slice(0, 500)}`);
+      return scenario.read(body.data);
+    };
+
+    freshSocket();
+    log(`${scenario.name}: warmup ${options.warmup} s`);
+    await timed(inputs.slice(50_000), options.warmup, async (input) => void (await ask(input)));
+
+    // Over GraphQL.
+    const sizes = new Map<number, number | null>();
+    let truncated = 0;
+    let cpuBefore = await server.cpuMicros();
+    let dbBefore = dbCpu?.snapshot();
+    let latencies = await timed(inputs, options.seconds, async (input, i) => {
+      const answer = await ask(input);
+      sizes.set(i, answer.size);
+      if (answer.truncated) truncated += 1;
+    });
+    const graphql = figures(
+      latencies,
+      (await server.cpuMicros()) - cpuBefore,
+      dbCpu && dbBefore ? dbCpu.microsSince(dbBefore) : null,
+      sizes,
+      truncated,
+    );
+    log(`  graphql: ${graphql.requests} requests, p50 ${graphql.p50.toFixed(2)} ms`);
+
+    // Engram's graph code in this process: the SQL's share of the above.
+    cpuBefore = process.cpuUsage().user + process.cpuUsage().system;
+    dbBefore = dbCpu?.snapshot();
+    latencies = await timed(
+      inputs,
+      options.seconds,
+      async (input) => void (await scenario.direct(db, input)),
+    );
+    const direct = figures(
+      latencies,
+      process.cpuUsage().user + process.cpuUsage().system - cpuBefore,
+      dbCpu && dbBefore ? dbCpu.microsSince(dbBefore) : null,
+      new Map(),
+      0,
+    );
+    log(`  direct:  ${direct.requests} calls, p50 ${direct.p50.toFixed(2)} ms`);
+
+    // The naive baseline on the same inputs.
+    let naive: Figures | null = null;
+    let agree = 0;
+    let compared = 0;
+    if (options.naive && scenario.naive) {
+      const naiveSizes = new Map<number, number | null>();
+      const naiveCall = scenario.naive;
+      cpuBefore = process.cpuUsage().user + process.cpuUsage().system;
+      dbBefore = dbCpu?.snapshot();
+      latencies = await timed(inputs, options.seconds, async (input, i) => {
+        const answer = (await naiveCall(db, input)) as { names?: string[]; length?: number | null };
+        naiveSizes.set(i, answer.names ? answer.names.length : (answer.length ?? null));
+      });
+      naive = figures(
+        latencies,
+        process.cpuUsage().user + process.cpuUsage().system - cpuBefore,
+        dbCpu && dbBefore ? dbCpu.microsSince(dbBefore) : null,
+        naiveSizes,
+        0,
+      );
+      // Untruncated neighbourhoods must hold as many names; paths must be as long.
+      for (const [i, size] of naiveSizes) {
+        if (!graphql.sizes.has(i)) continue;
+        compared += 1;
+        if (graphql.sizes.get(i) === size) agree += 1;
+      }
+      log(
+        `  naive:   ${naive.requests} calls, p50 ${naive.p50.toFixed(2)} ms (${agree}/${compared} answers agree)`,
+      );
+    }
+    const lengths = [...graphql.sizes.values()].filter((size): size is number => size !== null);
+    return {
+      scenario: scenario.name,
+      graphql: summary(graphql),
+      direct: summary(direct),
+      naive: naive ? summary(naive) : null,
+      speedup_p50: naive ? round(naive.p50 / graphql.p50, 1) : null,
+      truncated_share: round(graphql.truncated / Math.max(graphql.requests, 1), 3),
+      null_answers: graphql.requests - lengths.length,
+      mean_answer: round(lengths.reduce((a, b) => a + b, 0) / Math.max(lengths.length, 1), 2),
+      naive_agreement: naive ? `${agree}/${compared}` : null,
+    };
   }
 
   printTable(results);
@@ -524,6 +535,10 @@ function printTable(results: Json[]): void {
     `${'scenario'.padEnd(24)} ${pad('way', 8)} ${pad('n', 6)} ${pad('p50 ms', 9)} ${pad('p99 ms', 9)} ${pad('cpu ms', 8)} ${pad('db cpu', 8)}`,
   ];
   for (const result of results) {
+    if (result.error) {
+      lines.push(`${String(result.scenario).padEnd(24)} failed: ${result.error}`);
+      continue;
+    }
     for (const way of ['graphql', 'direct', 'naive'] as const) {
       const f = result[way] as Json | null;
       if (!f) continue;
