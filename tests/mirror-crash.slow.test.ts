@@ -60,6 +60,8 @@ describe('Neo4j mirror after kill -9', () => {
       NEO4J_MIRROR_POLL_MS: '20',
       NEO4J_MIRROR_BATCH_SIZE: '50',
       NEO4J_MIRROR_MAX_BACKOFF_MS: '200',
+      // The killed server's lease lapses after this, then the restarted one takes over.
+      NEO4J_MIRROR_LEASE_MS: '3000',
     };
   });
   afterAll(async () => {

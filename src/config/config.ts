@@ -362,6 +362,7 @@ export function configFromEnv(env: Env): Config {
             batchSize: env.NEO4J_MIRROR_BATCH_SIZE,
             pollMs: env.NEO4J_MIRROR_POLL_MS,
             maxBackoffMs: env.NEO4J_MIRROR_MAX_BACKOFF_MS,
+            leaseMs: env.NEO4J_MIRROR_LEASE_MS,
             retentionMs: env.GRAPH_CHANGE_RETENTION_HOURS * 3_600_000,
           }
         : null,

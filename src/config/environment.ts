@@ -158,6 +158,11 @@ const EnvSchema = z
     NEO4J_MIRROR_POLL_MS: positiveInt(500),
     /** Longest wait between two attempts while Neo4j is unreachable (backoff doubles up to it), in milliseconds. @default 30000 */
     NEO4J_MIRROR_MAX_BACKOFF_MS: positiveInt(30_000),
+    /**
+     * How long a replica's claim to send the mirror lasts without renewal, in milliseconds: after a
+     * crash, another replica (or the restarted one) takes over once it lapses. @default 30000
+     */
+    NEO4J_MIRROR_LEASE_MS: positiveInt(30_000),
     /** Applied outbox changes are deleted after this many hours. @default 24 */
     GRAPH_CHANGE_RETENTION_HOURS: positiveInt(24),
     /** Deepest GraphQL selection accepted (a Relay connection level counts 3: field, edges, node). @default 20 */
