@@ -46,6 +46,21 @@ describe('change watermark (the change follower without a database)', () => {
     expect(position.holes(100)).toEqual([]);
   });
 
+  it('previews the watermark a batch would reach without recording it (what the Neo4j mirror stores)', () => {
+    const position = new ChangeWatermark(GRACE);
+    pass(position, rows(1, 2, 4), T0);
+    expect(position.watermark).toBe(2);
+    // 3 is a hole younger than the grace period: the preview stops below it, and changes nothing.
+    expect(position.preview(rows(5, 6), T0 + 1000)).toBe(2);
+    expect(position.preview(rows(3, 5), T0 + 1000)).toBe(5);
+    expect(position.watermark).toBe(2);
+    expect(position.holes(100)).toEqual([3]);
+    // Past the grace period the preview skips the hole, as applied() would.
+    expect(position.preview(rows(5), T0 + GRACE + 1)).toBe(5);
+    expect(pass(position, rows(5), T0 + GRACE + 1)).toEqual([5]);
+    expect(position.watermark).toBe(5);
+  });
+
   it('skips a hole that never fills once it has been open for the grace period, counted from when it was first seen', () => {
     const position = new ChangeWatermark(GRACE);
     pass(position, rows(1, 3), T0);

@@ -4,8 +4,10 @@
  * (the driver retries transient failures), batch after batch, and records how far it got.
  *
  * - Exactly once in effect: each batch's transaction also moves the position node in Neo4j
- *   (graph/write/advance-position.cypher), and every relationship carries the id of the change
- *   that last wrote it, so a batch replayed after a crash (or a late, older one) changes nothing.
+ *   (graph/write/advance-position.cypher) to the contiguous watermark (every change at or below it
+ *   applied, holes skipped only after their grace period), and every relationship carries the id
+ *   of the change that last wrote it, so what a restart replays above the position (or a late,
+ *   older change) changes nothing.
  * - State, not deltas: a change row names a triple; the mirror reads the triple as it is when it
  *   sends the row (absent: deleted in Neo4j), so the mirror converges on SQL whatever it missed.
  * - Nothing lost while Neo4j is down: rows wait in SQL, the lag grows, and the mirror retries with
@@ -118,6 +120,8 @@ export class GraphMirror {
   private lastPrune = 0;
   /** When this replica's lease ends (ms), or null when it holds none. */
   private leaseUntil: number | null = null;
+  /** The position Neo4j holds, as far as this replica knows (null: unknown). */
+  private storedPosition: number | null = null;
   private rowReady = false;
   private running = false;
   private loop: Promise<void> | null = null;
@@ -194,6 +198,12 @@ export class GraphMirror {
     const batch = await this.nextBatch();
     if (batch.length === 0) {
       this.state = 'following';
+      // Holes skipped after their grace period move the watermark without a batch: store it.
+      if (this.storedPosition !== null && this.watermark.watermark > this.storedPosition) {
+        const position = this.watermark.watermark;
+        await this.write((tx) => this.advance(tx, position));
+        await this.recordPosition();
+      }
       await this.prune();
       return true;
     }
@@ -202,6 +212,12 @@ export class GraphMirror {
     this.lastAppliedAt = new Date();
     this.lastError = null;
     this.state = 'following';
+    await this.recordPosition();
+    return false;
+  }
+
+  /** The database's copy of the position, for status and pruning. */
+  private async recordPosition(): Promise<void> {
     await this.db.graphMirrorState.updateMany({
       where: { id: MIRROR_ID, owner: this.owner },
       data: {
@@ -211,7 +227,15 @@ export class GraphMirror {
         updatedAt: new Date(),
       },
     });
-    return false;
+  }
+
+  /** Moves Neo4j's position node, in the caller's transaction. */
+  private async advance(tx: ManagedTransaction, position: number): Promise<void> {
+    await tx.run(loadCypher(MIRROR_STATEMENTS.advancePosition), {
+      mirror: MIRROR_ID,
+      position: int(position),
+    });
+    this.storedPosition = Math.max(this.storedPosition ?? 0, position);
   }
 
   private async run(): Promise<void> {
@@ -306,9 +330,9 @@ export class GraphMirror {
           tx.run(loadCypher(MIRROR_STATEMENTS.readPosition), { mirror: MIRROR_ID }),
         );
         const value = result.records[0]?.get('position');
-        this.watermark.reset(
-          value === null || value === undefined ? 0 : toInt(neo4j.integer.toNumber(value)),
-        );
+        const position = value === null || value === undefined ? 0 : toInt(neo4j.integer.toNumber(value));
+        this.watermark.reset(position);
+        this.storedPosition = position;
       } finally {
         await session.close();
       }
@@ -343,22 +367,27 @@ export class GraphMirror {
     return fresh;
   }
 
-  /** Sends a batch: triple changes in one transaction per run between erasures, each erase on its own. */
+  /**
+   * Sends a batch: triple changes in one transaction per run between erasures, each erase on its
+   * own. Each transaction stores the contiguous watermark the batch's changes so far reach.
+   */
   private async apply(batch: ChangeRow[]): Promise<void> {
+    const now = Date.now();
+    const upTo = (index: number) => this.watermark.preview(batch.slice(0, index + 1), now);
     let run: ChangeRow[] = [];
-    for (const change of batch) {
+    for (const [index, change] of batch.entries()) {
       if (change.erasedEntity === null) {
         run.push(change);
         continue;
       }
-      if (run.length > 0) await this.applyTriples(run);
+      if (run.length > 0) await this.applyTriples(run, upTo(index - 1));
       run = [];
-      await this.applyErase(change);
+      await this.applyErase(change, upTo(index));
     }
-    if (run.length > 0) await this.applyTriples(run);
+    if (run.length > 0) await this.applyTriples(run, upTo(batch.length - 1));
   }
 
-  private async applyTriples(changes: ChangeRow[]): Promise<void> {
+  private async applyTriples(changes: ChangeRow[], position: number): Promise<void> {
     // The newest change of each triple is its version.
     const versions = new Map<number, number>();
     for (const change of changes) if (change.tripleId !== null) versions.set(change.tripleId, change.id);
@@ -388,18 +417,14 @@ export class GraphMirror {
         version: int(version),
       });
     }
-    const last = changes[changes.length - 1] as ChangeRow;
     await this.write(async (tx) => {
       if (upserts.length > 0) await tx.run(loadCypher(MIRROR_STATEMENTS.upsertTriples), { rows: upserts });
       if (deletes.length > 0) await tx.run(loadCypher(MIRROR_STATEMENTS.deleteTriples), { rows: deletes });
-      await tx.run(loadCypher(MIRROR_STATEMENTS.advancePosition), {
-        mirror: MIRROR_ID,
-        position: int(last.id),
-      });
+      await this.advance(tx, position);
     });
   }
 
-  private async applyErase(change: ChangeRow): Promise<void> {
+  private async applyErase(change: ChangeRow, position: number): Promise<void> {
     const entity = change.erasedEntity as string;
     for (;;) {
       const deleted = await this.write(async (tx) => {
@@ -411,12 +436,7 @@ export class GraphMirror {
       });
       if (deleted === 0) break;
     }
-    await this.write(async (tx) => {
-      await tx.run(loadCypher(MIRROR_STATEMENTS.advancePosition), {
-        mirror: MIRROR_ID,
-        position: int(change.id),
-      });
-    });
+    await this.write((tx) => this.advance(tx, position));
     // The row names the entity: it goes as soon as Neo4j no longer holds it.
     await this.db.graphChange.deleteMany({ where: { id: change.id } });
   }

@@ -54,6 +54,28 @@ export class ChangeWatermark {
   }
 
   /**
+   * What {@link applied} would return for these rows at `now`, without recording anything: the
+   * contiguous position a sink may store with the rows' effects (the Neo4j mirror stores it in the
+   * batch's own transaction).
+   */
+  preview(rows: readonly { id: number }[], now: number): number {
+    let last = this.last;
+    let top = this.top;
+    const seen = new Set(this.seen);
+    for (const row of rows) {
+      if (row.id <= last) continue;
+      seen.add(row.id);
+      if (row.id > top) top = row.id;
+    }
+    while (last < top) {
+      const next = last + 1;
+      if (!seen.has(next) && now - (this.gapSince.get(next) ?? now) < this.gapGraceMs) break;
+      last = next;
+    }
+    return last;
+  }
+
+  /**
    * Records rows as applied and moves the watermark up over every id applied, and over every
    * hole older than the grace period. Returns the new watermark.
    * @param now the clock, in milliseconds
