@@ -242,7 +242,7 @@ describe(`the Neo4j mirror (${TEST_DATABASE}; against the Bolt test server)`, ()
     >;
     expect(health.graphMirror).toMatchObject({ state: 'following', lagChanges: 0 });
     console.log(`mirror outage: ${count} triples written while Neo4j was down, caught up in ${catchUpMs} ms`);
-  }, 90_000);
+  }, 180_000);
 
   it('verify finds missing, extra and stale relationships and extra entities; resync repairs them', async () => {
     const entity = uniqueId('verify');
