@@ -95,7 +95,7 @@ describe(`the Neo4j mirror (${TEST_DATABASE}; against the Bolt test server)`, ()
         NEO4J_PASSWORD: PASSWORD,
         NEO4J_MIRROR_POLL_MS: '20',
         NEO4J_MIRROR_MAX_BACKOFF_MS: '200',
-        NEO4J_MIRROR_BATCH_SIZE: '200',
+        NEO4J_MIRROR_BATCH_SIZE: '500',
       },
     });
   });
@@ -223,7 +223,8 @@ describe(`the Neo4j mirror (${TEST_DATABASE}; against the Bolt test server)`, ()
     expect(during?.lastError).toMatch(/./);
     expect(during?.state).toBe('failing');
     await bolt.up();
-    const catchUpMs = await converged(server, model, entity, 60_000);
+    // Generous: on a loaded CI machine MariaDB's catch-up has taken over a minute.
+    const catchUpMs = await converged(server, model, entity, 180_000);
     const want = await sqlTriples(server, entity);
     expect(mirroredTriples(model, entity)).toHaveLength(want.length);
     for (const versions of model.applied.values()) expect(new Set(versions).size).toBe(versions.length);
@@ -242,7 +243,7 @@ describe(`the Neo4j mirror (${TEST_DATABASE}; against the Bolt test server)`, ()
     >;
     expect(health.graphMirror).toMatchObject({ state: 'following', lagChanges: 0 });
     console.log(`mirror outage: ${count} triples written while Neo4j was down, caught up in ${catchUpMs} ms`);
-  }, 180_000);
+  }, 300_000);
 
   it('verify finds missing, extra and stale relationships and extra entities; resync repairs them', async () => {
     const entity = uniqueId('verify');
