@@ -23,6 +23,7 @@ import {
   PREDICATES,
   tripleCount,
 } from './graph-data.ts';
+import { TRIPLE_COLUMNS } from './seed.ts';
 import { urlLabel } from './seed-postgres.ts';
 
 export type GraphDb = 'sqlite' | 'postgresql' | 'mysql';
@@ -65,18 +66,7 @@ function tables(data: GraphData): TableLoad[] {
     },
     {
       table: 'knowledge_graph',
-      columns: [
-        'id',
-        'entity_id',
-        'subject_id',
-        'predicate_id',
-        'object_id',
-        'mention_count',
-        'last_mentioned_at',
-        'valid_from',
-        'valid_to',
-        'created_at',
-      ],
+      columns: [...TRIPLE_COLUMNS],
       count: tripleCount(data.sizes),
       rows: (from, to) => {
         const rows: unknown[][] = [];

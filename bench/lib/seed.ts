@@ -41,6 +41,20 @@ export interface PreparedDatabase {
  */
 export const SEED_VERSION = 1;
 
+/** The knowledge_graph columns the seeds write, in their rows' order (bench/read and bench/graph). */
+export const TRIPLE_COLUMNS = [
+  'id',
+  'entity_id',
+  'subject_id',
+  'predicate_id',
+  'object_id',
+  'mention_count',
+  'last_mentioned_at',
+  'valid_from',
+  'valid_to',
+  'created_at',
+] as const;
+
 /** Fixed so that a rebuild produces the same data (uuids aside). */
 const RNG_SEED = 0x5eed;
 
@@ -444,18 +458,7 @@ export function* generateTables(sizes: SeedSizes, dateTime: (ms: number) => unkn
   }
   yield {
     table: 'knowledge_graph',
-    columns: [
-      'id',
-      'entity_id',
-      'subject_id',
-      'predicate_id',
-      'object_id',
-      'mention_count',
-      'last_mentioned_at',
-      'valid_from',
-      'valid_to',
-      'created_at',
-    ],
+    columns: [...TRIPLE_COLUMNS],
     rows: byTime(triples).map(([id, _created, ...row]) => [id, ...row]),
   };
   triples.length = 0;

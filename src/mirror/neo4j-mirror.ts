@@ -75,18 +75,17 @@ interface ChangeRow {
   erasedEntity: string | null;
 }
 
-interface TripleState {
+/** A triple as the mirror reads it: its row with the names and earlier periods (Prisma's include). */
+export interface MirroredTriple {
   id: number;
-  entity: string;
-  subject: string;
-  subjectType: string | null;
-  predicate: string;
-  object: string;
-  objectType: string | null;
   mentionCount: number;
-  lastMentionedAt: Date;
-  validFrom: Date;
-  validTo: Date | null;
+  lastMentionedAt: Date | string;
+  validFrom: Date | string;
+  validTo: Date | string | null;
+  subject: { name: string; type: string | null };
+  predicate: { name: string };
+  object: { name: string; type: string | null };
+  intervals: { validFrom: Date | string; validTo: Date | string }[];
 }
 
 const int = (value: number) => neo4j.int(value);
@@ -94,6 +93,27 @@ const dateTime = (value: Date) => neo4j.types.DateTime.fromStandardDate(value);
 /** Drivers return DATETIME as Date (Prisma adapters), text (SQLite raw) or numbers; all to Date. */
 const toDate = (value: unknown) => (value instanceof Date ? value : new Date(value as string));
 const toInt = (value: unknown) => (typeof value === 'number' ? value : Number(value));
+const at = (value: Date | string) => dateTime(toDate(value));
+
+/** The parameters of graph/write/upsert-triples.cypher for one triple (the mirror's and resync's). */
+export function upsertRow(triple: MirroredTriple, entity: string, version: number): Record<string, unknown> {
+  return {
+    id: int(triple.id),
+    entity,
+    subject: triple.subject.name,
+    subjectType: triple.subject.type,
+    object: triple.object.name,
+    objectType: triple.object.type,
+    predicate: triple.predicate.name,
+    mentionCount: int(triple.mentionCount),
+    lastMentionedAt: at(triple.lastMentionedAt),
+    validFrom: at(triple.validFrom),
+    validTo: triple.validTo ? at(triple.validTo) : null,
+    periodsFrom: triple.intervals.map((period) => at(period.validFrom)),
+    periodsTo: triple.intervals.map((period) => at(period.validTo)),
+    version: int(version),
+  };
+}
 
 /** Opens the driver the configuration describes (no connection is made until it is used). */
 export function createNeo4jDriver(options: Pick<MirrorOptions, 'url' | 'user' | 'password'>): Driver {
@@ -400,22 +420,7 @@ export class GraphMirror {
         deletes.push({ id: int(tripleId), version: int(version) });
         continue;
       }
-      upserts.push({
-        id: int(state.triple.id),
-        entity: state.triple.entity,
-        subject: state.triple.subject,
-        subjectType: state.triple.subjectType,
-        object: state.triple.object,
-        objectType: state.triple.objectType,
-        predicate: state.triple.predicate,
-        mentionCount: int(state.triple.mentionCount),
-        lastMentionedAt: dateTime(state.triple.lastMentionedAt),
-        validFrom: dateTime(state.triple.validFrom),
-        validTo: state.triple.validTo ? dateTime(state.triple.validTo) : null,
-        periodsFrom: state.periods.map((period) => dateTime(period.from)),
-        periodsTo: state.periods.map((period) => dateTime(period.to)),
-        version: int(version),
-      });
+      upserts.push(upsertRow(state, state.entity.externalId, version));
     }
     await this.write(async (tx) => {
       if (upserts.length > 0) await tx.run(loadCypher(MIRROR_STATEMENTS.upsertTriples), { rows: upserts });
@@ -451,36 +456,11 @@ export class GraphMirror {
   }
 
   /** The triples as they are now, with their earlier periods; absent ids were deleted. */
-  private async readTriples(
-    ids: number[],
-  ): Promise<Map<number, { triple: TripleState; periods: { from: Date; to: Date }[] }>> {
-    const found = new Map<number, { triple: TripleState; periods: { from: Date; to: Date }[] }>();
-    if (ids.length === 0) return found;
-    const rows = [];
+  private async readTriples(ids: number[]) {
+    const found = new Map<number, Awaited<ReturnType<GraphMirror['readTriplePage']>>[number]>();
     // Prisma's SQLite adapter refuses statements with more than 999 parameters.
     for (let i = 0; i < ids.length; i += 500) {
-      rows.push(...(await this.readTriplePage(ids.slice(i, i + 500))));
-    }
-    for (const row of rows) {
-      found.set(row.id, {
-        triple: {
-          id: row.id,
-          entity: row.entity.externalId,
-          subject: row.subject.name,
-          subjectType: row.subject.type,
-          predicate: row.predicate.name,
-          object: row.object.name,
-          objectType: row.object.type,
-          mentionCount: row.mentionCount,
-          lastMentionedAt: toDate(row.lastMentionedAt),
-          validFrom: toDate(row.validFrom),
-          validTo: row.validTo ? toDate(row.validTo) : null,
-        },
-        periods: row.intervals.map((interval) => ({
-          from: toDate(interval.validFrom),
-          to: toDate(interval.validTo),
-        })),
-      });
+      for (const row of await this.readTriplePage(ids.slice(i, i + 500))) found.set(row.id, row);
     }
     return found;
   }

@@ -10,7 +10,7 @@
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { Db } from '../db/client.ts';
 import { loadCypher, MIRROR_STATEMENTS, SCHEMA_STATEMENTS } from '../graph/cypher.ts';
-import { MIRROR_ID } from './neo4j-mirror.ts';
+import { MIRROR_ID, upsertRow } from './neo4j-mirror.ts';
 
 /** A triple as both sides are compared. */
 interface Compared {
@@ -234,24 +234,9 @@ export async function resyncMirror(
       entityCount += 1;
       for await (const page of sqlTriples(db, entity.id)) {
         for (let i = 0; i < page.length; i += options.batchSize) {
-          const rows = page.slice(i, i + options.batchSize).map((row) => ({
-            id: neo4j.int(row.id),
-            entity: entity.externalId,
-            subject: row.subject.name,
-            subjectType: row.subject.type,
-            object: row.object.name,
-            objectType: row.object.type,
-            predicate: row.predicate.name,
-            mentionCount: neo4j.int(row.mentionCount),
-            lastMentionedAt: neo4j.types.DateTime.fromStandardDate(new Date(row.lastMentionedAt)),
-            validFrom: neo4j.types.DateTime.fromStandardDate(new Date(row.validFrom)),
-            validTo: row.validTo ? neo4j.types.DateTime.fromStandardDate(new Date(row.validTo)) : null,
-            periodsFrom: row.intervals.map((p) =>
-              neo4j.types.DateTime.fromStandardDate(new Date(p.validFrom)),
-            ),
-            periodsTo: row.intervals.map((p) => neo4j.types.DateTime.fromStandardDate(new Date(p.validTo))),
-            version: neo4j.int(version),
-          }));
+          const rows = page
+            .slice(i, i + options.batchSize)
+            .map((row) => upsertRow(row, entity.externalId, version));
           await s.executeWrite((tx) => tx.run(loadCypher(MIRROR_STATEMENTS.upsertTriples), { rows }));
           written += rows.length;
           progress?.(written, total);
