@@ -28,6 +28,7 @@ export const TABLES = {
   Tombstone: 'tombstone',
   GraphChange: 'graph_change',
   GraphMirrorState: 'graph_mirror',
+  GraphDegree: 'graph_degree',
 } as const satisfies Record<Prisma.ModelName, string>;
 
 /** A model's table as a fragment of a Prisma tagged template (`$queryRaw`): a constant, never input. */

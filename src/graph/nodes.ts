@@ -47,10 +47,32 @@ function degreesSql(scope: GraphScope): Prisma.Sql {
       JOIN ${tableSql('TripleObject')} o ON o.id = c.id`;
 }
 
-function searchSql(db: Db, search: string | null): Prisma.Sql {
+function searchSql(db: Db, search: string | null, keyword: 'WHERE' | 'AND' = 'WHERE'): Prisma.Sql {
   if (search === null) return Prisma.empty;
   const pattern = `%${escapeLike(search.toLowerCase())}%`;
-  return Prisma.sql`WHERE LOWER(d.name) LIKE ${pattern}${likeEscape(db)}`;
+  return Prisma.sql` ${Prisma.raw(keyword)} LOWER(d.name) LIKE ${pattern}${likeEscape(db)}`;
+}
+
+/**
+ * The current graph's names from the stored degrees (src/graph/degrees.ts), aliased `d`: a row
+ * per name with a current triple, filtered by `where` (after the entity and the degree).
+ */
+function storedSql(scope: GraphScope, where: Prisma.Sql = Prisma.empty): Prisma.Sql {
+  return Prisma.sql`SELECT d.name AS name, d.degree AS degree, d.out_degree AS out_degree
+    FROM ${tableSql('GraphDegree')} d WHERE d.entity_id = ${scope.entityId} AND d.degree > 0${where}`;
+}
+
+/**
+ * Type and degree of stored rows aliased `p` (name, degree, out_degree): a name's subject type
+ * counts when it is a subject of a current triple, its object type when it is an object of one.
+ */
+const storedInfoSql = Prisma.sql`SELECT p.name AS name,
+    CASE WHEN p.out_degree > 0 THEN s.type END AS stype,
+    CASE WHEN p.degree > p.out_degree THEN o.type END AS otype, p.degree AS degree`;
+
+function storedNamesJoin(): Prisma.Sql {
+  return Prisma.sql`LEFT JOIN ${tableSql('TripleSubject')} s ON s.name = p.name
+    LEFT JOIN ${tableSql('TripleObject')} o ON o.name = p.name`;
 }
 
 function toInfo(row: InfoRow): NodeInfo {
@@ -60,6 +82,18 @@ function toInfo(row: InfoRow): NodeInfo {
 /** One page of the graph's names with their degrees. */
 export async function listNodes(db: Db, scope: GraphScope, options: NodeListOptions): Promise<NodeInfo[]> {
   if (options.limit <= 0) return [];
+  if (scope.asOf === null) {
+    const order = (alias: string) =>
+      options.order === 'DEGREE'
+        ? Prisma.sql`${Prisma.raw(alias)}.degree DESC, ${byName(db, `${alias}.name`)} ASC`
+        : Prisma.sql`${byName(db, `${alias}.name`)} ASC`;
+    // The page first (by the (entity, degree) index for hubs), then the types of its names only.
+    const rows = await db.$queryRaw<InfoRow[]>`${storedInfoSql}
+      FROM (${storedSql(scope, searchSql(db, options.search, 'AND'))}
+        ORDER BY ${order('d')} LIMIT ${options.limit} OFFSET ${options.offset}) p
+      ${storedNamesJoin()} ORDER BY ${order('p')}`;
+    return rows.map(toInfo);
+  }
   const name = byName(db, 'd.name');
   const order = options.order === 'DEGREE' ? Prisma.sql`SUM(d.n) DESC, ${name} ASC` : Prisma.sql`${name} ASC`;
   const rows = await db.$queryRaw<InfoRow[]>`SELECT d.name AS name, MAX(d.stype) AS stype,
@@ -71,6 +105,11 @@ export async function listNodes(db: Db, scope: GraphScope, options: NodeListOpti
 
 /** How many names the graph has (containing `search`, when given). */
 export async function countNodes(db: Db, scope: GraphScope, search: string | null): Promise<number> {
+  if (scope.asOf === null) {
+    const [stored] = await db.$queryRaw<{ n: number | bigint }[]>`SELECT COUNT(*) AS n
+      FROM (${storedSql(scope, searchSql(db, search, 'AND'))}) c`;
+    return toNumber(stored?.n);
+  }
   const [row] = await db.$queryRaw<{ n: number | bigint }[]>`SELECT COUNT(DISTINCT d.name) AS n
     FROM (${degreesSql(scope)}) d ${searchSql(db, search)}`;
   return toNumber(row?.n);
@@ -97,6 +136,12 @@ export async function nodeInfo(
   const found = new Map<string, NodeInfo>();
   if (names.length === 0) return found;
   const list = inList([...new Set(names)]);
+  if (scope.asOf === null) {
+    const stored = await db.$queryRaw<InfoRow[]>`${storedInfoSql}
+      FROM (${storedSql(scope, Prisma.sql` AND d.name IN (${list})`)}) p ${storedNamesJoin()}`;
+    for (const row of stored) found.set(row.name, toInfo(row));
+    return found;
+  }
   const counted = await db.$queryRaw<InfoRow[]>`SELECT s.name AS name, s.type AS stype, NULL AS otype,
       ${sideCountSql('s', scope)} AS degree
     FROM ${tableSql('TripleSubject')} s WHERE s.name IN (${list})
@@ -136,6 +181,11 @@ export async function existingNodes(
 ): Promise<Set<string>> {
   if (names.length === 0) return new Set();
   const list = inList([...new Set(names)]);
+  if (scope.asOf === null) {
+    const stored = await db.$queryRaw<{ name: string }[]>`SELECT c.name AS name
+      FROM (${storedSql(scope, Prisma.sql` AND d.name IN (${list})`)}) c`;
+    return new Set(stored.map((row) => row.name));
+  }
   const probe = (side: 's' | 'o') => {
     const column = Prisma.raw(side === 's' ? 'kg.subject_id' : 'kg.object_id');
     return Prisma.sql`EXISTS (SELECT 1 FROM ${tableSql('Triple')} kg

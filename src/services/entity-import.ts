@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FactCategory, JobStatus, MessageRole } from '../db/enums.ts';
 import { ValidationError } from '../errors.ts';
+import { recountDegrees } from '../graph/degrees.ts';
 import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
 import { EXPORT_FORMAT, EXPORT_VERSION } from './entity-export.ts';
@@ -228,6 +229,7 @@ export async function importEntity(
       );
       counts.triples++;
     }
+    if (tripleIds.length > 0) await recountDegrees(tx, entity.id);
     if (deps.graphMirror) await recordTripleChanges(tx, entity.id, tripleIds);
 
     for (const call of data.idempotencyKeys) {

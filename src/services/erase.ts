@@ -155,6 +155,7 @@ async function eraseRows(
   await tx.idempotentCall.deleteMany({ where: { entityId } });
   const facts = await tx.entityFact.deleteMany({ where: { entityId } });
   const triples = await tx.triple.deleteMany({ where: { entityId } });
+  await tx.graphDegree.deleteMany({ where: { entityId } });
   const messages = await tx.conversationMessage.deleteMany({ where: { conversation: ofEntity } });
   const conversations = await tx.conversation.deleteMany({ where: ofEntity });
   const sessionIds = (await tx.session.findMany({ where: { entityId }, select: { id: true } })).map(

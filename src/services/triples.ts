@@ -5,6 +5,7 @@ import type { Triple } from '../db/generated/client.ts';
 import { tableSql } from '../db/tables.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { ChangeKind } from '../events/pubsub.ts';
+import { adjustDegrees, type DegreeChange } from '../graph/degrees.ts';
 import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
 import { globalId } from './global-id.ts';
@@ -152,19 +153,23 @@ async function currentValues(
   subjectId: number,
   predicateId: number,
   objectId: number,
-): Promise<{ id: number; validFrom: Date }[]> {
+): Promise<{ id: number; validFrom: Date; objectId: number }[]> {
   if (LOCKING_PROVIDERS.has(clientProvider(tx) ?? '')) {
     await tx.$queryRaw`SELECT id FROM ${tableSql('Entity')} WHERE id = ${entityId} FOR UPDATE`;
-    const rows = await tx.$queryRaw<{ id: number | bigint; valid_from: Date }[]>`
-      SELECT id, valid_from FROM ${tableSql('Triple')}
+    const rows = await tx.$queryRaw<{ id: number | bigint; valid_from: Date; object_id: number | bigint }[]>`
+      SELECT id, valid_from, object_id FROM ${tableSql('Triple')}
       WHERE entity_id = ${entityId} AND subject_id = ${subjectId} AND predicate_id = ${predicateId}
         AND object_id <> ${objectId} AND valid_to IS NULL
       FOR UPDATE`;
-    return rows.map((row) => ({ id: Number(row.id), validFrom: new Date(row.valid_from) }));
+    return rows.map((row) => ({
+      id: Number(row.id),
+      validFrom: new Date(row.valid_from),
+      objectId: Number(row.object_id),
+    }));
   }
   return tx.triple.findMany({
     where: { entityId, subjectId, predicateId, objectId: { not: objectId }, validTo: null },
-    select: { id: true, validFrom: true },
+    select: { id: true, validFrom: true, objectId: true },
   });
 }
 
@@ -235,6 +240,8 @@ export async function storeTriples(
   mirror = false,
 ): Promise<TripleChange[]> {
   const result: TripleChange[] = [];
+  /** The triples that started or stopped holding, for the graph's stored degrees. */
+  const degrees: DegreeChange[] = [];
   const names = upserted ?? (await upsertTripleNames(tx, items));
   for (const item of items) {
     const subject = names.subjects.get(item.subject) as { id: number };
@@ -252,6 +259,7 @@ export async function storeTriples(
         // A writer with an older clock never ends a period before it began.
         const validTo = old.validFrom > now ? old.validFrom : now;
         const closed = await tx.triple.update({ where: { id: old.id }, data: { validTo } });
+        degrees.push({ subjectId: subject.id, objectId: old.objectId, delta: -1 });
         result.push({ kind: 'SUPERSEDED', triple: closed, entity: entity.externalId });
       }
     }
@@ -260,6 +268,9 @@ export async function storeTriples(
       create: { ...key, lastMentionedAt: now, validFrom: now, createdAt: now },
       update: { mentionCount: { increment: 1 }, lastMentionedAt: now },
     });
+    // New (counted once) or holding again: either way it holds from now.
+    if (triple.mentionCount === 1 || triple.validTo !== null)
+      degrees.push({ subjectId: subject.id, objectId: object.id, delta: 1 });
     if (triple.validTo !== null) {
       // It holds again from now (never before its last period ended); that period stays in its
       // history for `asOf`, unless it was empty (closed by another item of the same call).
@@ -284,6 +295,7 @@ export async function storeTriples(
       entity: entity.externalId,
     });
   }
+  await adjustDegrees(tx, entity.id, degrees);
   if (mirror)
     await recordTripleChanges(
       tx,
@@ -319,6 +331,10 @@ export async function forgetTriple(deps: ServiceDeps, actor: Actor, tripleId: nu
     // As forgetFact: the loser of a concurrent forget gets NOT_FOUND, not Prisma's P2025.
     const { count } = await tx.triple.deleteMany({ where: { id: tripleId } });
     if (count === 0) throw new NotFoundError('Triple', String(tripleId));
+    if (found.validTo === null)
+      await adjustDegrees(tx, found.entityId, [
+        { subjectId: found.subjectId, objectId: found.objectId, delta: -1 },
+      ]);
     const hash = tripleContentHash({
       subject: found.subject.name,
       predicate: found.predicate.name,

@@ -1,0 +1,96 @@
+/**
+ * The stored degrees of an entity's graph (`graph_degree`): for each name, how many of the
+ * entity's current triples have it as subject or object, and how many as subject. Every write of
+ * a triple changes them in its own transaction (a triple that starts or stops holding now moves its
+ * two ends by one), so reads of the current graph look a name's degree up instead of counting a
+ * hub's thousands of triples; reads as of an earlier moment still count (src/graph/nodes.ts).
+ */
+import { clientProvider, type Tx } from '../db/client.ts';
+import { Prisma } from '../db/generated/client.ts';
+import { tableSql } from '../db/tables.ts';
+
+/** A triple that started (+1) or stopped (-1) holding now, by the ids of its two names. */
+export interface DegreeChange {
+  subjectId: number;
+  objectId: number;
+  delta: 1 | -1;
+}
+
+/** Sums the changes per name row: one side of a name moves once however many triples touch it. */
+function netChanges(changes: readonly DegreeChange[]) {
+  const subjects = new Map<number, number>();
+  const objects = new Map<number, number>();
+  for (const change of changes) {
+    subjects.set(change.subjectId, (subjects.get(change.subjectId) ?? 0) + change.delta);
+    objects.set(change.objectId, (objects.get(change.objectId) ?? 0) + change.delta);
+  }
+  const moved = (sums: Map<number, number>) => [...sums].filter(([, delta]) => delta !== 0);
+  return { subjects: moved(subjects), objects: moved(objects) };
+}
+
+/**
+ * Applies these changes to the entity's degrees, in one statement inside the caller's
+ * transaction. Rows are written in name order, so two writers of one entity's triples take the
+ * degree rows' locks in the same order and wait for each other instead of deadlocking.
+ */
+export async function adjustDegrees(
+  db: Tx,
+  entityId: number,
+  changes: readonly DegreeChange[],
+): Promise<void> {
+  const { subjects, objects } = netChanges(changes);
+  if (subjects.length === 0 && objects.length === 0) return;
+  // `+ 0` types each parameter as a number on PostgreSQL, where a bare one in a select list is text.
+  const parts = [
+    ...subjects.map(
+      ([id, delta]) =>
+        Prisma.sql`SELECT s.name AS name, ${delta} + 0 AS delta, ${delta} + 0 AS out_delta
+          FROM ${tableSql('TripleSubject')} s WHERE s.id = ${id}`,
+    ),
+    ...objects.map(
+      ([id, delta]) =>
+        Prisma.sql`SELECT o.name AS name, ${delta} + 0 AS delta, 0 AS out_delta
+          FROM ${tableSql('TripleObject')} o WHERE o.id = ${id}`,
+    ),
+  ];
+  // SQLite needs a WHERE before an upsert's GROUP BY, or it reads ON CONFLICT as a join's.
+  const rows = Prisma.sql`SELECT ${entityId} + 0, d.name, SUM(d.delta), SUM(d.out_delta)
+    FROM (${Prisma.join(parts, ' UNION ALL ')}) d WHERE 1 = 1 GROUP BY d.name ORDER BY d.name`;
+  const table = tableSql('GraphDegree');
+  await db.$executeRaw(
+    clientProvider(db) === 'mysql'
+      ? Prisma.sql`INSERT INTO ${table} (entity_id, name, degree, out_degree) ${rows}
+          ON DUPLICATE KEY UPDATE degree = degree + VALUES(degree), out_degree = out_degree + VALUES(out_degree)`
+      : Prisma.sql`INSERT INTO ${table} (entity_id, name, degree, out_degree) ${rows}
+          ON CONFLICT (entity_id, name) DO UPDATE SET degree = ${table}.degree + excluded.degree,
+            out_degree = ${table}.out_degree + excluded.out_degree`,
+  );
+}
+
+/**
+ * Counts the entity's degrees again from its triples, replacing what was stored: after writes
+ * that bypass {@link adjustDegrees} (an import) and to repair.
+ */
+export async function recountDegrees(db: Tx, entityId: number): Promise<void> {
+  const table = tableSql('GraphDegree');
+  await db.$executeRaw`DELETE FROM ${table} WHERE entity_id = ${entityId}`;
+  await db.$executeRaw`INSERT INTO ${table} (entity_id, name, degree, out_degree)
+    SELECT ${entityId} + 0, d.name, SUM(d.n), SUM(d.o) FROM (
+      SELECT s.name AS name, COUNT(*) AS n, COUNT(*) AS o
+      FROM ${tableSql('Triple')} kg JOIN ${tableSql('TripleSubject')} s ON s.id = kg.subject_id
+      WHERE kg.entity_id = ${entityId} AND kg.valid_to IS NULL GROUP BY s.name
+      UNION ALL
+      SELECT o.name AS name, COUNT(*) AS n, 0 AS o
+      FROM ${tableSql('Triple')} kg JOIN ${tableSql('TripleObject')} o ON o.id = kg.object_id
+      WHERE kg.entity_id = ${entityId} AND kg.valid_to IS NULL GROUP BY o.name
+    ) d GROUP BY d.name`;
+}
+
+/** Each name's stored degree, for checks: `name → [degree, outDegree]`, rows at 0 left out. */
+export async function storedDegrees(db: Tx, entityId: number): Promise<Map<string, [number, number]>> {
+  const rows = await db.graphDegree.findMany({
+    where: { entityId, degree: { gt: 0 } },
+    select: { name: true, degree: true, outDegree: true },
+  });
+  return new Map(rows.map((row) => [row.name, [row.degree, row.outDegree]]));
+}
