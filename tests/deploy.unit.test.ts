@@ -144,6 +144,11 @@ describe('a broken deployment file fails its check', () => {
     ],
     ['HTTP/1.0 to the upstream', () => nginx('proxy_http_version 1.1;', ''), /proxy_http_version 1.1/],
     ['the default read timeout', () => nginx('proxy_read_timeout 3600s;', ''), /proxy_read_timeout 60s/],
+    [
+      'the default connection limit',
+      () => nginx('worker_connections 16384;', ''),
+      /worker_connections 1024 caps/,
+    ],
     ['a root container', () => dockerfile(/^USER engram$/m, 'USER root'), /runs as root/],
     ['no HEALTHCHECK', () => dockerfile(/^HEALTHCHECK[\s\S]*?\n(?=#)/m, ''), /no HEALTHCHECK/],
     [

@@ -457,6 +457,9 @@ export function checkNginx(text: string, servers: { name: string; port: string }
   const timeout = /proxy_read_timeout\s+(\d+)(s|m|h)?\s*;/.exec(code);
   const seconds = timeout ? Number(timeout[1]) * ({ s: 1, m: 60, h: 3600 }[timeout[2] ?? 's'] ?? 1) : 60;
   if (seconds < 300) problems.push(`nginx: proxy_read_timeout ${seconds}s closes idle subscriptions`);
+  // nginx's default of 1,024 per worker process, two per proxied socket, caps subscribers near 500.
+  const connections = Number(/worker_connections\s+(\d+)\s*;/.exec(code)?.[1] ?? 1024);
+  if (connections < 4096) problems.push(`nginx: worker_connections ${connections} caps open sockets`);
   return problems;
 }
 
