@@ -379,6 +379,12 @@ const EnvSchema = z
     }
   });
 
+/**
+ * Every variable Engram reads, so deployment files can be checked against it
+ * (tests/deploy.unit.test.ts): a misspelt name in a manifest would otherwise be ignored silently.
+ */
+export const ENVIRONMENT_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 /** The keys of API_KEYS and API_KEYS_FILE with their roles, each problem reported as a config issue. */
 function apiKeys(
   env: { API_KEYS: string[]; API_KEYS_FILE?: string | undefined },
