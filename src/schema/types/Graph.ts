@@ -176,14 +176,16 @@ export const EntityGraphType = builder.objectRef<GraphScoped>('EntityGraph').imp
         }),
       },
       resolve: async (graph, args, ctx) => {
-        const [start] = await existing(ctx, graph, [args.of]);
-        if (start === undefined) return null;
+        const start = graphName(args.of);
         const found = await graphNeighborhood(ctx.reader, graph, ctx.graph, [start], {
           depth: args.depth ?? 1,
           direction: args.direction ?? 'BOTH',
           predicates: args.predicates,
           first: Math.min(args.first ?? NEIGHBORHOOD_FIRST, ctx.maxPageSize),
         });
+        // A name with a triple in the neighbourhood is a node; only one without asks (depth 0, a filter
+        // that matches none of its triples, or no such name).
+        if (found.edges.length === 0 && (await existing(ctx, graph, [start])).length === 0) return null;
         return neighborhoodShape(graph, found);
       },
     }),
