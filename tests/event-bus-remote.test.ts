@@ -3,7 +3,7 @@ import { type ExecutionResult, parse } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngramTopics } from '../src/events/pubsub.ts';
-import { createTestDatabase, TEST_DATABASE, type TestDatabase } from './helpers/database.ts';
+import { createTestDatabase, rawQuery, TEST_DATABASE, type TestDatabase } from './helpers/database.ts';
 import {
   killRedisConnections,
   REDIS_URL,
@@ -216,6 +216,38 @@ describe.runIf(withRedis)(`the Redis event bus (${TEST_DATABASE})`, () => {
       heard: (topic, key) => subscribedInRedis(admin, `${channel}:${topic}:${key}`),
       cut: async () => {
         expect(await killRedisConnections(admin, `${channel}-subscriber`)).toBe(2);
+      },
+    };
+  });
+});
+
+describe.runIf(TEST_DATABASE === 'postgresql')('the PostgreSQL event bus (LISTEN/NOTIFY)', () => {
+  const channel = `t_${randomBytes(5).toString('hex')}`;
+  let database: TestDatabase;
+  let a: TestServer | undefined;
+  let b: TestServer | undefined;
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await database?.drop();
+  });
+  busSuite('postgres', async () => {
+    database = await createTestDatabase();
+    const env = { EVENT_BUS: 'postgres', EVENT_BUS_CHANNEL: channel };
+    a = await startTestServer({ database, env });
+    b = await startTestServer({ database, env });
+    return {
+      a,
+      b,
+      // One LISTEN per process, open since the start: a local listener hears everything.
+      heard: async () => {},
+      cut: async () => {
+        const [row] = await rawQuery<{ cut: number }>(
+          database,
+          `SELECT count(pg_terminate_backend(pid))::int AS cut FROM pg_stat_activity
+           WHERE datname = current_database() AND application_name = '${channel}-events'`,
+        );
+        expect(row?.cut).toBe(2);
       },
     };
   });

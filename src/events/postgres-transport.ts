@@ -90,26 +90,34 @@ export function createPostgresTransport(options: PostgresTransportOptions): Even
     }
   };
 
-  const flush = (): Promise<void> =>
-    (flushing ??= (async () => {
-      try {
-        while (client && outbox.length > 0) {
-          const payloads = outbox[0] as string[];
-          const calls = payloads.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ');
-          try {
-            await client.query(`SELECT ${calls}`, [channel, ...payloads]);
-            outbox.shift();
-          } catch (error) {
-            // The connection broke: the event waits for the next one. Anything else is the event's own fault.
-            if (!client) break;
-            outbox.shift();
-            logger.error({ err: error }, 'an event could not be published through PostgreSQL: it is lost');
-          }
-        }
-      } finally {
+  /** Sends the outbox in order, one event per statement; one sender at a time. */
+  const flush = (): Promise<void> => {
+    if (!flushing) {
+      flushing = send().finally(() => {
         flushing = null;
+        // An event published while the loop was finishing.
+        if (client && outbox.length > 0) void flush();
+      });
+    }
+    return flushing;
+  };
+  const send = async () => {
+    // Deferred a tick, so `flushing` is set before the loop can finish.
+    await Promise.resolve();
+    while (client && outbox.length > 0) {
+      const payloads = outbox[0] as string[];
+      const calls = payloads.map((_, i) => `pg_notify($1, $${i + 2})`).join(', ');
+      try {
+        await client.query(`SELECT ${calls}`, [channel, ...payloads]);
+        outbox.shift();
+      } catch (error) {
+        // The connection broke: the event waits for the next one. Anything else is the event's own fault.
+        if (!client) break;
+        outbox.shift();
+        logger.error({ err: error }, 'an event could not be published through PostgreSQL: it is lost');
       }
-    })());
+    }
+  };
 
   const lost = (from: pg.Client) => {
     if (client !== from) return;
@@ -124,7 +132,12 @@ export function createPostgresTransport(options: PostgresTransportOptions): Even
   };
 
   const connect = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: options.url, keepAlive: true });
+    // Named, so pg_stat_activity tells an operator whose connection this is.
+    const next = new pg.Client({
+      connectionString: options.url,
+      keepAlive: true,
+      application_name: `${channel}-events`,
+    });
     // Errors of a live connection (pg_terminate_backend, a restart) arrive here, then 'end'.
     next.on('error', (error) => {
       logger.warn({ err: error }, 'PostgreSQL event bus error');
