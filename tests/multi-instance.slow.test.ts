@@ -128,9 +128,11 @@ function multiInstanceSuite(bus: Record<string, string>) {
       },
     });
     await waitFor(() => completed.length > 0, 'augmentationCompleted on A', 20_000);
-    expect(completed[0]?.data?.augmentationCompleted).toMatchObject({ status: 'DONE' });
-    const extracted = (completed[0]?.data?.augmentationCompleted as { factsFound: number }).factsFound;
-    expect(extracted).toBeGreaterThan(0);
+    const job = completed[0]?.data?.augmentationCompleted as
+      | { status: string; factsFound: number }
+      | undefined;
+    expect(job?.status).toBe('DONE');
+    expect(job?.factsFound).toBeGreaterThan(0);
     // The worker's facts came to A as factChanged events too, before its augmentationCompleted.
     expect(
       contents()
