@@ -109,7 +109,9 @@ function multiInstanceSuite(bus: Record<string, string>) {
       { e: entity },
     );
     const contents = () =>
-      facts.map((result) => (result.data?.factChanged as { fact: { content: string } }).fact.content);
+      facts.map(
+        (result) => (result.data?.factChanged as { fact: { content: string } } | undefined)?.fact.content,
+      );
     // graphql-ws does not acknowledge a subscription: write through B until A hears one.
     for (let probe = 0; contents().length === 0; probe++) {
       expect(probe).toBeLessThan(100);
