@@ -16,7 +16,9 @@ import {
 import { createLocalEmbedder } from './embed/local.ts';
 import { EmbeddingService } from './embed/service.ts';
 import type { Embedder } from './embed/types.ts';
-import { createEventBus, type EngramPubSub } from './events/pubsub.ts';
+import { createPostgresTransport } from './events/postgres-transport.ts';
+import { createEventBus, type EngramPubSub, type EventTransport } from './events/pubsub.ts';
+import { createRedisTransport } from './events/redis-transport.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { createNeo4jDriver, GraphMirror } from './mirror/neo4j-mirror.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
@@ -63,7 +65,7 @@ export interface Engram {
   db: Db;
   /** Reads outside transactions: a read-only connection on SQLite, the same pool elsewhere. */
   reader: Db;
-  /** In-process: subscribers see events published in this process only. */
+  /** The event bus: this process's only (EVENT_BUS=memory), or shared through Redis or PostgreSQL. */
   events: EngramPubSub;
   /** Embeds text; disabled (not null) when EMBEDDING_PROVIDER=none. */
   embeddings: EmbeddingService;
@@ -139,6 +141,17 @@ export function createExtractor(
   });
 }
 
+/** How events cross processes; null keeps them in this one. */
+function createEventTransport(config: Config['eventBus'], logger: Logger): EventTransport | null {
+  if (!config) return null;
+  const options = {
+    url: config.url,
+    channel: config.channel,
+    logger: logger.child({ component: 'event-bus' }),
+  };
+  return config.kind === 'redis' ? createRedisTransport(options) : createPostgresTransport(options);
+}
+
 /** The queue, leased under a name unique to this process. */
 function createJobQueue(config: AugmentationConfig['queue'], db: Db): JobQueue {
   return new JobQueue(db, {
@@ -200,7 +213,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     await db.$disconnect();
     throw error;
   });
-  const events = createEventBus();
+  const events = createEventBus(createEventTransport(config.eventBus, logger));
   // PII_REDACTION: masked before storage (the services), or before text leaves for a provider.
   const redactor = config.redaction ? createRedactor(config.redaction.redactor) : null;
   const storageMask = config.redaction?.mode === 'storage' ? (redactor?.mask ?? null) : null;
@@ -271,6 +284,8 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     mirror,
     async start({ wait = false } = {}) {
       if (role === 'tool') return;
+      // Subscriptions and the worker's events need the bus: a start fails if it cannot connect.
+      await events.ready();
       // Without a model the server still serves, and says so in /health.
       embeddings.start();
       if (wait && embeddings.status().state !== 'disabled') {
@@ -296,6 +311,8 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
         await mirror?.stop();
         await index?.close();
         await embeddings.close();
+        // After the runner: the events of its last jobs are sent first.
+        await events.close();
         await db.$disconnect();
         if (reader !== db) await reader.$disconnect();
       })();

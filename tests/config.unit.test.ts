@@ -157,6 +157,37 @@ describe('configuration by concern', () => {
     );
   });
 
+  it('keeps events in the process unless EVENT_BUS names a bus, and refuses a bus that cannot work', () => {
+    expect(loadConfig({}).eventBus).toBeNull();
+    expect(loadConfig({ EVENT_BUS: 'redis', REDIS_URL: 'redis://cache:6379' }).eventBus).toEqual({
+      kind: 'redis',
+      url: 'redis://cache:6379',
+      channel: 'engram',
+    });
+    const pg = 'postgresql://engram@db:5432/engram';
+    expect(
+      loadConfig({ EVENT_BUS: 'postgres', DATABASE_URL: pg, EVENT_BUS_CHANNEL: 'prod_a' }).eventBus,
+    ).toEqual({ kind: 'postgres', url: pg, channel: 'prod_a' });
+    // Behind PgBouncer in transaction mode, LISTEN needs a direct connection of its own.
+    expect(
+      loadConfig({
+        EVENT_BUS: 'postgres',
+        DATABASE_URL: pg,
+        EVENT_BUS_DATABASE_URL: 'postgres://db-direct/engram',
+      }).eventBus?.url,
+    ).toBe('postgres://db-direct/engram');
+    expect(() => loadConfig({ EVENT_BUS: 'redis' })).toThrow(/REDIS_URL: is required when EVENT_BUS=redis/);
+    expect(() => loadConfig({ EVENT_BUS: 'redis', REDIS_URL: 'http://cache' })).toThrow(
+      /REDIS_URL: must start/,
+    );
+    expect(() => loadConfig({ EVENT_BUS: 'postgres' })).toThrow(/EVENT_BUS: postgres needs .* not sqlite/);
+    expect(() =>
+      loadConfig({ EVENT_BUS: 'postgres', DATABASE_URL: pg, DATABASE_PROVIDER: 'cockroachdb' }),
+    ).toThrow(/not cockroachdb/);
+    expect(() => loadConfig({ EVENT_BUS: 'kafka' })).toThrow(ConfigError);
+    expect(() => loadConfig({ EVENT_BUS_CHANNEL: 'has space' })).toThrow(/EVENT_BUS_CHANNEL/);
+  });
+
   it('refuses an LLM extractor without its provider', () => {
     expect(() => loadConfig({ AUGMENTATION_EXTRACTOR: 'llm' })).toThrow(/LLM_PROVIDER: .*required/);
   });

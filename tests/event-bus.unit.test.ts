@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { decodeEvent, encodeEvent } from '../src/events/codec.ts';
+import { splitUtf8 } from '../src/events/postgres-transport.ts';
 import { createEventBus } from '../src/events/pubsub.ts';
 
 /** A payload shaped enough for the bus (it only looks at the object's identity). */
@@ -36,5 +38,41 @@ describe('the event bus and erased entities', () => {
     bus.publish('message-added', 7, { content: 'after' } as never);
     expect((await pending).value).toMatchObject({ content: 'after' });
     await messages.return?.();
+  });
+});
+
+describe('events as text between processes', () => {
+  it('brings Dates, BigInts and bytes back as themselves', () => {
+    const row = {
+      id: 7,
+      content: 'tea',
+      createdAt: new Date('2024-05-06T07:08:09.123Z'),
+      validTo: null,
+      big: 9007199254740993n,
+      embedding: new Uint8Array([0, 1, 254, 255]),
+      nested: [{ at: new Date(0) }],
+      // An ordinary object that happens to have a `$date` key next to others stays as it is.
+      lookalike: { $date: 1, other: true },
+    };
+    const back = decodeEvent(encodeEvent({ type: 'fact-changed:e', detail: { fact: row } })) as {
+      detail: { fact: typeof row };
+    };
+    expect(back.detail.fact).toEqual(row);
+    expect(back.detail.fact.createdAt).toBeInstanceOf(Date);
+    expect(back.detail.fact.nested[0]?.at).toBeInstanceOf(Date);
+    expect(back.detail.fact.embedding).toBeInstanceOf(Uint8Array);
+  });
+
+  it('cuts long text for NOTIFY by UTF-8 bytes, never inside a character', () => {
+    const text = `${'déjà 東京 🚀 '.repeat(1000)}end`;
+    const pieces = splitUtf8(text, 7_800);
+    expect(pieces.length).toBeGreaterThan(1);
+    expect(pieces.join('')).toBe(text);
+    for (const piece of pieces) {
+      expect(Buffer.byteLength(piece)).toBeLessThanOrEqual(7_800);
+      // A lone surrogate would be written as U+FFFD: the piece would not survive UTF-8.
+      expect(Buffer.from(piece, 'utf8').toString('utf8')).toBe(piece);
+    }
+    expect(splitUtf8('short', 7_800)).toEqual(['short']);
   });
 });

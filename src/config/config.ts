@@ -41,6 +41,17 @@ export interface Config {
   redaction: RedactionConfig | null;
   /** null: NEO4J_URL unset (no mirror, no outbox rows). */
   mirror: MirrorOptions | null;
+  /** null: EVENT_BUS=memory (subscribers hear this process's events only). */
+  eventBus: EventBusConfig | null;
+}
+
+/** A bus between processes (EVENT_BUS=redis or postgres). */
+export interface EventBusConfig {
+  kind: 'redis' | 'postgres';
+  /** REDIS_URL, or EVENT_BUS_DATABASE_URL / DATABASE_URL. */
+  url: string;
+  /** @default engram */
+  channel: string;
 }
 
 export interface RetentionConfig {
@@ -366,6 +377,18 @@ export function configFromEnv(env: Env): Config {
             retentionMs: env.GRAPH_CHANGE_RETENTION_HOURS * 3_600_000,
           }
         : null,
+    eventBus:
+      env.EVENT_BUS === 'memory'
+        ? null
+        : {
+            kind: env.EVENT_BUS,
+            // environment.ts requires REDIS_URL for redis.
+            url:
+              env.EVENT_BUS === 'redis'
+                ? (env.REDIS_URL as string)
+                : (env.EVENT_BUS_DATABASE_URL ?? env.DATABASE_URL),
+            channel: env.EVENT_BUS_CHANNEL,
+          },
     redaction:
       env.PII_REDACTION === 'off'
         ? null
