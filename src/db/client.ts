@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type pg from 'pg';
 import type { Prisma, PrismaClient } from './generated/client.ts';
 import { withSqliteLikeEscape } from './like.ts';
@@ -170,6 +171,12 @@ function directAccess(
         throw error;
       });
       await connected;
+      // Prisma's instrumentation cannot see these statements: trace them here (a no-op span when
+      // tracing is off). The SQL text is the planner's, with no values in it.
+      const span = trace.getTracer('engram').startSpan('planned-read', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': 'postgresql', 'db.query.text': sql },
+      });
       const start = performance.now();
       try {
         return await pgPool.query(
@@ -177,7 +184,11 @@ function directAccess(
             ? { text: sql, values: params, name: statementName({ sql }) }
             : { text: sql, values: params },
         );
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+        throw error;
       } finally {
+        span.end();
         onQuery?.(sql, performance.now() - start);
       }
     },
