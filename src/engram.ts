@@ -220,9 +220,14 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     onConnectionError: (error: Error) =>
       logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   };
-  const db = await openDatabase(databaseOptions);
+  const db = await openDatabase(databaseOptions).catch(async (error: unknown) => {
+    // Unregistered again, so a retry (or another Engram in this process) may register its own.
+    await tracing?.shutdown();
+    throw error;
+  });
   const reader = await openReader(db, databaseOptions).catch(async (error: unknown) => {
     await db.$disconnect();
+    await tracing?.shutdown();
     throw error;
   });
   const events = instrumentEventBus(createEventBus(), metrics);
