@@ -8,15 +8,17 @@ import { bodyTooLarge, createAdmission } from './http/admission.ts';
 import { createExplorer } from './http/explorer.ts';
 import { createGraphqlHandler, type GraphqlHandler } from './http/graphql-handler.ts';
 import { sendHealth } from './http/health.ts';
+import { createMetricsEndpoint } from './http/metrics-endpoint.ts';
 import { RateLimits } from './http/rate-limits.ts';
 import { sendRefusal } from './http/reply.ts';
 import { createRequestGuard } from './http/request-guard.ts';
+import { traceRequest } from './http/request-span.ts';
 import { attachWebSocket } from './http/websocket.ts';
 
 /**
  * The HTTP and WebSocket front of an Engram built by the composition root (src/engram.ts):
- * /graphql (queries, mutations, subscriptions over graphql-ws and SSE, GraphiQL), /health, /ready
- * and the graph explorer (/explorer). It serves what it is given and stops only what it opened: the
+ * /graphql (queries, mutations, subscriptions over graphql-ws and SSE, GraphiQL), /health, /ready,
+ * /metrics and the graph explorer (/explorer). It serves what it is given and stops only what it opened: the
  * caller stops the Engram.
  */
 export interface App {
@@ -46,6 +48,8 @@ export function buildApp(engram: Engram): App {
       mirror: engram.mirror,
     },
     resolvePrincipal,
+    metrics: engram.metrics,
+    tracing: engram.tracing,
   });
   const guard = createRequestGuard({
     corsOrigins: http.corsOrigins,
@@ -54,6 +58,14 @@ export function buildApp(engram: Engram): App {
   });
   const rateLimits = new RateLimits(http.rateLimits);
   const explorer = serverConfig.explorer ? createExplorer() : null;
+  const metrics = engram.metrics
+    ? createMetricsEndpoint({
+        metrics: engram.metrics,
+        resolvePrincipal,
+        rateLimits,
+        trustProxy: http.trustProxy,
+      })
+    : null;
   const { admit } = createAdmission({
     http,
     graphqlEndpoint: yoga.graphqlEndpoint,
@@ -63,6 +75,7 @@ export function buildApp(engram: Engram): App {
     guard,
     rateLimits,
     resolvePrincipal,
+    metrics: metrics !== null,
   });
 
   /** A caller with full access: development mode, or an admin API key. */
@@ -81,36 +94,43 @@ export function buildApp(engram: Engram): App {
       });
   };
 
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
+    admit(req, res).then(
+      (admitted) => {
+        if (!admitted) return;
+        if (req.url === '/health') {
+          void fullAccess(req).then((full) =>
+            sendHealth(
+              res,
+              { embeddings: engram.embeddings, index: engram.index, mirror: engram.mirror },
+              full,
+            ),
+          );
+        } else if (req.url === '/ready') {
+          ready(res);
+        } else if (metrics && req.url?.split('?')[0] === '/metrics') {
+          metrics(req, res).catch((error: unknown) => {
+            logger.error({ err: error }, 'metrics could not be rendered');
+            if (!res.headersSent) res.writeHead(500).end();
+          });
+        } else if (explorer?.owns(req.url?.split('?')[0] ?? '')) {
+          explorer.serve(req, res);
+        } else {
+          yoga.requestListener(req, res);
+        }
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'request admission failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      },
+    );
+  };
+  const tracer = engram.tracing?.tracer;
   // Node checks the header and request timeouts on this interval (30 s by default, which would let a
   // slow client hold a connection for up to 30 s past them).
   const server = createServer(
     { connectionsCheckingInterval: 1000 },
-    (req: IncomingMessage, res: ServerResponse) => {
-      admit(req, res).then(
-        (admitted) => {
-          if (!admitted) return;
-          if (req.url === '/health') {
-            void fullAccess(req).then((full) =>
-              sendHealth(
-                res,
-                { embeddings: engram.embeddings, index: engram.index, mirror: engram.mirror },
-                full,
-              ),
-            );
-          } else if (req.url === '/ready') {
-            ready(res);
-          } else if (explorer?.owns(req.url?.split('?')[0] ?? '')) {
-            explorer.serve(req, res);
-          } else {
-            yoga.requestListener(req, res);
-          }
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'request admission failed');
-          if (!res.headersSent) res.writeHead(500).end();
-        },
-      );
-    },
+    tracer ? (req: IncomingMessage, res: ServerResponse) => traceRequest(tracer, req, res, handle) : handle,
   );
   // `Expect: 100-continue`: a body that would be refused is refused before the client sends it.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {

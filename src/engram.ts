@@ -16,12 +16,21 @@ import {
 import { createLocalEmbedder } from './embed/local.ts';
 import { EmbeddingService } from './embed/service.ts';
 import type { Embedder } from './embed/types.ts';
+import { registerScrapeGauges } from './engram-metrics.ts';
 import { createPostgresTransport } from './events/postgres-transport.ts';
 import { createEventBus, type EngramPubSub, type EventTransport } from './events/pubsub.ts';
 import { createRedisTransport } from './events/redis-transport.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { createNeo4jDriver, GraphMirror } from './mirror/neo4j-mirror.ts';
+import {
+  type Instruments,
+  instrumentEmbedder,
+  instrumentEventBus,
+  instrumentExtractor,
+} from './observability/instrument.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { createMetrics, type EngramMetrics } from './observability/metrics.ts';
+import { startTracing, type Tracing } from './observability/tracing.ts';
 import { createRedactor } from './redact/index.ts';
 import { SearchIndex } from './search/search-index.ts';
 import { type ServiceDeps, serviceDeps, type TextMask } from './services/deps.ts';
@@ -84,6 +93,10 @@ export interface Engram {
    * it sends changes only in serve and worker processes once started.
    */
   mirror: GraphMirror | null;
+  /** Prometheus metrics (served at /metrics by the app); null when METRICS=off or in a tool. */
+  metrics: EngramMetrics | null;
+  /** The OpenTelemetry provider; null unless OTEL_EXPORTER_OTLP_ENDPOINT is set (and not in a tool). */
+  tracing: Tracing | null;
   /**
    * Starts the background parts: the embedding model loads, the search index loads or builds, the
    * runner starts claiming jobs. With `wait`, resolves once the model has loaded (or failed to) and
@@ -91,7 +104,7 @@ export interface Engram {
    * A tool-role process starts nothing: its command drives the parts itself.
    */
   start(options?: { wait?: boolean }): Promise<void>;
-  /** Stops the runner (letting jobs finish, up to SHUTDOWN_TIMEOUT_MS), then the index, the model and the database. */
+  /** Stops the runner (letting jobs finish, up to SHUTDOWN_TIMEOUT_MS), then the index, the model, the database and tracing. */
   stop(): Promise<void>;
 }
 
@@ -200,27 +213,45 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
   const logger = options.logger ?? createLogger(config.log);
   const { database } = config;
   if (database.migrateOnStart) await migrate(database, logger);
+  // Before the database opens, so Prisma's operations are traced from the first one. A one-off
+  // command reports nothing: it would only add a collector's address to every CLI run.
+  const tracing = config.tracing && role !== 'tool' ? startTracing(config.tracing) : null;
+  const metrics = config.metrics && role !== 'tool' ? createMetrics(config.metrics) : null;
+  const instruments: Instruments = { metrics, tracer: tracing?.tracer ?? null };
+  const onQuery =
+    metrics || options.onQuery
+      ? (sql: string, durationMs: number) => {
+          options.onQuery?.(sql);
+          metrics?.observeQuery(sql, durationMs);
+        }
+      : undefined;
   const databaseOptions = {
     url: database.url,
     provider: database.provider,
     pool: database.pool,
-    onQuery: options.onQuery,
+    onQuery,
     onConnectionError: (error: Error) =>
       logger.warn({ err: error }, 'database connection lost; the pool will reconnect'),
   };
-  const db = await openDatabase(databaseOptions);
-  const reader = await openReader(db, databaseOptions).catch(async (error: unknown) => {
-    await db.$disconnect();
+  const db = await openDatabase(databaseOptions).catch(async (error: unknown) => {
+    // Unregistered again, so a retry (or another Engram in this process) may register its own.
+    await tracing?.shutdown();
     throw error;
   });
-  const events = createEventBus(createEventTransport(config.eventBus, logger));
+  const reader = await openReader(db, databaseOptions).catch(async (error: unknown) => {
+    await db.$disconnect();
+    await tracing?.shutdown();
+    throw error;
+  });
+  const events = instrumentEventBus(createEventBus(createEventTransport(config.eventBus, logger)), metrics);
   // PII_REDACTION: masked before storage (the services), or before text leaves for a provider.
   const redactor = config.redaction ? createRedactor(config.redaction.redactor) : null;
   const storageMask = config.redaction?.mode === 'storage' ? (redactor?.mask ?? null) : null;
   const providerMask = config.redaction?.mode === 'providers' ? redactor?.mask : undefined;
+  const embedder =
+    options.embedder !== undefined ? options.embedder : createEmbedder(config.embeddings, providerMask);
   const embeddings = new EmbeddingService({
-    embedder:
-      options.embedder !== undefined ? options.embedder : createEmbedder(config.embeddings, providerMask),
+    embedder: embedder ? instrumentEmbedder(embedder, instruments) : null,
     logger: logger.child({ component: 'embeddings' }),
     cacheSize: options.embeddingCacheSize ?? config.embeddings?.cacheSize ?? config.env.EMBEDDING_CACHE_SIZE,
   });
@@ -244,7 +275,10 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
       ? new AugmentationRunner(
           services,
           jobs,
-          options.extractor ?? createExtractor(augmentation.extractor, logger, providerMask),
+          instrumentExtractor(
+            options.extractor ?? createExtractor(augmentation.extractor, logger, providerMask),
+            instruments,
+          ),
           { ...augmentation.runner, concurrency },
           logger.child({ component: 'augmentation' }),
         )
@@ -267,6 +301,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
         logger.child({ component: 'mirror' }),
       )
     : null;
+  if (metrics) registerScrapeGauges(metrics, { db, reader, jobs, index, mirror, embeddings });
   let retention: { stop(): Promise<void> } | null = null;
   let stopped: Promise<void> | null = null;
   return {
@@ -282,6 +317,8 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
     services,
     tokens,
     mirror,
+    metrics,
+    tracing,
     async start({ wait = false } = {}) {
       if (role === 'tool') return;
       // Subscriptions and the worker's events need the bus: a start fails if it cannot connect.
@@ -315,6 +352,7 @@ export async function createEngram(config: Config, options: EngramOptions = {}):
         await events.close();
         await db.$disconnect();
         if (reader !== db) await reader.$disconnect();
+        await tracing?.shutdown();
       })();
       return stopped;
     },

@@ -26,6 +26,8 @@ const RANKS: Record<string, number> = {
   schema: 3.5,
   // The composition root: builds the services and stores from the configuration.
   'engram.ts': 3,
+  // The gauges the composition root registers from the parts it built.
+  'engram-metrics.ts': 3,
   // The configuration by concern, each section typed by the options of the module it configures.
   config: 2.8,
   // The augmentation runner and its extractors: it writes through the services.

@@ -188,6 +188,31 @@ describe('configuration by concern', () => {
     expect(() => loadConfig({ EVENT_BUS_CHANNEL: 'has space' })).toThrow(/EVENT_BUS_CHANNEL/);
   });
 
+  it('measures by default and traces only toward a configured collector', () => {
+    const defaults = loadConfig({});
+    expect(defaults.metrics).toEqual({ token: null, collectTimeoutMs: 2000, maxOperationNames: 100 });
+    expect(defaults.tracing).toBeNull();
+    expect(loadConfig({ METRICS: 'off' }).metrics).toBeNull();
+    const traced = loadConfig({
+      METRICS_TOKEN: 'a-scraper-token-123',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.internal:4318',
+      OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=abc%3D%3D, x-tenant = t1',
+    });
+    expect(traced.metrics?.token).toBe('a-scraper-token-123');
+    expect(traced.tracing).toEqual({
+      endpoint: 'http://collector.internal:4318',
+      headers: { 'x-api-key': 'abc==', 'x-tenant': 't1' },
+      serviceName: 'engram',
+    });
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 16/);
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_HEADERS: 'novalue' })).toThrow(
+      /OTEL_EXPORTER_OTLP_HEADERS: "novalue" is not name=value/,
+    );
+    expect(() => loadConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'not a url' })).toThrow(
+      /OTEL_EXPORTER_OTLP_ENDPOINT/,
+    );
+  });
+
   it('refuses an LLM extractor without its provider', () => {
     expect(() => loadConfig({ AUGMENTATION_EXTRACTOR: 'llm' })).toThrow(/LLM_PROVIDER: .*required/);
   });

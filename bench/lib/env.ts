@@ -37,6 +37,8 @@ export function benchEnv(databaseUrl: string): Env {
     // bench/graph --fan-out; unset keeps the default.
     GRAPH_MAX_FANOUT: process.env.GRAPH_MAX_FANOUT,
     REQUEST_TIMEOUT_MS: process.env.REQUEST_TIMEOUT_MS,
+    // METRICS=off measures the server without its metrics (their cost per request); unset keeps them on.
+    METRICS: process.env.METRICS,
   });
 }
 

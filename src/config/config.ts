@@ -5,6 +5,8 @@ import type { PoolOptions, Provider } from '../db/client.ts';
 import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.ts';
 import type { MirrorOptions } from '../mirror/neo4j-mirror.ts';
 import type { LogOptions } from '../observability/logger.ts';
+import type { MetricsOptions } from '../observability/metrics.ts';
+import type { TracingOptions } from '../observability/tracing.ts';
 import type { RedactorOptions } from '../redact/index.ts';
 import type { MemorySettings } from '../services/deps.ts';
 import type { GraphSettings } from '../services/graph.ts';
@@ -43,6 +45,10 @@ export interface Config {
   mirror: MirrorOptions | null;
   /** null: EVENT_BUS=memory (subscribers hear this process's events only). */
   eventBus: EventBusConfig | null;
+  /** null: METRICS=off (nothing measured, /metrics answers 404). */
+  metrics: MetricsOptions | null;
+  /** null: no OTEL_EXPORTER_OTLP_ENDPOINT (no spans). */
+  tracing: TracingOptions | null;
 }
 
 /** A bus between processes (EVENT_BUS=redis or postgres). */
@@ -389,6 +395,21 @@ export function configFromEnv(env: Env): Config {
                 : (env.EVENT_BUS_DATABASE_URL ?? env.DATABASE_URL),
             channel: env.EVENT_BUS_CHANNEL,
           },
+    metrics:
+      env.METRICS === 'off'
+        ? null
+        : {
+            token: env.METRICS_TOKEN ?? null,
+            collectTimeoutMs: env.METRICS_COLLECT_TIMEOUT_MS,
+            maxOperationNames: env.METRICS_MAX_OPERATION_NAMES,
+          },
+    tracing: env.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? {
+          endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+          headers: env.OTEL_EXPORTER_OTLP_HEADERS,
+          serviceName: env.OTEL_SERVICE_NAME,
+        }
+      : null,
     redaction:
       env.PII_REDACTION === 'off'
         ? null

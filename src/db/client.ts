@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type pg from 'pg';
 import type { Prisma, PrismaClient } from './generated/client.ts';
 import { withSqliteLikeEscape } from './like.ts';
@@ -45,8 +46,8 @@ export interface OpenDatabaseOptions {
   /** Needed only for CockroachDB, whose URLs look like PostgreSQL's. */
   provider?: Provider;
   pool?: Partial<PoolOptions>;
-  /** Called with every SQL statement sent to the database (tests count them). */
-  onQuery?: (sql: string) => void;
+  /** Called with every SQL statement sent to the database and its duration (tests count them; metrics time them). */
+  onQuery?: (sql: string, durationMs: number) => void;
   /** Called when the driver reports a broken connection outside any request. */
   onConnectionError?: (error: Error) => void;
   /** SQLite only: open the file read-only (a reader beside the writer; WAL lets both run). */
@@ -128,6 +129,30 @@ export function sqlAccessOf(db: Db): SqlAccess | undefined {
   return sqlAccess.get(db);
 }
 
+/** A connection pool's occupancy, as node-postgres counts it. */
+export interface PoolStats {
+  /** Open connections, idle or busy. */
+  total: number;
+  idle: number;
+  /** Requests waiting for a connection. */
+  waiting: number;
+  /** DATABASE_POOL_SIZE. */
+  max: number;
+}
+
+const pools = new WeakMap<object, { pool: pg.Pool; max: number }>();
+
+/**
+ * The pool's figures on PostgreSQL (and CockroachDB); undefined elsewhere: SQLite has one
+ * connection, and the MariaDB adapter keeps its pool to itself.
+ */
+export function poolStatsOf(db: Db): PoolStats | undefined {
+  const entry = pools.get(db);
+  if (!entry) return undefined;
+  const { pool, max } = entry;
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max };
+}
+
 /**
  * Statements on the client's own pool. The client is connected first: Prisma ends the pool on
  * $disconnect only when it connected, so a server that answered every request here still shuts down.
@@ -136,7 +161,7 @@ function directAccess(
   prisma: Db,
   pgPool: pg.Pool,
   prepared: boolean,
-  onQuery: ((sql: string) => void) | undefined,
+  onQuery: ((sql: string, durationMs: number) => void) | undefined,
 ): SqlAccess {
   let connected: Promise<void> | null = null;
   return {
@@ -146,12 +171,26 @@ function directAccess(
         throw error;
       });
       await connected;
-      onQuery?.(sql);
-      return pgPool.query(
-        prepared
-          ? { text: sql, values: params, name: statementName({ sql }) }
-          : { text: sql, values: params },
-      );
+      // Prisma's instrumentation cannot see these statements: trace them here (a no-op span when
+      // tracing is off). The SQL text is the planner's, with no values in it.
+      const span = trace.getTracer('engram').startSpan('planned-read', {
+        kind: SpanKind.CLIENT,
+        attributes: { 'db.system.name': 'postgresql', 'db.query.text': sql },
+      });
+      const start = performance.now();
+      try {
+        return await pgPool.query(
+          prepared
+            ? { text: sql, values: params, name: statementName({ sql }) }
+            : { text: sql, values: params },
+        );
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message });
+        throw error;
+      } finally {
+        span.end();
+        onQuery?.(sql, performance.now() - start);
+      }
     },
   };
 }
@@ -241,10 +280,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   });
   if (options.onQuery) {
     const onQuery = options.onQuery;
-    (prisma as unknown as { $on(event: 'query', cb: (e: { query: string }) => void): void }).$on(
-      'query',
-      (event) => onQuery(event.query),
-    );
+    (
+      prisma as unknown as { $on(event: 'query', cb: (e: { query: string; duration: number }) => void): void }
+    ).$on('query', (event) => onQuery(event.query, Number(event.duration)));
   }
   if (provider === 'sqlite') {
     // Deleted rows are overwritten with zeros instead of lingering in free space and free pages
@@ -262,9 +300,13 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   if (pgPool && provider === 'postgresql') {
     sqlAccess.set(prisma, directAccess(prisma, pgPool, pool.preparedStatements, options.onQuery));
   }
-  if (joinsRelations(provider)) return prisma;
-  const { getDatamodel } = await import('./generated/pothos-types.ts');
-  return countRelationsSeparately(prisma, getDatamodel().datamodel.models);
+  let client = prisma;
+  if (!joinsRelations(provider)) {
+    const { getDatamodel } = await import('./generated/pothos-types.ts');
+    client = countRelationsSeparately(prisma, getDatamodel().datamodel.models);
+  }
+  if (pgPool) pools.set(client, { pool: pgPool, max: pool.size });
+  return client;
 }
 
 /**

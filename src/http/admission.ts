@@ -16,6 +16,8 @@ export interface AdmissionOptions {
   /** True when API keys are configured: requests without a valid one are refused. */
   keyed: boolean;
   graphiql: boolean;
+  /** /metrics is served (METRICS=on); its endpoint checks the caller itself (METRICS_TOKEN). @default false */
+  metrics?: boolean;
   /** Static pages served besides GraphQL (the explorer's files): public, like GraphiQL. @default none */
   pages?: (path: string) => boolean;
   guard: RequestGuard;
@@ -46,13 +48,15 @@ export function createAdmission(options: AdmissionOptions) {
   const eventStreams = new Map<string, number>();
 
   const pages = options.pages ?? (() => false);
+  const isMetrics = (path: string | undefined) => options.metrics === true && path === '/metrics';
 
   /**
-   * What a caller without a key may fetch: liveness and readiness (detail needs a key), and the
-   * GraphiQL and explorer pages where they are enabled (static files; their requests carry the key).
+   * What a caller without a key may fetch: liveness and readiness (detail needs a key), the
+   * GraphiQL and explorer pages where they are enabled (static files; their requests carry the
+   * key), and /metrics, whose endpoint takes METRICS_TOKEN, which is no API key, and checks it.
    */
   const publicPage = (req: IncomingMessage, path: string | undefined): boolean => {
-    if (req.url === '/health' || req.url === '/ready') return true;
+    if (req.url === '/health' || req.url === '/ready' || isMetrics(path)) return true;
     if ((req.method === 'GET' || req.method === 'HEAD') && path !== undefined && pages(path)) return true;
     return (
       options.graphiql &&
@@ -94,6 +98,7 @@ export function createAdmission(options: AdmissionOptions) {
       path !== options.graphqlEndpoint &&
       path !== '/health' &&
       path !== '/ready' &&
+      !isMetrics(path) &&
       (path === undefined || !pages(path))
     ) {
       return refuse({

@@ -6,6 +6,8 @@ import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import type { Principal } from '../auth/principal.ts';
 import type { Config } from '../config/config.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { EngramMetrics } from '../observability/metrics.ts';
+import type { Tracing } from '../observability/tracing.ts';
 import { usePlannedReads } from '../planned-reads/plugin.ts';
 import type { Context } from '../schema/context.ts';
 import { schema } from '../schema/index.ts';
@@ -13,6 +15,7 @@ import { useAuditReads } from './audit-reads.ts';
 import { clientAddress } from './client-address.ts';
 import { useDeadline } from './deadline.ts';
 import { checkVariables, useDocumentLimits } from './document-limits.ts';
+import { useGraphqlMetrics, useGraphqlTracing } from './graphql-observability.ts';
 import { graphqlLogger, maskError } from './mask-error.ts';
 import { useOperationAccess } from './operation-access.ts';
 import { boundedParserCache } from './parse-cache.ts';
@@ -28,6 +31,10 @@ export interface GraphqlHandlerOptions {
   /** The request's context without its caller (services, reader, job queue). */
   context: Omit<Context, 'principal' | 'actor'>;
   resolvePrincipal: (authorization: string | null | undefined) => Promise<Principal>;
+  /** Operation counts and phase timings. @default none (METRICS=off) */
+  metrics?: EngramMetrics | null;
+  /** Operation spans. @default none (no OTEL_EXPORTER_OTLP_ENDPOINT) */
+  tracing?: Tracing | null;
 }
 
 /**
@@ -53,6 +60,9 @@ export function createGraphqlHandler(options: GraphqlHandlerOptions): GraphqlHan
       : false,
     parserAndValidationCache: boundedParserCache(graphql.parseCacheBytes),
     plugins: [
+      // First, so they see every phase and every error the plugins below raise.
+      ...(options.tracing ? [useGraphqlTracing(options.tracing.provider)] : []),
+      ...(options.metrics ? [useGraphqlMetrics(options.metrics)] : []),
       useDocumentLimits({
         maxLength: graphql.maxQueryLength,
         maxTokens: graphql.maxQueryTokens,

@@ -73,6 +73,26 @@ export class JobQueue {
     };
   }
 
+  /**
+   * The queue's backlog for metrics: jobs waiting (PENDING, due or not) and running, and the age of
+   * the oldest due job nobody runs yet (0 when none waits). Finished jobs are not counted: there
+   * may be millions, and (status, run_at) answers these from the index.
+   */
+  async backlog(): Promise<{ pending: number; running: number; lagSeconds: number }> {
+    const now = new Date();
+    const [pending, running, oldest] = await Promise.all([
+      this.db.augmentationJob.count({ where: { status: 'PENDING' } }),
+      this.db.augmentationJob.count({ where: { status: 'RUNNING' } }),
+      this.db.augmentationJob.findFirst({
+        where: { status: 'PENDING', runAt: { lte: now } },
+        orderBy: { runAt: 'asc' },
+        select: { runAt: true },
+      }),
+    ]);
+    const lagSeconds = oldest ? Math.max(0, (now.getTime() - oldest.runAt.getTime()) / 1000) : 0;
+    return { pending, running, lagSeconds };
+  }
+
   /** Leases up to `count` due jobs, oldest first. */
   async claim(count: number): Promise<AugmentationJob[]> {
     if (count <= 0) return [];
