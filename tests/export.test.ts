@@ -231,7 +231,8 @@ describe('export and import of an entity', () => {
     } finally {
       await target?.drop();
     }
-  });
+    // Three processes start one after another: ~10 s each on a loaded 2-core machine.
+  }, 90_000);
 
   it('round-trips in the same database: export, eraseEntity, `engram import`, export', async () => {
     const file = join(dir, 'same.jsonl');
