@@ -31,19 +31,43 @@ program
 
 program
   .command('export')
-  .description('write entities’ memory as JSON Lines (one export document per entity), with progress')
-  .argument('[externalIds...]', 'the entities to export')
-  .option('--all', 'export every entity')
+  .description(
+    'write a backup (gzip NDJSON, with progress): the whole database, or the entities named; --format jsonl writes GDPR export documents instead',
+  )
+  .argument('[externalIds...]', 'the entities to export (none: the whole database)')
+  .option('--all', 'the whole database (with --format jsonl: every entity)')
   .option('-o, --out <file>', 'write to this file (created with mode 600) instead of stdout')
-  .action(async (ids: string[], flags: { all?: boolean; out?: string }) =>
-    (await import('./cli/export.ts')).exportEntities(ids, flags),
+  .option('--format <format>', 'backup (default) or jsonl')
+  .action(async (ids: string[], flags: { all?: boolean; out?: string; format?: string }) =>
+    (await import('./cli/export.ts')).exportCommand(ids, flags),
   );
 
 program
   .command('import')
-  .description('write back entities from an `engram export` file; existing entities are refused')
-  .argument('<file>', 'a JSON Lines file written by `engram export`')
-  .action(async (file: string) => (await import('./cli/import.ts')).importEntities(file));
+  .description(
+    'import a backup (checked whole, then one transaction) or a JSON Lines export; existing entities are refused',
+  )
+  .argument('<file>', 'a file written by `engram export`')
+  .action(async (file: string) => (await import('./cli/import.ts')).importCommand(file));
+
+program
+  .command('archive')
+  .description(
+    'move conversations older than a threshold to a cold-storage file and delete them from the database',
+  )
+  .requiredOption('--older-than <age>', 'e.g. 365d, 12w, 48h')
+  .requiredOption('-o, --out <file>', 'the archive file (created with mode 600; must not exist)')
+  .action(async (flags: { olderThan: string; out: string }) =>
+    (await import('./cli/archive.ts')).archive(flags),
+  );
+
+program
+  .command('restore')
+  .description(
+    'bring archived conversations back (skipping those of erased entities, and those already back)',
+  )
+  .argument('<file>', 'a file written by `engram archive`')
+  .action(async (file: string) => (await import('./cli/archive.ts')).restore(file));
 
 program
   .command('retention')

@@ -218,7 +218,7 @@ describe('export and import of an entity', () => {
       expect(imported.output().stderr).toContain('1 imported, 0 refused');
 
       const out = join(dir, 'again.jsonl');
-      const again = spawnEngram(['export', 'u-1', '--out', out], cliEnv(target.url));
+      const again = spawnEngram(['export', 'u-1', '--format', 'jsonl', '--out', out], cliEnv(target.url));
       expect(await again.exited, again.output().stderr).toBe(0);
       const lines = readFileSync(out, 'utf8').trim().split('\n');
       expect(lines).toHaveLength(1);
@@ -231,7 +231,8 @@ describe('export and import of an entity', () => {
     } finally {
       await target?.drop();
     }
-  });
+    // Three processes start one after another: ~10 s each on a loaded 2-core machine.
+  }, 90_000);
 
   it('round-trips in the same database: export, eraseEntity, `engram import`, export', async () => {
     const file = join(dir, 'same.jsonl');
