@@ -34,6 +34,8 @@ const RANKS: Record<string, number> = {
   augment: 2.5,
   // The domain: memory rules; imports nothing from the interface or the runner.
   services: 2,
+  // Backups, moves and archives of the whole database: domain work beside the services (audited).
+  backup: 2,
   // Stores and infrastructure.
   db: 1,
   // The knowledge graph's SQL and searches (neighbourhoods, paths, node lists).

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/client.ts';
+import { storedDegrees } from '../src/graph/degrees.ts';
 import { SEED_ENV, seedMemory } from './helpers/backup-seed.ts';
 import {
   createTestDatabase,
@@ -133,6 +135,18 @@ describe.runIf(TEST_DATABASE === 'sqlite')('backup round trip across databases',
       const docs = join(dir, `docs-${i + 1}.jsonl`);
       expect((await engram(['export', '--all', '--format', 'jsonl', '--out', docs], url)).code).toBe(0);
       expect(documents(docs), `${legs[i]} → ${kind}`).toEqual(documents(firstDocs));
+      // The graph's stored degrees are not in the file: the import counts them again.
+      const db = await openDatabase({ url });
+      try {
+        for (const entity of await server.db.entity.findMany()) {
+          const moved = await db.entity.findUniqueOrThrow({ where: { externalId: entity.externalId } });
+          const degrees = await storedDegrees(db, moved.id);
+          expect(degrees.size, `${kind}: degrees of ${entity.externalId}`).toBeGreaterThan(0);
+          expect(degrees).toEqual(await storedDegrees(server.db, entity.id));
+        }
+      } finally {
+        await db.$disconnect();
+      }
       previous = next;
     }
   }, 240_000);

@@ -1,5 +1,6 @@
 import { clientProvider, type Tx } from '../db/client.ts';
 import { EngramError, ValidationError } from '../errors.ts';
+import { recountDegrees } from '../graph/degrees.ts';
 import { type Actor, recordAudit } from '../services/audit.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { type BackupRecord, KIND_ORDER, REFERENCES, type RecordKind } from './format.ts';
@@ -71,7 +72,7 @@ async function insertBatch(
   kind: RecordKind,
   records: BackupRecord[],
   ids: IdPlan,
-  options: { mirror: boolean },
+  options: { mirror: boolean; graphs: Set<number> },
 ): Promise<void> {
   const names = ids.named.get(kind);
   const key = NAMED[kind];
@@ -103,6 +104,8 @@ async function insertBatch(
       data: rows.map((row) => ({ entityId: row.id as number, factId: null })),
     });
   }
+  // The stored degrees are not in a backup: each graph written is counted once at the end.
+  if (kind === 'triple') for (const row of rows) options.graphs.add(row.entityId as number);
   if (kind === 'triple' && options.mirror) {
     await tx.graphChange.createMany({
       data: rows.map((row) => ({ entityId: row.entityId as number, tripleId: row.id as number })),
@@ -206,10 +209,11 @@ export async function importBackup(
       await ids.plan(tx, ranges, Object.keys(NAMED) as RecordKind[]);
       let batch: BackupRecord[] = [];
       let done = 0;
+      const graphs = new Set<number>();
       const flush = async () => {
         const [first] = batch;
         if (!first) return;
-        await insertBatch(tx, first.table, batch, ids, { mirror: Boolean(deps.graphMirror) });
+        await insertBatch(tx, first.table, batch, ids, { mirror: Boolean(deps.graphMirror), graphs });
         done += batch.length;
         options.onProgress?.('writing', done, trailer.records);
         batch = [];
@@ -220,6 +224,7 @@ export async function importBackup(
         batch.push(record);
       }
       await flush();
+      for (const entityId of graphs) await recountDegrees(tx, entityId);
       if (mode === 'preserve') await resyncSequences(tx, KIND_ORDER);
       await recordAudit(tx, actor, { action: 'importBackup', entity: null, target: [] });
     },
