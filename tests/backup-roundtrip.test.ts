@@ -12,17 +12,9 @@ import {
   type TestDatabase,
   type TestDatabaseKind,
 } from './helpers/database.ts';
-import { spawnEngram } from './helpers/engram-process.ts';
+import { cliEnv, spawnEngram } from './helpers/engram-process.ts';
 import { probeTestDatabases } from './helpers/probe.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
-
-const cliEnv = (databaseUrl: string) => ({
-  DATABASE_URL: databaseUrl,
-  LOG_LEVEL: 'silent',
-  EMBEDDING_PROVIDER: 'none',
-  VECTOR_INDEX: 'off',
-  VECTOR_DIMENSIONS: '4',
-});
 
 async function engram(args: string[], databaseUrl: string) {
   const run = spawnEngram(args, cliEnv(databaseUrl));

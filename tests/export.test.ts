@@ -15,7 +15,7 @@ import {
 } from '../client-codegen/generated/graphql.ts';
 import { type EntityExport, EXPORT_FORMAT } from '../src/services/entity-export.ts';
 import { createTestDatabase, type TestDatabase } from './helpers/database.ts';
-import { spawnEngram } from './helpers/engram-process.ts';
+import { cliEnv, spawnEngram } from './helpers/engram-process.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 const EXPORT = 'query { exportEntity(externalId: "u-1") }';
@@ -46,13 +46,6 @@ describe('export and import of an entity', () => {
   let server: TestServer;
   let exported: EntityExport;
   const dir = mkdtempSync(join(tmpdir(), 'engram-export-'));
-  const cliEnv = (databaseUrl: string) => ({
-    DATABASE_URL: databaseUrl,
-    LOG_LEVEL: 'silent',
-    EMBEDDING_PROVIDER: 'none',
-    VECTOR_INDEX: 'off',
-    VECTOR_DIMENSIONS: '4',
-  });
 
   beforeAll(async () => {
     server = await startTestServer({

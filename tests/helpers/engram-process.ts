@@ -10,6 +10,15 @@ const spawned: { child: ChildProcess; exited: Promise<number | null> }[] = [];
  * kill -9 are the genuine article. Only PATH and HOME are inherited: the test's environment
  * (DATABASE_URL and the like) must not leak into the server's configuration.
  */
+/** The environment of a CLI command run on this database in a test: quiet, no model, no index. */
+export const cliEnv = (databaseUrl: string): Record<string, string> => ({
+  DATABASE_URL: databaseUrl,
+  LOG_LEVEL: 'silent',
+  EMBEDDING_PROVIDER: 'none',
+  VECTOR_INDEX: 'off',
+  VECTOR_DIMENSIONS: '4',
+});
+
 export function spawnEngram(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
