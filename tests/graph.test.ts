@@ -208,8 +208,18 @@ describe(`the knowledge graph (${TEST_DATABASE})`, () => {
       recording = false;
     }
   }
-  /** The statements that walked one level of a search (src/graph/expand.ts). */
-  const levels = (sql: string[]) => sql.filter((text) => /\bAS way\b/.test(text));
+  /**
+   * The levels of a search walked (src/graph/expand.ts: a statement each), counting the level CTEs
+   * of a neighbourhood read in one statement (src/graph/neighborhood-statement.ts, PostgreSQL).
+   */
+  const levels = (sql: string[]) =>
+    sql.flatMap((text) =>
+      /\bk0 AS\b/.test(text)
+        ? [...text.matchAll(/\be\d+ AS \(/g)].map(() => text)
+        : /\bAS way\b/.test(text)
+          ? [text]
+          : [],
+    );
 
   /** A → B → C → D → E (likes), C owns A (a cycle), X visited B. */
   const CHAIN: TripleSpec[] = [

@@ -1,6 +1,9 @@
-import type { Db } from '../db/client.ts';
+import { clientProvider, type Db } from '../db/client.ts';
 import { expandNearest } from './expand.ts';
+import { neighborhoodInOneStatement } from './neighborhood-statement.ts';
+import type { NodeInfo } from './nodes.ts';
 import type { EdgeFilter, GraphEdge, GraphScope } from './sql.ts';
+import type { TripleWithNames } from './triples.ts';
 
 /** How far and how wide a neighbourhood may grow. */
 export interface NeighborhoodLimits {
@@ -25,6 +28,10 @@ export interface Neighborhood {
   edges: GraphEdge[];
   /** A limit (nodes, edges or the fan-out cap) left something out. */
   truncated: boolean;
+  /** Read with it (the one-statement form): type and degree of the kept names that are nodes. */
+  infos?: Map<string, NodeInfo>;
+  /** Read with it: the triples of `edges` with their names, in the same order. */
+  triples?: TripleWithNames[];
 }
 
 /** Code point order, as JavaScript compares strings; the same on every database. */
@@ -53,9 +60,23 @@ export async function exploreNeighborhood(
   filter: EdgeFilter,
   limits: NeighborhoodLimits,
 ): Promise<Neighborhood> {
+  const starts = [...new Set(seeds)].sort(compareNames);
+  // On PostgreSQL the current graph's neighbourhood, its degrees and its triples come in one
+  // statement (the same levels and rules, as CTEs); other databases and past moments walk here.
+  if (clientProvider(db) === 'postgresql' && scope.asOf === null && starts.length > 0) {
+    const found = await neighborhoodInOneStatement(
+      db,
+      scope,
+      starts.slice(0, limits.maxNodes),
+      filter,
+      limits,
+      limits.maxNodes * EDGES_PER_NODE,
+    );
+    found.nodes.sort((a, b) => a.distance - b.distance || compareNames(a.name, b.name));
+    return { ...found, truncated: found.truncated || starts.length > limits.maxNodes };
+  }
   const distance = new Map<string, number>();
   let truncated = false;
-  const starts = [...new Set(seeds)].sort(compareNames);
   if (starts.length > limits.maxNodes) truncated = true;
   for (const name of starts.slice(0, limits.maxNodes)) distance.set(name, 0);
   const edges = new Map<number, GraphEdge>();

@@ -35,8 +35,12 @@ const pageSizeUpTo = (fallback: number) =>
 function neighborhoodShape(graph: GraphScoped, found: Neighborhood): GraphNeighborhoodShape {
   return {
     ...graph,
-    nodes: found.nodes.map((node) => ({ entityId: graph.entityId, asOf: graph.asOf, name: node.name })),
+    nodes: found.nodes.map((node) => {
+      const info = found.infos?.get(node.name);
+      return { entityId: graph.entityId, asOf: graph.asOf, name: node.name, ...(info ? { info } : {}) };
+    }),
     tripleIds: found.edges.map((edge) => edge.id),
+    ...(found.triples ? { triples: found.triples } : {}),
     truncated: found.truncated,
   };
 }

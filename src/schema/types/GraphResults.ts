@@ -1,4 +1,4 @@
-import { graphTriplesWithNames } from '../../services/graph.ts';
+import { graphTriplesWithNames, type TripleWithNames } from '../../services/graph.ts';
 import { builder } from '../builder.ts';
 import type { Context } from '../context.ts';
 import { type GraphNodeShape, GraphNodeType, type GraphScoped } from './GraphNode.ts';
@@ -7,6 +7,8 @@ import { type GraphNodeShape, GraphNodeType, type GraphScoped } from './GraphNod
 export interface GraphTriplesShape extends GraphScoped {
   nodes: GraphNodeShape[];
   tripleIds: number[];
+  /** The triples with their names, when the search read them already (in `tripleIds` order). */
+  triples?: TripleWithNames[];
 }
 
 export interface GraphNeighborhoodShape extends GraphTriplesShape {
@@ -85,6 +87,7 @@ async function loadTriples(query: object, result: GraphTriplesShape, ctx: Contex
   // Read first: Pothos checks that the query it planned was looked at (onUnusedQuery).
   const fast = namesOnly(query);
   if (result.tripleIds.length === 0) return [];
+  if (fast && result.triples) return result.triples as never[];
   const rows = fast
     ? await graphTriplesWithNames(ctx.reader, result.tripleIds)
     : await ctx.reader.triple.findMany({ ...query, where: { id: { in: result.tripleIds } } });
