@@ -80,7 +80,12 @@ async function startServers(options: LiveOptions, databaseUrl: string): Promise<
   const list: Servers['list'] = [];
   try {
     for (let i = 0; i < options.processes; i += 1) {
-      list.push(await ServerProcess.start(databaseUrl, { env }));
+      list.push(
+        await ServerProcess.start(databaseUrl, {
+          env,
+          nodeFlags: options.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProf}`] : [],
+        }),
+      );
     }
   } catch (error) {
     for (const started of list) started.server.kill();

@@ -18,6 +18,8 @@ const USAGE = `Usage: npm run bench:live -- [flags]
   --gap-ms <n>                pause after each event or burst has been delivered (default 250)
   --timeout-ms <n>            longest wait for one event's deliveries (default 30000)
   --only <one-to-all|bursts>  run one scenario only (default both)
+  --cpu-prof <dir>            write V8 CPU profiles of the server(s) to <dir> (profiling costs CPU
+                              itself: do not report figures from such a run)
   -h, --help                  print the flags
 `;
 
@@ -37,6 +39,7 @@ export interface LiveOptions {
   gapMs: number;
   timeoutMs: number;
   scenarios: LiveScenario[];
+  cpuProf: string | null;
 }
 
 export function parseLiveOptions(argv: string[]): LiveOptions {
@@ -57,6 +60,7 @@ export function parseLiveOptions(argv: string[]): LiveOptions {
       'gap-ms': { type: 'string' },
       'timeout-ms': { type: 'string' },
       only: { type: 'string' },
+      'cpu-prof': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -103,5 +107,6 @@ export function parseLiveOptions(argv: string[]): LiveOptions {
     gapMs: int('gap-ms', 250, 0),
     timeoutMs: int('timeout-ms', 30_000, 100),
     scenarios: only ? [only as LiveScenario] : ['one-to-all', 'bursts'],
+    cpuProf: (values['cpu-prof'] as string | undefined) ?? null,
   };
 }
