@@ -21,6 +21,7 @@ function send(message: LiveReply): void {
 interface Socket {
   client: Client;
   entity: string;
+  server: number;
   unsubscribe: (() => void) | null;
   live: boolean;
 }
@@ -36,8 +37,8 @@ let concurrency = 50;
 const sockets = new Map<number, Socket>();
 /** Live subscriptions per entity: what an event for that entity should reach here. */
 const following = new Map<string, number>();
-/** Receipt times by event sequence number. */
-const receipts = new Map<number, number[]>();
+/** Receipt times (and the server of each receiving socket) by event sequence number. */
+const receipts = new Map<number, { times: number[]; servers: number[] }>();
 /** Events the parent waits for: how many receipts complete them. */
 const expected = new Map<number, number>();
 let dropped = 0;
@@ -52,9 +53,9 @@ function finish(seq: number): void {
   const want = expected.get(seq);
   if (want === undefined) return;
   expected.delete(seq);
-  const times = receipts.get(seq) ?? [];
+  const got = receipts.get(seq) ?? { times: [], servers: [] };
   receipts.delete(seq);
-  send({ type: 'got', seq, expected: want, times });
+  send({ type: 'got', seq, expected: want, ...got });
 }
 
 function subscribe(socket: Socket): void {
@@ -66,13 +67,14 @@ function subscribe(socket: Socket): void {
         const content = result.data?.factChanged.fact.content;
         if (!content) return;
         const seq = Number(content.slice(content.lastIndexOf(' ') + 1));
-        let times = receipts.get(seq);
-        if (!times) {
-          times = [];
-          receipts.set(seq, times);
+        let got = receipts.get(seq);
+        if (!got) {
+          got = { times: [], servers: [] };
+          receipts.set(seq, got);
         }
-        times.push(at);
-        if (times.length === expected.get(seq)) finish(seq);
+        got.times.push(at);
+        got.servers.push(socket.server);
+        if (got.times.length === expected.get(seq)) finish(seq);
       },
       error: () => {
         if (socket.live) {
@@ -103,7 +105,13 @@ function open(slot: Slot): Promise<string | null> {
       retryAttempts: 0,
       onNonLazyError: (error) => settle(describe(error)),
     });
-    const socket: Socket = { client, entity: slot.entity, unsubscribe: null, live: false };
+    const socket: Socket = {
+      client,
+      entity: slot.entity,
+      server: slot.server,
+      unsubscribe: null,
+      live: false,
+    };
     client.on('connected', () => {
       sockets.set(slot.id, socket);
       socket.live = true;
@@ -182,7 +190,7 @@ process.on('message', (message: LiveRequest) => {
       for (const { seq, entity } of message.events) {
         expected.set(seq, following.get(entity) ?? 0);
         // Some (or all) may be here already; an event nobody here follows is complete at once.
-        if ((receipts.get(seq)?.length ?? 0) >= (expected.get(seq) ?? 0)) finish(seq);
+        if ((receipts.get(seq)?.times.length ?? 0) >= (expected.get(seq) ?? 0)) finish(seq);
       }
       break;
     case 'collect':

@@ -10,6 +10,8 @@ import type { LiveReply, LiveRequest, Slot } from './live-protocol.ts';
 export interface Receipts {
   expected: number;
   times: number[];
+  /** The server of each receipt's socket (same order as `times`). */
+  servers: number[];
 }
 
 export class LiveClients {
@@ -124,7 +126,9 @@ export class LiveClients {
    */
   expect(events: { seq: number; entity: string }[], timeoutMs: number): Promise<Map<number, Receipts>> {
     return new Promise((resolve, reject) => {
-      const result = new Map<number, Receipts>(events.map((e) => [e.seq, { expected: 0, times: [] }]));
+      const result = new Map<number, Receipts>(
+        events.map((e) => [e.seq, { expected: 0, times: [], servers: [] }]),
+      );
       const waiting = new Map<number, number>(events.map((e) => [e.seq, this.children.length]));
       let left = events.length * this.children.length;
       const done = () => {
@@ -146,6 +150,7 @@ export class LiveClients {
         waiting.set(reply.seq, count - 1);
         receipts.expected += reply.expected;
         for (const time of reply.times) receipts.times.push(time);
+        for (const server of reply.servers) receipts.servers.push(server);
         left -= 1;
         if (left === 0) done();
       };

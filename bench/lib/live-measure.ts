@@ -85,10 +85,12 @@ const quantiles = (values: number[]) => {
  * "each" is every single delivery from the publication. "group" is, per burst, from the first
  * write sent to the last delivery of any of its events.
  */
-export function deliveryFigures(events: Delivered[]) {
+export function deliveryFigures(events: Delivered[], servers = 1) {
   let expected = 0;
   let received = 0;
   const lastFromPublish: number[] = [];
+  /** Per server: the last of its subscribers, from publication (two servers: local and relayed). */
+  const lastByServer: number[][] = Array.from({ length: servers }, () => []);
   const lastFromAck: number[] = [];
   const lastFromSend: number[] = [];
   const all: number[] = [];
@@ -100,10 +102,17 @@ export function deliveryFigures(events: Delivered[]) {
     write.push(event.ackAt - event.sentAt);
     let last = Number.NEGATIVE_INFINITY;
     const from = event.publishedAt;
-    for (const time of event.receipts.times) {
+    const lastOf = lastByServer.map(() => Number.NEGATIVE_INFINITY);
+    event.receipts.times.forEach((time, i) => {
       if (time > last) last = time;
       if (from !== null) all.push(time - from);
-    }
+      const server = event.receipts.servers[i] ?? 0;
+      if (time > (lastOf[server] ?? Number.POSITIVE_INFINITY)) lastOf[server] = time;
+    });
+    if (from !== null)
+      lastOf.forEach((time, server) => {
+        if (Number.isFinite(time)) lastByServer[server]?.push(time - from);
+      });
     if (event.receipts.times.length) {
       if (from !== null) lastFromPublish.push(last - from);
       lastFromAck.push(last - event.ackAt);
@@ -121,6 +130,8 @@ export function deliveryFigures(events: Delivered[]) {
     missing: expected - received,
     last_from_publish_ms: quantiles(lastFromPublish),
     last_from_ack_ms: quantiles(lastFromAck),
+    /** With two servers: [the written one's subscribers, the other's (through the event bus)]. */
+    last_from_publish_ms_by_server: servers > 1 ? lastByServer.map(quantiles) : null,
     last_from_send_ms: quantiles(lastFromSend),
     each_from_publish_ms: quantiles(all),
     write_ms: quantiles(write),

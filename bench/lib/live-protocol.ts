@@ -27,7 +27,8 @@ export type LiveReply =
   | { type: 'progress'; connected: number; failed: number }
   | { type: 'connected'; connected: number; failed: number; firstError: string | null }
   | { type: 'resubscribed'; count: number }
-  | { type: 'got'; seq: number; expected: number; times: number[] }
+  /** `servers[i]`: which server the socket of `times[i]` talks to. */
+  | { type: 'got'; seq: number; expected: number; times: number[]; servers: number[] }
   | { type: 'cpu'; micros: number; dropped: number }
   | { type: 'closed' };
 
