@@ -202,13 +202,19 @@ async function main(): Promise<void> {
     `bench/live: ${thousands(options.subscribers)} subscribers, ${options.processes} server process(es) on ${options.db}; load average ${loadBefore.join(' ')}`,
   );
 
-  // Every socket is a file descriptor on both ends; Node cannot raise the limit itself.
+  // Every socket is a file descriptor on both ends. Node raises its soft open-files limit to the
+  // hard one as it starts (these processes and the forked ones), so the hard limit is the bound.
   const limit = openFilesLimit();
   const perServer = Math.ceil(options.subscribers / options.processes) + 200;
   const perClient = Math.ceil(options.subscribers / options.clientProcesses) + 200;
-  if (limit && Math.max(perServer, perClient) > limit.soft) {
+  const needed = Math.max(perServer, perClient);
+  if (limit && needed > limit.soft) {
+    const raise =
+      needed + 1000 <= limit.hard
+        ? `run \`ulimit -n ${needed + 1000}\` in this shell first`
+        : `that is above the hard limit (${limit.hard}): raise it (limits.conf, or \`ulimit -Hn\` as root), or split the sockets with --processes 2`;
     throw new LiveBenchError(
-      `the open-files limit (ulimit -n) is ${limit.soft}, but a server process needs about ${perServer} and a subscriber process about ${perClient}: run \`ulimit -n ${Math.min(limit.hard, Math.max(perServer, perClient) + 1000)}\` first (hard limit ${limit.hard}), or use more --client-processes`,
+      `the open-files limit (ulimit -n) is ${limit.soft}, but a server process needs about ${perServer} and a subscriber process about ${perClient} (--client-processes splits those): ${raise}`,
     );
   }
   if (options.processes === 2) {
