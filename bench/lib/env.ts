@@ -39,6 +39,13 @@ export function benchEnv(databaseUrl: string): Env {
     REQUEST_TIMEOUT_MS: process.env.REQUEST_TIMEOUT_MS,
     // METRICS=off measures the server without its metrics (their cost per request); unset keeps them on.
     METRICS: process.env.METRICS,
+    // bench/live opens 10,000 sockets with the one bench key; unset keeps the defaults.
+    WS_MAX_SOCKETS_PER_PRINCIPAL: process.env.WS_MAX_SOCKETS_PER_PRINCIPAL,
+    WS_INIT_TIMEOUT_MS: process.env.WS_INIT_TIMEOUT_MS,
+    // bench/live --processes 2: the cross-process event bus. A build without it drops these
+    // (the schema strips unknown names), which bench/live detects by its probe event.
+    EVENT_BUS: process.env.EVENT_BUS,
+    REDIS_URL: process.env.REDIS_URL,
   });
 }
 

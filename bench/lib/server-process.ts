@@ -97,6 +97,16 @@ export class ServerProcess {
     return reply.usage.user + reply.usage.system;
   }
 
+  /**
+   * When the facts with these contents were published to the event bus (wall-clock ms; null when
+   * not published here). Only a server started with BENCH_PUBLISH_TIMES=on notes them.
+   */
+  async publishedAt(contents: string[]): Promise<(number | null)[]> {
+    const reply = await this.ask({ type: 'published', contents });
+    if (reply.type !== 'published') throw new Error(`server said ${reply.type} instead of published`);
+    return reply.times;
+  }
+
   /** Graceful stop; resolves with the exit code. */
   async stop(): Promise<number | null> {
     const stopped = await this.ask({ type: 'stop' });

@@ -3,8 +3,12 @@
  * measured apart from the load generator's. It is driven over the IPC channel that
  * child_process.fork opens, never over HTTP, so the measurement adds no route to the server.
  *
- * Messages in:  { type: 'cpu' } | { type: 'stop' }
- * Messages out: { type: 'ready', port } | { type: 'cpu', usage } | { type: 'stopped' }
+ * Messages in:  { type: 'cpu' } | { type: 'published', contents } | { type: 'stop' }
+ * Messages out: { type: 'ready', port } | { type: 'cpu', usage } | { type: 'published', times } |
+ *               { type: 'stopped' }
+ *
+ * With BENCH_PUBLISH_TIMES=on (bench/live.ts) it notes when each fact-changed event is published
+ * and answers `published` with those times, by fact content.
  *
  * With BENCH_AUGMENTATION=on (bench/ingest.ts) it also augments, as `engram serve` does: the
  * local extractor with in-process workers (AUGMENTATION_CONCURRENCY, AUGMENTATION_BATCH_SIZE and
@@ -16,10 +20,11 @@ import { configFromEnv } from '../../src/config/config.ts';
 import { createEngram } from '../../src/engram.ts';
 import { AUGMENTATION_SETTINGS, benchAugmentationEnv, benchEnv } from './env.ts';
 
-export type ServerRequest = { type: 'cpu' } | { type: 'stop' };
+export type ServerRequest = { type: 'cpu' } | { type: 'stop' } | { type: 'published'; contents: string[] };
 export type ServerReply =
   | { type: 'ready'; port: number }
   | { type: 'cpu'; usage: NodeJS.CpuUsage }
+  | { type: 'published'; times: (number | null)[] }
   | { type: 'stopped' };
 
 function reply(message: ServerReply): void {
@@ -50,6 +55,18 @@ const config = configFromEnv({
 });
 const engram = await createEngram(config);
 await engram.start({ wait: true });
+// bench/live: when each fact-changed event entered the event bus (wall clock, shared by every
+// process of the machine), by the fact's content, until the benchmark asks for it.
+const publishedAt = new Map<string, number>();
+if (process.env.BENCH_PUBLISH_TIMES === 'on') {
+  const publish = engram.events.publish as (...args: unknown[]) => void;
+  engram.events.publish = ((...args: unknown[]) => {
+    const payload = args.at(-1) as { fact?: { content?: unknown } } | undefined;
+    if (args[0] === 'fact-changed' && typeof payload?.fact?.content === 'string')
+      publishedAt.set(payload.fact.content, performance.timeOrigin + performance.now());
+    publish(...args);
+  }) as typeof engram.events.publish;
+}
 const app = buildApp(engram);
 const port = await app.start(0, '127.0.0.1');
 
@@ -58,6 +75,15 @@ process.on('message', (message: ServerRequest) => {
   if (message.type === 'cpu') {
     // user + system time of the whole process, including libuv and V8 helper threads.
     reply({ type: 'cpu', usage: process.cpuUsage() });
+  } else if (message.type === 'published') {
+    reply({
+      type: 'published',
+      times: message.contents.map((content) => {
+        const at = publishedAt.get(content) ?? null;
+        publishedAt.delete(content);
+        return at;
+      }),
+    });
   } else if (message.type === 'stop' && !stopping) {
     stopping = true;
     void (async () => {
