@@ -84,9 +84,12 @@ describe(`stored graph degrees (${TEST_DATABASE})`, () => {
         const answer = await server.gql(ForgetTripleDocument, { id: forgotten });
         expect(['ForgetSuccess', 'NotFoundError']).toContain(answer.forgetTriple.__typename);
       }
-      expect(sorted(await storedDegrees(server.db, await entityId(server, entity)))).toEqual(
+      const id = await entityId(server, entity);
+      expect(sorted(await storedDegrees(server.db, id))).toEqual(
         sorted(await countedDegrees(server, entity)),
       );
+      // A name with no current triple keeps no row (a forgotten triple's names leave nothing behind).
+      expect(await server.db.graphDegree.count({ where: { entityId: id, degree: { lte: 0 } } })).toBe(0);
     }
     const counted = await countedDegrees(server, entity);
     // Superseded triples exist, so the current graph is smaller than everything written.

@@ -65,6 +65,10 @@ export async function adjustDegrees(
           ON CONFLICT (entity_id, name) DO UPDATE SET degree = ${table}.degree + excluded.degree,
             out_degree = ${table}.out_degree + excluded.out_degree`,
   );
+  // A name left with no current triple keeps no row: a forgotten triple's names leave nothing here
+  // (found by the (entity, degree) index).
+  if ([...subjects, ...objects].some(([, delta]) => delta < 0))
+    await db.$executeRaw`DELETE FROM ${table} WHERE entity_id = ${entityId} AND degree <= 0`;
 }
 
 /**
