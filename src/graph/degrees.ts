@@ -9,65 +9,58 @@ import { clientProvider, type Tx } from '../db/client.ts';
 import { Prisma } from '../db/generated/client.ts';
 import { tableSql } from '../db/tables.ts';
 
-/** A triple that started (+1) or stopped (-1) holding now, by the ids of its two names. */
+/** A triple that started (+1) or stopped (-1) holding now, by the names at its two ends. */
 export interface DegreeChange {
-  subjectId: number;
-  objectId: number;
+  subject: string;
+  object: string;
   delta: 1 | -1;
 }
 
-/** Sums the changes per name row: one side of a name moves once however many triples touch it. */
-function netChanges(changes: readonly DegreeChange[]) {
-  const subjects = new Map<number, number>();
-  const objects = new Map<number, number>();
+/** Sums the changes per name: `[degree change, out-degree change]`, names in code point order. */
+function netChanges(changes: readonly DegreeChange[]): [string, number, number][] {
+  const sums = new Map<string, [number, number]>();
+  const add = (name: string, delta: number, out: number) => {
+    const [d, o] = sums.get(name) ?? [0, 0];
+    sums.set(name, [d + delta, o + out]);
+  };
   for (const change of changes) {
-    subjects.set(change.subjectId, (subjects.get(change.subjectId) ?? 0) + change.delta);
-    objects.set(change.objectId, (objects.get(change.objectId) ?? 0) + change.delta);
+    add(change.subject, change.delta, change.delta);
+    add(change.object, change.delta, 0);
   }
-  const moved = (sums: Map<number, number>) => [...sums].filter(([, delta]) => delta !== 0);
-  return { subjects: moved(subjects), objects: moved(objects) };
+  return [...sums]
+    .filter(([, [degree, out]]) => degree !== 0 || out !== 0)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([name, [degree, out]]) => [name, degree, out]);
 }
 
 /**
  * Applies these changes to the entity's degrees, in one statement inside the caller's
- * transaction. Rows are written in name order, so two writers of one entity's triples take the
- * degree rows' locks in the same order and wait for each other instead of deadlocking.
+ * transaction. The rows are written from values (no read of other tables, so MariaDB takes no
+ * shared locks on the names) in name order, so two writers of one entity's triples take the degree
+ * rows' locks in the same order and wait for each other instead of deadlocking.
  */
 export async function adjustDegrees(
   db: Tx,
   entityId: number,
   changes: readonly DegreeChange[],
 ): Promise<void> {
-  const { subjects, objects } = netChanges(changes);
-  if (subjects.length === 0 && objects.length === 0) return;
-  // `+ 0` types each parameter as a number on PostgreSQL, where a bare one in a select list is text.
-  const parts = [
-    ...subjects.map(
-      ([id, delta]) =>
-        Prisma.sql`SELECT s.name AS name, ${delta} + 0 AS delta, ${delta} + 0 AS out_delta
-          FROM ${tableSql('TripleSubject')} s WHERE s.id = ${id}`,
-    ),
-    ...objects.map(
-      ([id, delta]) =>
-        Prisma.sql`SELECT o.name AS name, ${delta} + 0 AS delta, 0 AS out_delta
-          FROM ${tableSql('TripleObject')} o WHERE o.id = ${id}`,
-    ),
-  ];
-  // SQLite needs a WHERE before an upsert's GROUP BY, or it reads ON CONFLICT as a join's.
-  const rows = Prisma.sql`SELECT ${entityId} + 0, d.name, SUM(d.delta), SUM(d.out_delta)
-    FROM (${Prisma.join(parts, ' UNION ALL ')}) d WHERE 1 = 1 GROUP BY d.name ORDER BY d.name`;
+  const net = netChanges(changes);
+  if (net.length === 0) return;
+  const rows = Prisma.join(
+    net.map(([name, degree, out]) => Prisma.sql`(${entityId}, ${name}, ${degree}, ${out})`),
+  );
   const table = tableSql('GraphDegree');
   await db.$executeRaw(
     clientProvider(db) === 'mysql'
-      ? Prisma.sql`INSERT INTO ${table} (entity_id, name, degree, out_degree) ${rows}
+      ? Prisma.sql`INSERT INTO ${table} (entity_id, name, degree, out_degree) VALUES ${rows}
           ON DUPLICATE KEY UPDATE degree = degree + VALUES(degree), out_degree = out_degree + VALUES(out_degree)`
-      : Prisma.sql`INSERT INTO ${table} (entity_id, name, degree, out_degree) ${rows}
+      : Prisma.sql`INSERT INTO ${table} (entity_id, name, degree, out_degree) VALUES ${rows}
           ON CONFLICT (entity_id, name) DO UPDATE SET degree = ${table}.degree + excluded.degree,
             out_degree = ${table}.out_degree + excluded.out_degree`,
   );
   // A name left with no current triple keeps no row: a forgotten triple's names leave nothing here
   // (found by the (entity, degree) index).
-  if ([...subjects, ...objects].some(([, delta]) => delta < 0))
+  if (net.some(([, degree]) => degree < 0))
     await db.$executeRaw`DELETE FROM ${table} WHERE entity_id = ${entityId} AND degree <= 0`;
 }
 

@@ -173,6 +173,12 @@ async function currentValues(
   });
 }
 
+/** The name of an object row (a plain read: the row is shared and never changes its name). */
+async function objectName(tx: Tx, id: number): Promise<string> {
+  const row = await tx.tripleObject.findUniqueOrThrow({ where: { id }, select: { name: true } });
+  return row.name;
+}
+
 /** The ids of shared names, by name. */
 export interface TripleNameIds {
   subjects: Map<string, { id: number }>;
@@ -259,7 +265,7 @@ export async function storeTriples(
         // A writer with an older clock never ends a period before it began.
         const validTo = old.validFrom > now ? old.validFrom : now;
         const closed = await tx.triple.update({ where: { id: old.id }, data: { validTo } });
-        degrees.push({ subjectId: subject.id, objectId: old.objectId, delta: -1 });
+        degrees.push({ subject: item.subject, object: await objectName(tx, old.objectId), delta: -1 });
         result.push({ kind: 'SUPERSEDED', triple: closed, entity: entity.externalId });
       }
     }
@@ -270,7 +276,7 @@ export async function storeTriples(
     });
     // New (counted once) or holding again: either way it holds from now.
     if (triple.mentionCount === 1 || triple.validTo !== null)
-      degrees.push({ subjectId: subject.id, objectId: object.id, delta: 1 });
+      degrees.push({ subject: item.subject, object: item.object, delta: 1 });
     if (triple.validTo !== null) {
       // It holds again from now (never before its last period ended); that period stays in its
       // history for `asOf`, unless it was empty (closed by another item of the same call).
@@ -333,7 +339,7 @@ export async function forgetTriple(deps: ServiceDeps, actor: Actor, tripleId: nu
     if (count === 0) throw new NotFoundError('Triple', String(tripleId));
     if (found.validTo === null)
       await adjustDegrees(tx, found.entityId, [
-        { subjectId: found.subjectId, objectId: found.objectId, delta: -1 },
+        { subject: found.subject.name, object: found.object.name, delta: -1 },
       ]);
     const hash = tripleContentHash({
       subject: found.subject.name,
