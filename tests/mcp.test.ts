@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, rawQuery, type TestDatabase } from './helpers/database.ts';
-import { cliEnv } from './helpers/engram-process.ts';
+import { cliEnv, killSpawned, spawnEngram } from './helpers/engram-process.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 
 /**
@@ -221,6 +221,56 @@ describe('MCP over stdio (engram mcp)', () => {
     ).toMatch(/^EMBEDDING_/);
     expect((await client.listTools()).tools).toHaveLength(TOOLS.length);
     expect(protocolErrors).toEqual([]);
+  });
+});
+
+describe('engram mcp with MCP_TOKEN', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await killSpawned();
+    await database?.drop();
+  });
+  const env = (token: string) => ({
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ...cliEnv(database.url),
+    AUGMENTATION: 'off',
+    API_KEYS: 'admin-key, read:reader-key',
+    MCP_TOKEN: token,
+  });
+
+  it('acts as the key it names: a read key writes nothing', async () => {
+    const client = new Client({ name: 'engram-test', version: '1.0.0' });
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: ['--import', 'tsx', 'src/index.ts', 'mcp'],
+        env: env('reader-key'),
+        stderr: 'pipe',
+      }),
+    );
+    try {
+      expect(
+        errorCode(
+          await client.callTool({ name: 'remember_fact', arguments: { entity: 'u-1', content: 'x' } }),
+        ),
+      ).toBe('FORBIDDEN');
+      expect(errorCode(await client.callTool({ name: 'export_entity', arguments: { entity: 'u-1' } }))).toBe(
+        'NOT_FOUND',
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses to start with a token that is not accepted', async () => {
+    const run = spawnEngram(['mcp'], env('not-a-key'));
+    expect(await run.exited).toBe(1);
+    expect(run.output().stderr).toMatch(/MCP_TOKEN is not accepted/);
+    expect(run.output().stdout).toBe('');
   });
 });
 

@@ -1,6 +1,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { pino } from 'pino';
 import { createPrincipalResolver } from '../auth/api-keys.ts';
+import { createEntityTokens } from '../auth/entity-tokens.ts';
 import type { Principal } from '../auth/principal.ts';
 import { createEngram } from '../engram.ts';
 import { createMcpServer } from '../mcp/tools.ts';
@@ -25,18 +26,19 @@ export async function mcp(): Promise<void> {
     { level: config.log.level, base: { service: 'engram', component: 'mcp-stdio' } },
     pino.destination({ fd: 2, sync: true }),
   );
-  const engram = await createEngram(config, { role: 'serve', logger });
   let principal = STDIO_ADMIN;
   if (config.mcp.stdioToken) {
-    const resolve = createPrincipalResolver({ apiKeys: config.access.apiKeys, tokens: engram.tokens });
+    // Checked before the database opens, so a wrong token fails at once.
+    const tokens = createEntityTokens(config.access.entityTokens, config.access.identityProvider);
+    const resolve = createPrincipalResolver({ apiKeys: config.access.apiKeys, tokens });
     try {
       principal = await resolve(`Bearer ${config.mcp.stdioToken}`);
     } catch (error) {
-      await engram.stop();
       process.stderr.write(`MCP_TOKEN is not accepted: ${error instanceof Error ? error.message : error}\n`);
       process.exit(1);
     }
   }
+  const engram = await createEngram(config, { role: 'serve', logger });
   const server = createMcpServer(
     {
       services: engram.services,
