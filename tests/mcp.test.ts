@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, rawQuery, type TestDatabase } from './helpers/database.ts';
 import { cliEnv, killSpawned, spawnEngram } from './helpers/engram-process.ts';
@@ -506,6 +507,37 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
       body: '{nope',
     });
     expect(notJson.status).toBe(400);
+  });
+
+  it('counts MCP requests against the key’s rate limit, as /graphql does', async () => {
+    const limited = await startTestServer({ env: { API_KEYS: 'admin-key', RATE_LIMIT_PER_KEY: '3' } });
+    try {
+      const list = () =>
+        fetch(limited.url.replace(/\/graphql$/, '/mcp'), {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            authorization: 'Bearer admin-key',
+          },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+        });
+      const first = await list();
+      expect(first.status).toBe(200);
+      expect(((await first.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(
+        TOOLS.length,
+      );
+      // One /graphql request shares the budget with /mcp.
+      expect(
+        (await limited.request(parse('{ __typename }'), {}, { authorization: 'Bearer admin-key' })).data,
+      ).toEqual({
+        __typename: 'Query',
+      });
+      expect((await list()).status).toBe(200);
+      expect((await list()).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
   });
 
   it('is not served with MCP=off', async () => {
