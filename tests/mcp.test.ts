@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -230,7 +231,9 @@ describe('engram mcp with MCP_TOKEN', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
   });
+  const children: ChildProcess[] = [];
   afterAll(async () => {
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     await killSpawned();
     await database?.drop();
   });
@@ -265,6 +268,23 @@ describe('engram mcp with MCP_TOKEN', () => {
     } finally {
       await client.close();
     }
+  });
+
+  it('ends on a message over MAX_REQUEST_BYTES instead of buffering it', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts', 'mcp'], {
+      env: { ...env('admin-key'), MAX_REQUEST_BYTES: '10000' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // No newline: a line that never ends is what a buffer limit is for.
+    child.stdin.write('x'.repeat(20_000));
+    expect(await exited).toBe(0);
+    expect(stdout).toBe('');
   });
 
   it('refuses to start with a token that is not accepted', async () => {

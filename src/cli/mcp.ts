@@ -67,8 +67,7 @@ export async function mcp(): Promise<void> {
     { principal: principal.kind === 'key' ? principal.name : 'entity token' },
     'MCP server on stdio',
   );
-  // The client closing stdin is the end of the session.
-  process.stdin.once('end', () => {
+  const exit = () =>
     stop().then(
       () => process.exit(0),
       (error: unknown) => {
@@ -76,6 +75,9 @@ export async function mcp(): Promise<void> {
         process.exit(1);
       },
     );
-  });
+  // The client closing stdin ends the session, and so does the transport giving up (a message
+  // over MAX_REQUEST_BYTES closes it): the process does not linger without a client.
+  process.stdin.once('end', () => void exit());
+  server.server.onclose = () => void exit();
   onShutdownSignal(stop);
 }
