@@ -77,6 +77,9 @@ function factJson(fact: EntityFact) {
   };
 }
 
+/** Tool definitions by tool and limits (see `definition` in createMcpServer). */
+const definitions = new Map<string, unknown>();
+
 const entityField = z
   .string()
   .describe('External id of the entity (your id for the person or thing the memory is about).');
@@ -92,6 +95,19 @@ const sourceField = z
  */
 export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
   const { services, logger } = deps;
+  /**
+   * A tool's title, description and schemas, built once per set of limits: the server is built
+   * per HTTP request, and building the zod schemas each time cost milliseconds of CPU.
+   */
+  const definition = <T>(tool: string, build: () => T): T => {
+    const key = `${tool}:${deps.maxPageSize}:${deps.graph.maxDepth}`;
+    let found = definitions.get(key) as T | undefined;
+    if (found === undefined) {
+      found = build();
+      definitions.set(key, found);
+    }
+    return found;
+  };
   const { principal } = actor;
   const server = new McpServer(
     { name: 'engram', version: ENGRAM_VERSION },
@@ -147,7 +163,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
 
   server.registerTool(
     'record_conversation',
-    {
+    definition('record_conversation', () => ({
       title: 'Record a conversation',
       description:
         'Stores messages of a conversation about an entity, creating the entity, process, session and conversation as needed. Returns the conversation and message ids (a message id can be the `source` of remember_fact and add_triples).',
@@ -183,7 +199,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
             'Makes retries safe: a later call for the same entity with this key stores nothing and returns what the first stored (replayed: true).',
           ),
       },
-    },
+    })),
     (input) =>
       run('record_conversation', 'write', input.entity, async () => {
         const conversationId =
@@ -209,7 +225,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
 
   server.registerTool(
     'remember_fact',
-    {
+    definition('remember_fact', () => ({
       title: 'Remember a fact',
       description:
         'Remembers a fact about an entity. The same content again adds a mention (kind MENTIONED) instead of a second fact.',
@@ -232,7 +248,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
           .optional()
           .describe('Names the model of your embedding. @default "external"'),
       },
-    },
+    })),
     (input) =>
       run('remember_fact', 'write', input.entity, async () => {
         const sourceMessageId = input.source !== undefined ? decode(input.source, 'Message', 'source') : null;
@@ -243,7 +259,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
 
   server.registerTool(
     'add_triples',
-    {
+    definition('add_triples', () => ({
       title: 'Add knowledge-graph triples',
       description:
         'Adds subject–predicate–object statements to an entity’s knowledge graph (e.g. Ana works_at Acme). Names and repeated triples are deduplicated; a functional predicate (lives_in...) supersedes the earlier object.',
@@ -264,7 +280,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
           .describe('The statements; no repeats (at least one; at most MAX_ITEMS_PER_CALL).'),
         source: sourceField,
       },
-    },
+    })),
     (input) =>
       run('add_triples', 'write', input.entity, async () => {
         const sourceMessageId = input.source !== undefined ? decode(input.source, 'Message', 'source') : null;
@@ -301,7 +317,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
 
   server.registerTool(
     'recall',
-    {
+    definition('recall', () => ({
       title: 'Recall memories',
       description:
         'An entity’s facts ranked for a question by meaning, words, mentions and recency, with the score breakdown and the messages each fact came from. Works without an embedding model (words only).',
@@ -320,7 +336,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
           .optional()
           .describe('Relative weights of the signals (normalized to sum to 1).'),
       },
-    },
+    })),
     (input) =>
       run('recall', 'read', input.entity, async () => {
         const hits = await recall(services, principal, input, deps.maxPageSize);
@@ -342,7 +358,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
 
   server.registerTool(
     'semantic_search',
-    {
+    definition('semantic_search', () => ({
       title: 'Search facts by meaning',
       description:
         'An entity’s facts nearest in meaning to a text (embedded with the configured model) or to your own vector, best first. Needs the vector index; text needs an embedding model.',
@@ -357,7 +373,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
         first: firstField,
         threshold: z.number().optional().describe('Lowest cosine similarity returned, -1..1. @default 0.1'),
       },
-    },
+    })),
     (input) =>
       run('semantic_search', 'read', input.entity, async () => {
         const hits = await semanticFacts(services, principal, input, deps.maxPageSize);
@@ -367,7 +383,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
 
   server.registerTool(
     'graph_neighborhood',
-    {
+    definition('graph_neighborhood', () => ({
       title: 'Explore the knowledge graph',
       description:
         'The names within `depth` hops of a name in an entity’s knowledge graph and the triples between them (nearest first), as they hold now or at `asOf`. `truncated` says a limit cut it.',
@@ -402,7 +418,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
           .optional()
           .describe('The moment to show, ISO 8601 (e.g. 2026-01-01T00:00:00Z); now when absent.'),
       },
-    },
+    })),
     (input) =>
       run('graph_neighborhood', 'read', input.entity, async () => {
         const problem = graphChecks.predicates(input.predicates);
@@ -442,7 +458,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
 
   server.registerTool(
     'forget_fact',
-    {
+    definition('forget_fact', () => ({
       title: 'Forget a fact',
       description:
         'Deletes one fact and its provenance (augmentation will not remember it again from the same messages).',
@@ -452,7 +468,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
           .string()
           .describe('Global id of the fact, as remember_fact, recall or semantic_search return it.'),
       },
-    },
+    })),
     (input) =>
       run('forget_fact', 'write', null, async () => {
         // The service checks the fact's entity against the caller (FORBIDDEN for another's).
@@ -463,13 +479,13 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
 
   server.registerTool(
     'export_entity',
-    {
+    definition('export_entity', () => ({
       title: 'Export an entity’s memory',
       description:
         'Everything Engram holds about one entity, as one JSON document (format engram-entity-export, version 1): sessions, conversations and messages, facts with mentions, triples with their periods, jobs. Every export is audited.',
       annotations: { readOnlyHint: true },
       inputSchema: { entity: entityField },
-    },
+    })),
     (input) =>
       run('export_entity', 'read', input.entity, async () => {
         const document = await exportEntity(services.reader, input.entity);
