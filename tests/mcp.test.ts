@@ -2,9 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMcpServer } from '../src/mcp/tools.ts';
 import { createTestDatabase, rawQuery, type TestDatabase } from './helpers/database.ts';
 import { cliEnv, killSpawned, spawnEngram } from './helpers/engram-process.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
@@ -500,6 +502,36 @@ describe('MCP over Streamable HTTP (/mcp)', () => {
       where: { action: 'rememberFact', entityExternalId: 'e-1' },
     });
     expect(audit).toMatchObject({ actorKind: 'ENTITY', actor: 'e-1' });
+  });
+
+  it('refuses every tool once an entity token has expired (a stdio session outlives it)', async () => {
+    const server2 = createMcpServer(
+      {
+        services: server.engram.services,
+        graph: server.config.graph,
+        maxPageSize: server.config.graphql.maxPageSize,
+        auditReads: false,
+        logger: server.engram.logger,
+      },
+      {
+        principal: {
+          kind: 'entity',
+          entityExternalId: 'e-1',
+          scopes: ['READ', 'WRITE'],
+          expiresAt: new Date(Date.now() - 1000),
+          issuer: 'engram',
+        },
+        address: null,
+      },
+    );
+    const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
+    await server2.connect(serverSide);
+    const client = new Client({ name: 'engram-test', version: '1.0.0' });
+    await client.connect(clientSide);
+    clients.push(client);
+    expect(errorCode(await client.callTool({ name: 'export_entity', arguments: { entity: 'e-1' } }))).toBe(
+      'TOKEN_EXPIRED',
+    );
   });
 
   it('keeps the limits of /graphql: body size and method', async () => {

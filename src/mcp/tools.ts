@@ -5,7 +5,7 @@ import { isReadOnly, isWriteOnly, mayAccessEntity } from '../auth/principal.ts';
 import { ENGRAM_VERSION } from '../backup/version.ts';
 import { FactCategory, MessageRole } from '../db/enums.ts';
 import type { EntityFact } from '../db/generated/client.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { EngramError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { classifyError } from '../http/mask-error.ts';
 import type { Logger } from '../observability/logger.ts';
 import { type Actor, recordAuditNow } from '../services/audit.ts';
@@ -133,6 +133,13 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
     body: () => Promise<Record<string, unknown>>,
   ): Promise<CallToolResult> => {
     try {
+      // A token is checked once per HTTP request, but a stdio session (MCP_TOKEN) outlives it.
+      if (principal.kind === 'entity' && principal.expiresAt && principal.expiresAt.getTime() <= Date.now()) {
+        throw new EngramError(
+          'TOKEN_EXPIRED',
+          'the entity token expired: get a new one (MCP_TOKEN) and restart',
+        );
+      }
       if (access === 'write' && isReadOnly(principal)) {
         throw new ForbiddenError(
           principal.kind === 'key'
