@@ -14,11 +14,12 @@ import { sendRefusal } from './http/reply.ts';
 import { createRequestGuard } from './http/request-guard.ts';
 import { traceRequest } from './http/request-span.ts';
 import { attachWebSocket } from './http/websocket.ts';
+import { createMcpHandler } from './mcp/http.ts';
 
 /**
  * The HTTP and WebSocket front of an Engram built by the composition root (src/engram.ts):
- * /graphql (queries, mutations, subscriptions over graphql-ws and SSE, GraphiQL), /health, /ready,
- * /metrics and the graph explorer (/explorer). It serves what it is given and stops only what it opened: the
+ * /graphql (queries, mutations, subscriptions over graphql-ws and SSE, GraphiQL), /mcp (the MCP
+ * server, src/mcp/), /health, /ready, /metrics and the graph explorer (/explorer). It serves what it is given and stops only what it opened: the
  * caller stops the Engram.
  */
 export interface App {
@@ -66,11 +67,24 @@ export function buildApp(engram: Engram): App {
         trustProxy: http.trustProxy,
       })
     : null;
+  const mcpPath = config.mcp?.path ?? null;
+  const mcp = config.mcp
+    ? createMcpHandler({
+        services: engram.services,
+        graph: config.graph,
+        maxPageSize: config.graphql.maxPageSize,
+        auditReads: config.access.auditReads,
+        logger: logger.child({ component: 'mcp' }),
+        resolvePrincipal,
+        trustProxy: http.trustProxy,
+      })
+    : null;
   const { admit } = createAdmission({
     http,
     graphqlEndpoint: yoga.graphqlEndpoint,
     keyed,
     graphiql: serverConfig.graphiql,
+    mcpEndpoint: mcpPath,
     ...(explorer ? { pages: explorer.owns } : {}),
     guard,
     rateLimits,
@@ -111,6 +125,11 @@ export function buildApp(engram: Engram): App {
         } else if (metrics && req.url?.split('?')[0] === '/metrics') {
           metrics(req, res).catch((error: unknown) => {
             logger.error({ err: error }, 'metrics could not be rendered');
+            if (!res.headersSent) res.writeHead(500).end();
+          });
+        } else if (mcp && req.url?.split('?')[0] === mcpPath) {
+          mcp(req, res).catch((error: unknown) => {
+            logger.error({ err: error }, 'MCP request failed');
             if (!res.headersSent) res.writeHead(500).end();
           });
         } else if (explorer?.owns(req.url?.split('?')[0] ?? '')) {

@@ -97,6 +97,13 @@ program
   });
 
 program
+  .command('mcp')
+  .description(
+    'serve the MCP server (Model Context Protocol) over stdio for a client that starts it; logs go to stderr',
+  )
+  .action(async () => (await import('./cli/mcp.ts')).mcp());
+
+program
   .command('worker')
   .description('run augmentation jobs only (no HTTP): for scaling extraction apart from serving')
   .action(async () => (await import('./cli/worker.ts')).worker());

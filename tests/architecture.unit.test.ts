@@ -22,6 +22,8 @@ const RANKS: Record<string, number> = {
   'app.ts': 5,
   // The interface layer: what turns requests into service calls.
   http: 4,
+  // The MCP server's tools and its HTTP transport: another interface over the services.
+  mcp: 4,
   'planned-reads': 4,
   schema: 3.5,
   // The composition root: builds the services and stores from the configuration.

@@ -188,6 +188,13 @@ describe('configuration by concern', () => {
     expect(() => loadConfig({ EVENT_BUS_CHANNEL: 'has space' })).toThrow(/EVENT_BUS_CHANNEL/);
   });
 
+  it('serves MCP by default; MCP=off turns it off, MCP_TOKEN names the stdio caller', () => {
+    expect(loadConfig({}).mcp).toEqual({ path: '/mcp', stdioToken: null });
+    expect(loadConfig({ MCP: 'off' }).mcp).toBeNull();
+    expect(loadConfig({ MCP_TOKEN: 'read-key' }).mcp?.stdioToken).toBe('read-key');
+    expect(() => loadConfig({ MCP: 'yes' })).toThrow(/MCP/);
+  });
+
   it('measures by default and traces only toward a configured collector', () => {
     const defaults = loadConfig({});
     expect(defaults.metrics).toEqual({ token: null, collectTimeoutMs: 2000, maxOperationNames: 100 });

@@ -49,6 +49,16 @@ export interface Config {
   metrics: MetricsOptions | null;
   /** null: no OTEL_EXPORTER_OTLP_ENDPOINT (no spans). */
   tracing: TracingOptions | null;
+  /** null: MCP=off (no /mcp, no `engram mcp`). */
+  mcp: McpConfig | null;
+}
+
+/** The MCP server (src/mcp/). */
+export interface McpConfig {
+  /** The HTTP path of the stateless Streamable HTTP transport. @default /mcp */
+  path: string;
+  /** What `engram mcp` (stdio) authenticates as (MCP_TOKEN); null: an administrator, as the CLI. @default null */
+  stdioToken: string | null;
 }
 
 /** A bus between processes (EVENT_BUS=redis or postgres). */
@@ -395,6 +405,7 @@ export function configFromEnv(env: Env): Config {
                 : (env.EVENT_BUS_DATABASE_URL ?? env.DATABASE_URL),
             channel: env.EVENT_BUS_CHANNEL,
           },
+    mcp: env.MCP === 'off' ? null : { path: '/mcp', stdioToken: env.MCP_TOKEN ?? null },
     metrics:
       env.METRICS === 'off'
         ? null

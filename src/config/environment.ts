@@ -118,6 +118,18 @@ const EnvSchema = z
      * that offers "delete my data". Off, only admin and service keys erase. @default false
      */
     ERASE_BY_ENTITY_TOKEN: booleanish.default(false),
+    /**
+     * `on` serves the MCP server (Model Context Protocol, stateless Streamable HTTP) at /mcp, with
+     * the same credentials and limits as /graphql, and allows `engram mcp` (stdio); `off` answers
+     * 404 at /mcp and `engram mcp` refuses to start. @default on
+     */
+    MCP: z.enum(['on', 'off']).default('on'),
+    /**
+     * The credential `engram mcp` (stdio) acts with: an API key of API_KEYS or an entity token, as
+     * an Authorization header would carry it (without `Bearer`). Unset: the stdio server is trusted
+     * as the other CLI commands are (an administrator, audited as `mcp-stdio`).
+     */
+    MCP_TOKEN: z.string().min(1).optional(),
     /** `on` serves Prometheus metrics at /metrics; `off` measures nothing and answers 404 there. @default on */
     METRICS: z.enum(['on', 'off']).default('on'),
     /**

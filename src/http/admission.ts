@@ -18,6 +18,8 @@ export interface AdmissionOptions {
   graphiql: boolean;
   /** /metrics is served (METRICS=on); its endpoint checks the caller itself (METRICS_TOKEN). @default false */
   metrics?: boolean;
+  /** The MCP endpoint (MCP=on): admitted as /graphql is, with the same credentials. @default none */
+  mcpEndpoint?: string | null;
   /** Static pages served besides GraphQL (the explorer's files): public, like GraphiQL. @default none */
   pages?: (path: string) => boolean;
   guard: RequestGuard;
@@ -94,8 +96,10 @@ export function createAdmission(options: AdmissionOptions) {
       return false;
     };
     const path = req.url?.split('?')[0];
+    const mcp = options.mcpEndpoint != null && path === options.mcpEndpoint;
     if (
       path !== options.graphqlEndpoint &&
+      !mcp &&
       path !== '/health' &&
       path !== '/ready' &&
       !isMetrics(path) &&
@@ -137,7 +141,8 @@ export function createAdmission(options: AdmissionOptions) {
       if (overKey) return refuse(overKey);
       holder = `key:${name}`;
     }
-    if (req.headers.accept?.includes('text/event-stream')) {
+    // MCP clients accept event streams, but the stateless MCP endpoint answers in JSON only.
+    if (!mcp && req.headers.accept?.includes('text/event-stream')) {
       const tooMany = countStream(holder, res);
       if (tooMany) return refuse(tooMany);
     }
