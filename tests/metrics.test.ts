@@ -109,7 +109,12 @@ describe('metrics', () => {
     const client = server.wsClient(as(SERVICE));
     const live = collect(server, client, FactChangedForDocument, { entity }, 1);
     await live.ready;
-    const subscribed = parseMetrics((await scrape(server)).text);
+    // The gauge moves as the server subscribes, which can come just after the client hears `ready`.
+    let subscribed = parseMetrics((await scrape(server)).text);
+    await waitFor(async () => {
+      subscribed = parseMetrics((await scrape(server)).text);
+      return sampleValue(subscribed, 'engram_subscribers', { topic: 'fact-changed' }) === 1;
+    });
     expect(sampleValue(subscribed, 'engram_subscribers', { topic: 'fact-changed' })).toBe(1);
 
     const remembered = await server.request(
@@ -148,10 +153,21 @@ describe('metrics', () => {
     expect(recorded.errors).toBeUndefined();
     await waitFor(async () => (await server.db.augmentationJob.count({ where: { status: 'DONE' } })) === 1);
 
-    const { text } = await scrape(server);
-    const after = parseMetrics(text);
+    // A job's extraction figures and its event follow its commit, and the subscriber's socket closes
+    // in the background: scrape until they are in (the checks below then say how much moved).
+    let text = (await scrape(server)).text;
+    let after = parseMetrics(text);
     const moved = (name: string, labels: Record<string, string> = {}) =>
       sampleValue(after, name, labels) - sampleValue(before, name, labels);
+    await waitFor(async () => {
+      text = (await scrape(server)).text;
+      after = parseMetrics(text);
+      return (
+        moved('engram_extraction_duration_seconds_count', { extractor: 'local', outcome: 'ok' }) >= 1 &&
+        moved('engram_events_published_total', { topic: 'augmentation-completed' }) >= 1 &&
+        sampleValue(after, 'engram_subscribers', { topic: 'fact-changed' }) === 0
+      );
+    });
 
     const query = { operationType: 'query', operationName: 'EntityPage' };
     expect(moved('graphql_envelop_request', query)).toBe(2);
