@@ -14,6 +14,7 @@ import { sendRefusal } from './http/reply.ts';
 import { createRequestGuard } from './http/request-guard.ts';
 import { traceRequest } from './http/request-span.ts';
 import { attachWebSocket } from './http/websocket.ts';
+import { createProxy, type LlmProxy } from './proxy/index.ts';
 
 /**
  * The HTTP and WebSocket front of an Engram built by the composition root (src/engram.ts):
@@ -25,6 +26,8 @@ export interface App {
   server: Server;
   yoga: GraphqlHandler;
   events: EngramPubSub;
+  /** The LLM proxy (/v1/chat/completions, /v1/messages); null when no upstream is configured. */
+  proxy: LlmProxy | null;
   /** Listens on the port (0 picks a free one) and resolves with the bound port. */
   start(port?: number, host?: string): Promise<number>;
   /** Stops accepting work, lets open requests finish (up to SHUTDOWN_TIMEOUT_MS), closes sockets. */
@@ -66,12 +69,23 @@ export function buildApp(engram: Engram): App {
         trustProxy: http.trustProxy,
       })
     : null;
+  const proxy = config.proxy
+    ? createProxy({
+        config: config.proxy,
+        services: engram.services,
+        maxPageSize: config.graphql.maxPageSize,
+        trustProxy: http.trustProxy,
+        resolvePrincipal,
+        logger,
+      })
+    : null;
   const { admit } = createAdmission({
     http,
     graphqlEndpoint: yoga.graphqlEndpoint,
     keyed,
     graphiql: serverConfig.graphiql,
     ...(explorer ? { pages: explorer.owns } : {}),
+    ...(proxy ? { proxy: proxy.owns } : {}),
     guard,
     rateLimits,
     resolvePrincipal,
@@ -112,6 +126,12 @@ export function buildApp(engram: Engram): App {
           metrics(req, res).catch((error: unknown) => {
             logger.error({ err: error }, 'metrics could not be rendered');
             if (!res.headersSent) res.writeHead(500).end();
+          });
+        } else if (proxy?.owns(req.url?.split('?')[0] ?? '')) {
+          proxy.handle(req, res).catch((error: unknown) => {
+            logger.error({ err: error }, 'proxy call failed');
+            if (!res.headersSent) res.writeHead(500).end();
+            else res.destroy();
           });
         } else if (explorer?.owns(req.url?.split('?')[0] ?? '')) {
           explorer.serve(req, res);
@@ -164,6 +184,7 @@ export function buildApp(engram: Engram): App {
     server,
     yoga,
     events: engram.events,
+    proxy,
     start: (port = serverConfig.port, host = serverConfig.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -180,6 +201,7 @@ export function buildApp(engram: Engram): App {
       timer.unref();
       await closed;
       clearTimeout(timer);
+      await proxy?.close();
     },
   };
 }

@@ -23,6 +23,8 @@ const RANKS: Record<string, number> = {
   // The interface layer: what turns requests into service calls.
   http: 4,
   'planned-reads': 4,
+  // The LLM proxy (/v1/chat/completions, /v1/messages): recall before, record after a model call.
+  proxy: 4,
   schema: 3.5,
   // The composition root: builds the services and stores from the configuration.
   'engram.ts': 3,

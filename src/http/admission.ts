@@ -20,6 +20,8 @@ export interface AdmissionOptions {
   metrics?: boolean;
   /** Static pages served besides GraphQL (the explorer's files): public, like GraphiQL. @default none */
   pages?: (path: string) => boolean;
+  /** The LLM proxy's routes (src/proxy/), where their upstream is configured: keyed like /graphql. @default none */
+  proxy?: (path: string) => boolean;
   guard: RequestGuard;
   rateLimits: RateLimits;
   resolvePrincipal: (authorization: string | undefined) => Promise<Principal>;
@@ -96,6 +98,7 @@ export function createAdmission(options: AdmissionOptions) {
     const path = req.url?.split('?')[0];
     if (
       path !== options.graphqlEndpoint &&
+      (path === undefined || !options.proxy?.(path)) &&
       path !== '/health' &&
       path !== '/ready' &&
       !isMetrics(path) &&
