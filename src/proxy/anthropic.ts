@@ -54,7 +54,10 @@ export const anthropicProvider: Provider = {
     return { ...body, system: [...blocks, { type: 'text', text: block }] };
   },
   upstreamHeaders(req, upstream, passThroughKeys) {
-    const own = passThroughKeys ? header(req, 'x-api-key') : undefined;
+    // `x-api-key` is Anthropic's own header; X-Provider-Authorization is the OpenAI route's, accepted too.
+    const own = passThroughKeys
+      ? (header(req, 'x-api-key') ?? header(req, 'x-provider-authorization')?.replace(/^Bearer\s+/i, ''))
+      : undefined;
     const key = own ?? upstream.apiKey ?? undefined;
     return {
       'anthropic-version': header(req, 'anthropic-version') ?? '2023-06-01',
@@ -68,6 +71,7 @@ export const anthropicProvider: Provider = {
   },
   streamReader(): StreamReader {
     const blocks: (Block & { json?: string })[] = [];
+    let done = false;
     return {
       event(_name, data) {
         let event: { type?: string; index?: number; content_block?: Block; delta?: Record<string, unknown> };
@@ -76,6 +80,7 @@ export const anthropicProvider: Provider = {
         } catch {
           return;
         }
+        if (event.type === 'message_stop') done = true;
         const index = event.index ?? 0;
         if (event.type === 'content_block_start' && event.content_block) {
           blocks[index] = { ...event.content_block };
@@ -88,8 +93,9 @@ export const anthropicProvider: Provider = {
             block.json = (block.json ?? '') + String(event.delta.partial_json ?? '');
         }
       },
+      ended: () => done,
       reply() {
-        const done = blocks.filter(Boolean).map((block) => {
+        const whole = blocks.filter(Boolean).map((block) => {
           if (block.type !== 'tool_use' || block.json === undefined) return block;
           let input: unknown = block.json;
           try {
@@ -99,7 +105,7 @@ export const anthropicProvider: Provider = {
           }
           return { ...block, input };
         });
-        return replyOfBlocks(done);
+        return replyOfBlocks(whole);
       },
     };
   },

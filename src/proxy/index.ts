@@ -42,8 +42,13 @@ export function createProxy(options: ProxyOptions) {
   if (config.openai) routes.set(openaiProvider.path, { provider: openaiProvider, upstream: config.openai });
   if (config.anthropic)
     routes.set(anthropicProvider.path, { provider: anthropicProvider, upstream: config.anthropic });
-  /** Recordings still being written (tests and shutdown wait for them). */
-  const recording = new Set<Promise<void>>();
+  /** Calls still being served and recordings still being written (tests and shutdown wait for them). */
+  const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    const tracked = work.finally(() => pending.delete(tracked));
+    pending.add(tracked);
+    return tracked;
+  };
 
   const send = (res: ServerResponse, provider: Provider, error: ProxyError) => {
     if (res.headersSent) {
@@ -115,7 +120,7 @@ export function createProxy(options: ProxyOptions) {
     if (!ok) return;
     if (streamed) {
       parser.end();
-      record(reader.reply(), complete);
+      record(reader.reply(), complete || reader.ended());
       return;
     }
     let json: unknown = null;
@@ -127,7 +132,7 @@ export function createProxy(options: ProxyOptions) {
     record(provider.replyOf(json), complete);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = req.url?.split('?')[0] ?? '';
     const route = routes.get(path);
     if (!route) {
@@ -201,24 +206,25 @@ export function createProxy(options: ProxyOptions) {
     }
     const actor = { principal, address: clientAddress(req, options.trustProxy) };
     await relay(res, provider, answer, (reply, complete) => {
-      const written = recordTurn(services, actor, owner, userText, reply, complete)
-        .catch((error: unknown) =>
+      void track(
+        recordTurn(services, actor, owner, userText, reply, complete).catch((error: unknown) =>
           logger.error({ err: error, entity: owner.entity }, 'proxy could not record the call'),
-        )
-        .finally(() => recording.delete(written));
-      recording.add(written);
+        ),
+      );
     });
   };
 
+  const settled = async () => {
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+  };
   return {
     owns: (path: string) => routes.has(path),
-    handle,
-    /** Resolves when every recording started so far is written. */
-    settled: async () => {
-      while (recording.size > 0) await Promise.all([...recording]);
-    },
+    handle: (req: IncomingMessage, res: ServerResponse): Promise<void> =>
+      track(serve(req, res)) as Promise<void>,
+    /** Resolves when every call served so far has ended and its turn is recorded. */
+    settled,
     close: async () => {
-      while (recording.size > 0) await Promise.all([...recording]);
+      await settled();
       await forwarder.close();
     },
   };

@@ -68,10 +68,14 @@ export const openaiProvider: Provider = {
   },
   streamReader(): StreamReader {
     let text = '';
+    let done = false;
     const calls = new Map<number, { id?: string; name: string; arguments: string }>();
     return {
       event(_name, data) {
-        if (data === '[DONE]') return;
+        if (data === '[DONE]') {
+          done = true;
+          return;
+        }
         let chunk: { choices?: { index?: number; delta?: { content?: unknown; tool_calls?: unknown } }[] };
         try {
           chunk = JSON.parse(data);
@@ -83,6 +87,7 @@ export const openaiProvider: Provider = {
         if (typeof choice?.delta?.content === 'string') text += choice.delta.content;
         mergeToolCalls(calls, choice?.delta?.tool_calls);
       },
+      ended: () => done,
       reply: () => ({
         text,
         toolCalls: [...calls.values()].map((call) => ({

@@ -23,6 +23,11 @@ export interface ProxyError {
 export interface StreamReader {
   event(name: string | null, data: string): void;
   reply(): Reply;
+  /**
+   * The stream's own end marker arrived (OpenAI `[DONE]`, Anthropic `message_stop`): the reply is
+   * whole even if the client hung up right after it, as SDKs do.
+   */
+  ended(): boolean;
 }
 
 /** What differs between the OpenAI and the Anthropic wire formats. */
