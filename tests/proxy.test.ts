@@ -451,6 +451,73 @@ describe('LLM proxy', () => {
     ]);
   });
 
+  it('passes the caller’s provider key through when allowed, and times out a silent upstream', async () => {
+    const other = await startTestServer({
+      env: {
+        API_KEYS: KEY,
+        PROXY_OPENAI_BASE_URL: `${openaiUpstream.url}/v1`,
+        PROXY_OPENAI_API_KEY: 'sk-configured',
+        PROXY_ANTHROPIC_BASE_URL: anthropicUpstream.url,
+        PROXY_PASS_THROUGH_KEYS: 'true',
+        PROXY_MEMORY: 'off',
+        PROXY_FIRST_BYTE_TIMEOUT_MS: '300',
+      },
+    });
+    try {
+      const otherBase = other.url.replace(/\/graphql$/, '');
+      openaiUpstream.answer = {
+        kind: 'json',
+        body: {
+          id: 'x',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' } }],
+        },
+      };
+      const client = new OpenAI({
+        baseURL: `${otherBase}/v1`,
+        apiKey: SERVICE_KEY,
+        maxRetries: 0,
+        defaultHeaders: { 'X-Provider-Authorization': 'Bearer sk-callers-own' },
+      });
+      await client.chat.completions.create({
+        model: 'm',
+        user: 'proxy-alice',
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(openaiUpstream.received.at(-1)?.headers.authorization).toBe('Bearer sk-callers-own');
+      // Memory off: the request goes up as it came.
+      expect(openaiUpstream.received.at(-1)?.body.messages).toEqual([{ role: 'user', content: 'hi' }]);
+
+      anthropicUpstream.answer = { kind: 'json', body: { id: 'm', type: 'message', content: [] } };
+      await new Anthropic({
+        baseURL: otherBase,
+        apiKey: SERVICE_KEY,
+        maxRetries: 0,
+        defaultHeaders: { 'x-api-key': 'sk-ant-callers-own' },
+      }).messages.create({
+        model: 'm',
+        max_tokens: 5,
+        metadata: { user_id: 'proxy-alice' },
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(anthropicUpstream.received.at(-1)?.headers['x-api-key']).toBe('sk-ant-callers-own');
+
+      openaiUpstream.answer = { kind: 'silent' };
+      const started = Date.now();
+      await expect(
+        client.chat.completions.create({
+          model: 'm',
+          user: 'proxy-alice',
+          messages: [{ role: 'user', content: 'hi' }],
+        }),
+      ).rejects.toMatchObject({ status: 504, error: { type: 'api_error' } });
+      expect(Date.now() - started).toBeLessThan(5000);
+      await openaiUpstream.lastClosed;
+    } finally {
+      await other.close();
+    }
+  });
+
   it('serves no /v1 route when no upstream is configured', async () => {
     const plain = await startTestServer({ env: { API_KEYS: KEY } });
     try {

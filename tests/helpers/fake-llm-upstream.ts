@@ -11,6 +11,8 @@ export interface Received {
 /** How a fake upstream answers the next calls. */
 export type Answer =
   | { kind: 'json'; status?: number; body: unknown }
+  /** Never answers (until the connection closes). */
+  | { kind: 'silent' }
   /** Server-sent events, each written (and flushed) on its own after `gapMs`; `hang` never ends the response. */
   | { kind: 'sse'; chunks: string[]; gapMs?: number; hang?: boolean };
 
@@ -45,6 +47,10 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
         body: JSON.parse(Buffer.concat(parts).toString('utf8') || '{}'),
       });
       const answer = fake.answer;
+      if (answer.kind === 'silent') {
+        fake.lastClosed = new Promise((resolve) => res.once('close', () => resolve()));
+        return;
+      }
       if (answer.kind === 'json') {
         const text = JSON.stringify(answer.body);
         res.writeHead(answer.status ?? 200, {
