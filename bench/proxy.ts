@@ -21,6 +21,7 @@ import { buildApp } from '../src/app.ts';
 import { configFromEnv } from '../src/config/config.ts';
 import { parseEnv } from '../src/config/environment.ts';
 import { createEngram } from '../src/engram.ts';
+import { recordConversation } from '../src/services/conversations.ts';
 import { rememberFact } from '../src/services/facts.ts';
 
 const { values } = parseArgs({
@@ -212,6 +213,29 @@ for (const kind of ['whole', 'streamed']) {
     result[`${kind}.${name}`] = { ...row, ...(extra ? { added: extra } : {}) };
   }
 }
+
+// What recording alone costs: the same two-message turn through recordConversation, no HTTP.
+const recordCpu: number[] = [];
+for (let round = -2; round < rounds; round++) {
+  const cpuStart = process.cpuUsage();
+  for (let i = 0; i < calls; i++) {
+    await recordConversation(off.engram.services, actor, {
+      entity: 'bench-entity',
+      process: 'proxy',
+      messages: [
+        { role: 'USER', content: 'What did I say about tea and my bicycle in Paris?' },
+        { role: 'ASSISTANT', content: 'A fine answer. '.repeat(8).trim() },
+      ],
+    });
+  }
+  const used = process.cpuUsage(cpuStart);
+  if (round >= 0) recordCpu.push((used.user + used.system) / calls);
+}
+const recordingCpuUsPerCall = Math.round(median(recordCpu));
+console.log(
+  `recording alone (recordConversation, 2 messages, no HTTP): ${recordingCpuUsPerCall} µs CPU per call`,
+);
+result.recordingOnly = { cpuUsPerCall: recordingCpuUsPerCall };
 
 await agent.close();
 for (const server of [on, off]) {
