@@ -85,7 +85,7 @@ export function buildApp(engram: Engram): App {
     keyed,
     graphiql: serverConfig.graphiql,
     ...(explorer ? { pages: explorer.owns } : {}),
-    ...(proxy ? { proxy: proxy.owns } : {}),
+    ...(proxy ? { proxy: proxy.owns, proxyRefusalBody: proxy.refusalBody } : {}),
     guard,
     rateLimits,
     resolvePrincipal,

@@ -382,13 +382,20 @@ describe('LLM proxy', () => {
         messages: [{ role: 'user', content: 'hi' }],
       }),
     ).rejects.toMatchObject({ status: 403 });
+    const refused = await fetch(`${base}/v1/messages`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer not-a-key', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
     await expect(
       openai({}, 'not-a-key').chat.completions.create({
         model: 'm',
         user: 'proxy-alice',
         messages: [{ role: 'user', content: 'hi' }],
       }),
-    ).rejects.toMatchObject({ status: 401 });
+    ).rejects.toMatchObject({ status: 401, error: { type: 'authentication_error' } });
   });
 
   it('records an aborted stream with what arrived, marked incomplete', async () => {

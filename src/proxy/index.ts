@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { isReadOnly, isWriteOnly, type Principal } from '../auth/principal.ts';
 import type { ProxyConfig, ProxyUpstream } from '../config/config.ts';
 import { clientAddress } from '../http/client-address.ts';
+import type { Refusal } from '../http/reply.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { ServiceDeps } from '../services/deps.ts';
 import { memoryContext } from '../services/memory-context.ts';
@@ -25,6 +26,15 @@ export interface ProxyOptions {
   resolvePrincipal: (authorization: string | undefined) => Promise<Principal>;
   logger: Logger;
 }
+
+/** Error types of the refusals admission makes, as both providers name them. */
+const REFUSAL_TYPES: Record<number, string> = {
+  401: 'authentication_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+};
 
 /** Most bytes of a whole (non-streamed) answer kept to read the reply from; the client gets all of it. */
 const MAX_KEPT_BYTES = 8 * 1024 * 1024;
@@ -217,8 +227,15 @@ export function createProxy(options: ProxyOptions) {
   const settled = async () => {
     while (pending.size > 0) await Promise.allSettled([...pending]);
   };
+  /** A refusal made before the proxy ran (API key, rate limit, body size) in the route's error shape. */
+  const refusalBody = (path: string, refusal: Refusal): string => {
+    const provider = routes.get(path)?.provider ?? openaiProvider;
+    const type = REFUSAL_TYPES[refusal.status] ?? 'invalid_request_error';
+    return JSON.stringify(provider.errorBody({ status: refusal.status, type, message: refusal.message }));
+  };
   return {
     owns: (path: string) => routes.has(path),
+    refusalBody,
     handle: (req: IncomingMessage, res: ServerResponse): Promise<void> =>
       track(serve(req, res)) as Promise<void>,
     /** Resolves when every call served so far has ended and its turn is recorded. */
