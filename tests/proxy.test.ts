@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExtractionInput, Extractor } from '../src/augment/types.ts';
 import { rememberFact } from '../src/services/facts.ts';
 import {
   anthropicChunks,
@@ -28,11 +29,24 @@ describe('LLM proxy', () => {
   let openaiUpstream: FakeUpstream;
   let anthropicUpstream: FakeUpstream;
   let base: string;
+  /** What augmentation was given: the recorded turns, as the extractor sees them. */
+  const extracted: ExtractionInput[] = [];
+  const extractor: Extractor = {
+    name: 'proxy-test',
+    async extract(input) {
+      extracted.push(input);
+      return {
+        facts: [{ content: 'Asked the assistant a question', category: 'FACT', messageIndex: 0 }],
+        triples: [],
+      };
+    },
+  };
 
   beforeAll(async () => {
     [openaiUpstream, anthropicUpstream] = await Promise.all([startFakeUpstream(), startFakeUpstream()]);
     server = await startTestServer({
       embedder: wordHashEmbedder(),
+      extractor,
       env: {
         API_KEYS: `${KEY},read:${READ_KEY}`,
         PROXY_OPENAI_BASE_URL: `${openaiUpstream.url}/v1`,
@@ -40,9 +54,9 @@ describe('LLM proxy', () => {
         PROXY_ANTHROPIC_BASE_URL: anthropicUpstream.url,
         PROXY_ANTHROPIC_API_KEY: 'sk-upstream-anthropic',
         PROXY_MEMORY: 'facts',
-        // Jobs are enqueued (the proof the turn goes to augmentation) but not run here.
         AUGMENTATION: 'on',
-        AUGMENTATION_CONCURRENCY: '0',
+        AUGMENTATION_CONCURRENCY: '1',
+        AUGMENTATION_POLL_MS: '20',
       },
     });
     base = server.url.replace(/\/graphql$/, '');
@@ -130,10 +144,26 @@ describe('LLM proxy', () => {
       { role: 'USER', content: 'What tea do I drink?', type: 'text' },
       { role: 'ASSISTANT', content: 'You like green tea.', type: 'text' },
     ]);
-    const jobs = await server.db.augmentationJob.count({
-      where: { conversationId: { in: stored.session?.conversations.map((c) => c.id) } },
+    // Then augmented, as any recorded turn is.
+    const conversationIds = stored.session?.conversations.map((c) => c.id) ?? [];
+    const deadline = Date.now() + 10_000;
+    let job = await server.db.augmentationJob.findFirst({
+      where: { conversationId: { in: conversationIds } },
     });
-    expect(jobs).toBe(1);
+    while (job?.status !== 'DONE' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      job = await server.db.augmentationJob.findFirst({ where: { conversationId: { in: conversationIds } } });
+    }
+    expect(job?.status).toBe('DONE');
+    expect(extracted).toContainEqual(
+      expect.objectContaining({
+        entity: 'proxy-alice',
+        messages: [
+          { role: 'USER', content: 'What tea do I drink?' },
+          { role: 'ASSISTANT', content: 'You like green tea.' },
+        ],
+      }),
+    );
   });
 
   it('passes a stream back byte for byte', async () => {
