@@ -3,7 +3,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExtractionInput, Extractor } from '../src/augment/types.ts';
+import { recordConversation } from '../src/services/conversations.ts';
 import { rememberFact } from '../src/services/facts.ts';
+import { memoryContext } from '../src/services/memory-context.ts';
+import { addTriples } from '../src/services/triples.ts';
 import {
   anthropicChunks,
   type FakeUpstream,
@@ -553,6 +556,39 @@ describe('LLM proxy', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('recalls, with facts_and_triples, the current triples of the recalled facts’ messages', async () => {
+    const deps = server.engram.services;
+    const { messages } = await recordConversation(deps, ADMIN, {
+      entity: 'proxy-carol',
+      process: 'seed',
+      messages: [{ role: 'USER', content: 'My sister Dana plays the cello' }],
+    });
+    const sourceMessageId = messages[0]?.id ?? null;
+    await rememberFact(deps, ADMIN, {
+      entity: 'proxy-carol',
+      content: 'Has a sister who plays the cello',
+      sourceMessageId,
+    });
+    await addTriples(deps, ADMIN, {
+      entity: 'proxy-carol',
+      sourceMessageId,
+      triples: [{ subject: 'Dana', predicate: 'plays', object: 'cello' }],
+    });
+    await addTriples(deps, ADMIN, {
+      entity: 'proxy-carol',
+      triples: [{ subject: 'Carol', predicate: 'likes', object: 'jazz' }],
+    });
+    const input = { entity: 'proxy-carol', query: 'who plays the cello?', first: 5 };
+    const context = await memoryContext(deps, ADMIN.principal, { ...input, withTriples: true }, 100);
+    // (Augmentation of the seeding turn may add the test extractor's fact beside it.)
+    expect(context.facts).toContain('Has a sister who plays the cello');
+    expect(context.triples).toHaveLength(1);
+    expect(context.triples[0]).toMatch(/^dana plays cello$/i);
+    expect(
+      (await memoryContext(deps, ADMIN.principal, { ...input, withTriples: false }, 100)).triples,
+    ).toEqual([]);
   });
 
   it('serves no /v1 route when no upstream is configured', async () => {
