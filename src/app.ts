@@ -15,6 +15,7 @@ import { createRequestGuard } from './http/request-guard.ts';
 import { traceRequest } from './http/request-span.ts';
 import { attachWebSocket } from './http/websocket.ts';
 import { createMcpHandler } from './mcp/http.ts';
+import { createProxy, type LlmProxy } from './proxy/index.ts';
 
 /**
  * The HTTP and WebSocket front of an Engram built by the composition root (src/engram.ts):
@@ -26,6 +27,8 @@ export interface App {
   server: Server;
   yoga: GraphqlHandler;
   events: EngramPubSub;
+  /** The LLM proxy (/v1/chat/completions, /v1/messages); null when no upstream is configured. */
+  proxy: LlmProxy | null;
   /** Listens on the port (0 picks a free one) and resolves with the bound port. */
   start(port?: number, host?: string): Promise<number>;
   /** Stops accepting work, lets open requests finish (up to SHUTDOWN_TIMEOUT_MS), closes sockets. */
@@ -79,6 +82,16 @@ export function buildApp(engram: Engram): App {
         trustProxy: http.trustProxy,
       })
     : null;
+  const proxy = config.proxy
+    ? createProxy({
+        config: config.proxy,
+        services: engram.services,
+        maxPageSize: config.graphql.maxPageSize,
+        trustProxy: http.trustProxy,
+        resolvePrincipal,
+        logger,
+      })
+    : null;
   const { admit } = createAdmission({
     http,
     graphqlEndpoint: yoga.graphqlEndpoint,
@@ -86,6 +99,7 @@ export function buildApp(engram: Engram): App {
     graphiql: serverConfig.graphiql,
     mcpEndpoint: mcpPath,
     ...(explorer ? { pages: explorer.owns } : {}),
+    ...(proxy ? { proxy: proxy.owns, proxyRefusalBody: proxy.refusalBody } : {}),
     guard,
     rateLimits,
     resolvePrincipal,
@@ -131,6 +145,12 @@ export function buildApp(engram: Engram): App {
           mcp(req, res).catch((error: unknown) => {
             logger.error({ err: error }, 'MCP request failed');
             if (!res.headersSent) res.writeHead(500).end();
+          });
+        } else if (proxy?.owns(req.url?.split('?')[0] ?? '')) {
+          proxy.handle(req, res).catch((error: unknown) => {
+            logger.error({ err: error }, 'proxy call failed');
+            if (!res.headersSent) res.writeHead(500).end();
+            else res.destroy();
           });
         } else if (explorer?.owns(req.url?.split('?')[0] ?? '')) {
           explorer.serve(req, res);
@@ -183,6 +203,7 @@ export function buildApp(engram: Engram): App {
     server,
     yoga,
     events: engram.events,
+    proxy,
     start: (port = serverConfig.port, host = serverConfig.host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
@@ -199,6 +220,7 @@ export function buildApp(engram: Engram): App {
       timer.unref();
       await closed;
       clearTimeout(timer);
+      await proxy?.close();
     },
   };
 }

@@ -25,6 +25,8 @@ const RANKS: Record<string, number> = {
   // The MCP server's tools and its HTTP transport: another interface over the services.
   mcp: 4,
   'planned-reads': 4,
+  // The LLM proxy (/v1/chat/completions, /v1/messages): recall before, record after a model call.
+  proxy: 4,
   schema: 3.5,
   // The composition root: builds the services and stores from the configuration.
   'engram.ts': 3,

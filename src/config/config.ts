@@ -51,6 +51,8 @@ export interface Config {
   tracing: TracingOptions | null;
   /** null: MCP=off (no /mcp, no `engram mcp`). */
   mcp: McpConfig | null;
+  /** null: neither PROXY_OPENAI_BASE_URL nor PROXY_ANTHROPIC_BASE_URL (the /v1 routes answer 404). */
+  proxy: ProxyConfig | null;
 }
 
 /** The MCP server (src/mcp/). */
@@ -59,6 +61,29 @@ export interface McpConfig {
   path: string;
   /** What `engram mcp` (stdio) authenticates as (MCP_TOKEN); null: an administrator, as the CLI. @default null */
   stdioToken: string | null;
+}
+
+/** One upstream LLM API the proxy forwards to. */
+export interface ProxyUpstream {
+  baseUrl: string;
+  /** Sent upstream unless the caller's own key is passed through. */
+  apiKey: string | null;
+}
+
+/** The LLM proxy (src/proxy/): where it forwards, what it injects, how long it waits. */
+export interface ProxyConfig {
+  /** null: `POST /v1/chat/completions` answers 404. */
+  openai: ProxyUpstream | null;
+  /** null: `POST /v1/messages` answers 404. */
+  anthropic: ProxyUpstream | null;
+  passThroughKeys: boolean;
+  memory: 'off' | 'facts' | 'facts_and_triples';
+  topK: number;
+  maxTokens: number;
+  connectTimeoutMs: number;
+  firstByteTimeoutMs: number;
+  totalTimeoutMs: number;
+  defaultProcess: string;
 }
 
 /** A bus between processes (EVENT_BUS=redis or postgres). */
@@ -421,6 +446,7 @@ export function configFromEnv(env: Env): Config {
           serviceName: env.OTEL_SERVICE_NAME,
         }
       : null,
+    proxy: proxyConfig(env),
     redaction:
       env.PII_REDACTION === 'off'
         ? null
@@ -428,6 +454,26 @@ export function configFromEnv(env: Env): Config {
             mode: env.PII_REDACTION,
             redactor: { kinds: env.PII_REDACTION_KINDS, phoneRegions: env.PII_REDACTION_PHONE_REGIONS },
           },
+  };
+}
+
+function proxyConfig(env: Env): ProxyConfig | null {
+  const upstream = (baseUrl: string | undefined, apiKey: string | undefined): ProxyUpstream | null =>
+    baseUrl ? { baseUrl: baseUrl.replace(/\/+$/, ''), apiKey: apiKey ?? null } : null;
+  const openai = upstream(env.PROXY_OPENAI_BASE_URL, env.PROXY_OPENAI_API_KEY);
+  const anthropic = upstream(env.PROXY_ANTHROPIC_BASE_URL, env.PROXY_ANTHROPIC_API_KEY);
+  if (!openai && !anthropic) return null;
+  return {
+    openai,
+    anthropic,
+    passThroughKeys: env.PROXY_PASS_THROUGH_KEYS,
+    memory: env.PROXY_MEMORY,
+    topK: env.PROXY_MEMORY_TOP_K,
+    maxTokens: env.PROXY_MEMORY_MAX_TOKENS,
+    connectTimeoutMs: env.PROXY_CONNECT_TIMEOUT_MS,
+    firstByteTimeoutMs: env.PROXY_FIRST_BYTE_TIMEOUT_MS,
+    totalTimeoutMs: env.PROXY_TOTAL_TIMEOUT_MS,
+    defaultProcess: env.PROXY_DEFAULT_PROCESS,
   };
 }
 

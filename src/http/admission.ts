@@ -22,6 +22,10 @@ export interface AdmissionOptions {
   mcpEndpoint?: string | null;
   /** Static pages served besides GraphQL (the explorer's files): public, like GraphiQL. @default none */
   pages?: (path: string) => boolean;
+  /** The LLM proxy's routes (src/proxy/), where their upstream is configured: keyed like /graphql. @default none */
+  proxy?: (path: string) => boolean;
+  /** A refusal's body in the shape the proxy route's clients read (the provider's error shape). */
+  proxyRefusalBody?: (path: string, refusal: Refusal) => string;
   guard: RequestGuard;
   rateLimits: RateLimits;
   resolvePrincipal: (authorization: string | undefined) => Promise<Principal>;
@@ -91,15 +95,18 @@ export function createAdmission(options: AdmissionOptions) {
     const method = req.method ?? 'GET';
     const hasBody = method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
     // A refused request's unread body is read and thrown away (see sendRefusal).
+    const path = req.url?.split('?')[0];
+    const proxied = path !== undefined && options.proxy?.(path) === true;
     const refuse = (refusal: Refusal) => {
-      sendRefusal(res, refusal, { unread: hasBody ? req : undefined });
+      const body = proxied && path !== undefined ? options.proxyRefusalBody?.(path, refusal) : undefined;
+      sendRefusal(res, refusal, { unread: hasBody ? req : undefined, ...(body ? { body } : {}) });
       return false;
     };
-    const path = req.url?.split('?')[0];
     const mcp = options.mcpEndpoint != null && path === options.mcpEndpoint;
     if (
       path !== options.graphqlEndpoint &&
       !mcp &&
+      !proxied &&
       path !== '/health' &&
       path !== '/ready' &&
       !isMetrics(path) &&

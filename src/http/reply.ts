@@ -23,17 +23,18 @@ const DISCARD_LIMIT = 64 * 1024 * 1024;
  * 64 MiB, then the connection is cut): closing a socket with unread data makes the kernel reset the
  * connection, and the client would then never see the answer. `close` drops the connection after
  * the answer instead (a client that has not started sending, as after `Expect: 100-continue`).
+ * `body` replaces the GraphQL shape (the LLM proxy answers in its provider's error shape).
  */
 export function sendRefusal(
   res: ServerResponse,
   refusal: Refusal,
-  options: { unread?: IncomingMessage; close?: boolean } = {},
+  options: { unread?: IncomingMessage; close?: boolean; body?: string } = {},
 ): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  const body = refusalBody(refusal);
+  const body = options.body ?? refusalBody(refusal);
   res.writeHead(refusal.status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
