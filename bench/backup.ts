@@ -30,10 +30,12 @@ async function generate(url: string, messages: number): Promise<void> {
     const text = (i: number) => `message ${i} ${randomBytes(384).toString('base64')}`.padEnd(1024, '.');
     const vector = () => new Uint8Array(Buffer.from(new Float32Array(384).map(() => Math.random()).buffer));
     for (let done = 0; done < messages; done += 1000) {
-      const conversations = await db.conversation.createManyAndReturn({
-        data: Array.from({ length: 10 }, () => ({ sessionId: session.id })),
-        select: { id: true },
-      });
+      // One at a time: createManyAndReturn is not in every provider's client (MySQL).
+      const conversations: { id: number }[] = [];
+      for (let c = 0; c < 10; c += 1)
+        conversations.push(
+          await db.conversation.create({ data: { sessionId: session.id }, select: { id: true } }),
+        );
       await db.conversationMessage.createMany({
         data: Array.from({ length: 1000 }, (_, i) => ({
           conversationId: (conversations[Math.floor(i / 100)] as { id: number }).id,
@@ -61,8 +63,10 @@ async function generate(url: string, messages: number): Promise<void> {
         create: { name: 'knows' },
         update: {},
       });
-      const objects = await db.tripleObject.createManyAndReturn({
-        data: Array.from({ length: 250 }, (_, i) => ({ name: `person ${done + i}` })),
+      const names = Array.from({ length: 250 }, (_, i) => `person ${done + i}`);
+      await db.tripleObject.createMany({ data: names.map((name) => ({ name })) });
+      const objects = await db.tripleObject.findMany({
+        where: { name: { in: names } },
         select: { id: true },
       });
       await db.triple.createMany({
