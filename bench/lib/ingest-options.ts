@@ -2,6 +2,7 @@
  * bench:ingest's flags: their usage text, the parsed {@link IngestOptions} and their defaults.
  */
 import { parseArgs } from 'node:util';
+import { optionHelpers } from './cli-args.ts';
 
 /** The PostgreSQL server `--db postgresql` creates its database on unless --database-url says otherwise. */
 export const DEFAULT_POSTGRES_SERVER = 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -76,23 +77,7 @@ export function parseIngestOptions(argv: string[]): IngestOptions {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  const fail = (message: string): never => {
-    process.stderr.write(`${message}\n\n${USAGE}`);
-    process.exit(2);
-  };
-  const int = (name: keyof typeof values, fallback: number, min: number, max = 1_000_000_000): number => {
-    const raw = values[name];
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      fail(`--${name} must be an integer from ${min} to ${max}, got ${String(raw)}`);
-    }
-    return value;
-  };
+  const { fail, int } = optionHelpers(USAGE, values, 1_000_000_000);
   const db = values.db ?? 'sqlite';
   if (db !== 'sqlite' && db !== 'postgresql') fail(`--db must be sqlite or postgresql, got ${db}`);
   const databaseUrl = values['database-url'] ?? DEFAULT_POSTGRES_SERVER;

@@ -1,5 +1,6 @@
 /** The flags of `npm run bench:live` (bench/live.ts). */
 import { parseArgs } from 'node:util';
+import { optionHelpers } from './cli-args.ts';
 import { DEFAULT_POSTGRES_SERVER } from './ingest-options.ts';
 
 const USAGE = `Usage: npm run bench:live -- [flags]
@@ -64,23 +65,7 @@ export function parseLiveOptions(argv: string[]): LiveOptions {
       help: { type: 'boolean', short: 'h' },
     },
   });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    process.exit(0);
-  }
-  const fail = (message: string): never => {
-    process.stderr.write(`${message}\n\n${USAGE}`);
-    process.exit(2);
-  };
-  const int = (name: keyof typeof values, fallback: number, min: number, max = 1_000_000): number => {
-    const raw = values[name];
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      fail(`--${name} must be an integer from ${min} to ${max}, got ${String(raw)}`);
-    }
-    return value;
-  };
+  const { fail, int } = optionHelpers(USAGE, values, 1_000_000);
   const db = values.db ?? 'sqlite';
   if (db !== 'sqlite' && db !== 'postgresql') fail(`--db must be sqlite or postgresql, got ${db}`);
   if (values['database-url'] !== undefined && db !== 'postgresql')
