@@ -219,14 +219,18 @@ export class EngramClient {
     return data.entity?.graph.neighborhood ?? null;
   }
 
-  /** A session's conversations and their messages, oldest first; null when unknown. */
-  async sessionMessages(session: string, options?: CallOptions) {
-    const data = await this.request(ClientSessionMessagesDocument, { session }, options);
+  /**
+   * A session's latest conversations (50 unless `first` says otherwise) and their messages, oldest
+   * first; null when the session is unknown.
+   */
+  async sessionMessages(session: string, options: CallOptions & { first?: number } = {}) {
+    const { first, ...call } = options;
+    const data = await this.request(ClientSessionMessagesDocument, { session, first }, call);
     if (!data.session) return null;
-    const conversations = data.session.conversations.edges.map(({ node }) => ({
-      id: node.id,
-      messages: node.messages.edges.map((edge) => edge.node),
-    }));
+    // The server lists a session's conversations newest first; a transcript reads oldest first.
+    const conversations = data.session.conversations.edges
+      .map(({ node }) => ({ id: node.id, messages: node.messages.edges.map((edge) => edge.node) }))
+      .reverse();
     return { ...data.session, conversations, messages: conversations.flatMap((c) => c.messages) };
   }
 

@@ -180,6 +180,9 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
         saved = true;
         save(params.prompt, reply, complete);
       };
+      // A provider that ignores the abort signal would leave the stream open: the turn is recorded
+      // at the abort all the same.
+      params.abortSignal?.addEventListener('abort', () => end(false), { once: true });
       const reader = stream.getReader();
       // A ReadableStream of our own rather than a TransformStream: its cancel() tells us the caller
       // stopped reading, so what arrived until then is recorded as incomplete.
