@@ -180,7 +180,7 @@ describe('EngramClient', () => {
     let calls = 0;
     const getToken = async () => {
       calls++;
-      return (await mintEntityToken({ url: server.url, apiKey: SERVICE_KEY, entity: 'cl-7', ttlSeconds: 3 }))
+      return (await mintEntityToken({ url: server.url, apiKey: SERVICE_KEY, entity: 'cl-7', ttlSeconds: 4 }))
         .token;
     };
     const browser = track(new EngramClient({ url: server.url, getToken, refreshSkewSeconds: 1 }));
@@ -190,8 +190,8 @@ describe('EngramClient', () => {
     ]);
     await browser.recall({ entity: 'cl-7', query: 'jazz' });
     expect(calls).toBe(1);
-    // Three-second tokens refreshed one second early: after two seconds the cached one is stale.
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    // Four-second tokens (exp in whole seconds: 3 to 4 left) refreshed one second early: stale after 3.1 s.
+    await new Promise((resolve) => setTimeout(resolve, 3100));
     const hits = await browser.recall({ entity: 'cl-7', query: 'jazz' });
     expect(hits.map((hit) => hit.fact.content)).toEqual(['Likes jazz']);
     expect(calls).toBe(2);
@@ -225,6 +225,7 @@ describe('EngramClient', () => {
 
   it('reopens a subscription with a fresh token when the socket closes on expiry (4401)', async () => {
     let calls = 0;
+    let renewed: Promise<void> | undefined;
     const browser = track(
       new EngramClient({
         url: server.url,
@@ -232,7 +233,10 @@ describe('EngramClient', () => {
         refreshSkewSeconds: 0,
         getToken: async () => {
           calls++;
-          const ttlSeconds = calls === 1 ? 1 : 60;
+          // Two short-lived tokens (exp is in whole seconds: 2 leaves at least one): a quiet
+          // subscription lives through two expiries, then subscribes again with the third.
+          const ttlSeconds = calls <= 2 ? 2 : 60;
+          if (calls === 3) renewed = nextListener(server.app.events);
           return (await mintEntityToken({ url: server.url, apiKey: SERVICE_KEY, entity: 'cl-9', ttlSeconds }))
             .token;
         },
@@ -240,12 +244,12 @@ describe('EngramClient', () => {
     );
     const changes = browser.factChanged('cl-9');
     const first = changes.next();
-    // Let the one-second token expire and the socket be closed and reopened.
-    await new Promise((resolve) => setTimeout(resolve, 2500));
-    expect(calls).toBe(2);
+    await expect.poll(() => calls, { timeout: 10_000, interval: 100 }).toBe(3);
+    await renewed;
     await service.rememberFact({ entity: 'cl-9', content: 'Runs marathons' });
     const step = await first;
     expect(step.value?.factChanged.fact.content).toBe('Runs marathons');
+    expect(calls).toBe(3);
     await changes.close();
 
     // A fixed token cannot be renewed: its subscription ends with TOKEN_EXPIRED.
@@ -253,7 +257,7 @@ describe('EngramClient', () => {
       url: server.url,
       apiKey: SERVICE_KEY,
       entity: 'cl-9',
-      ttlSeconds: 1,
+      ttlSeconds: 2,
     });
     const fixed = track(new EngramClient({ url: server.url, token, webSocketImpl: WebSocket }));
     await expect(fixed.factChanged('cl-9').next()).rejects.toMatchObject({

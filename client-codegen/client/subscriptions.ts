@@ -59,7 +59,12 @@ export function subscribe<R, V>(
   let failure: EngramError | null = null;
   let done = false;
   let stop: (() => void) | null = null;
+  // Reopenings since the server last accepted a connection: one per expiry, however many expiries a
+  // quiet subscription lives through, but never a loop on tokens the server keeps refusing.
   let renewals = 0;
+  const offConnected = socket.on('connected', () => {
+    renewals = 0;
+  });
 
   const settle = () => {
     if (!waiting) return;
@@ -81,7 +86,6 @@ export function subscribe<R, V>(
       { query, variables: variables as Record<string, unknown> },
       {
         next: (result) => {
-          renewals = 0;
           if (result.errors?.length) {
             failure = fromGraphQLErrors(result.errors as EngramGraphQLError[]);
             done = true;
@@ -99,10 +103,12 @@ export function subscribe<R, V>(
           }
           failure = subscriptionError(error);
           done = true;
+          offConnected();
           settle();
         },
         complete: () => {
           done = true;
+          offConnected();
           settle();
         },
       },
@@ -123,6 +129,7 @@ export function subscribe<R, V>(
     close: async () => {
       if (!done) {
         done = true;
+        offConnected();
         stop?.();
       }
       queue.length = 0;
