@@ -56,7 +56,8 @@ describe('engramMemory middleware', () => {
 
   it('generateText: injects the memory block, keeps the user text, records the turn', async () => {
     const model = new MockLanguageModelV3({ doGenerate: async () => answer('Try a Japanese sencha.') });
-    const memory = engramMemory({ client, entity: 'mw-1', process: 'tea-bot', session: uuid() });
+    // No session given: the middleware makes one up, and the server takes it.
+    const memory = engramMemory({ client, entity: 'mw-1', process: 'tea-bot' });
     const result = await generateText({
       model: wrapLanguageModel({ model, middleware: memory }),
       system: 'You are a terse shop assistant.',

@@ -6,6 +6,7 @@
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { Credentials, tokenExpiry } from '../client-codegen/client/credentials.ts';
+import { EngramClient, engramMemory } from '../client-codegen/client/index.ts';
 import { memoryBlock } from '../client-codegen/client/memory-block.ts';
 import { memoryBlock as proxyMemoryBlock } from '../src/proxy/inject.ts';
 
@@ -73,6 +74,17 @@ describe('entity tokens in the client', () => {
     expect(() => new Credentials({ apiKey: 'k', token: 't' })).toThrow(
       'give one of apiKey, token or getToken',
     );
+  });
+});
+
+describe('the middleware’s session', () => {
+  it('is a fresh v4 uuid per middleware unless one is given', () => {
+    const client = new EngramClient({ url: 'http://127.0.0.1:1/graphql' });
+    const a = engramMemory({ client, entity: 'x' }).session;
+    const b = engramMemory({ client, entity: 'x' }).session;
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(a).not.toBe(b);
+    expect(engramMemory({ client, entity: 'x', session: 'chat-1' }).session).toBe('chat-1');
   });
 });
 

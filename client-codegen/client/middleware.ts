@@ -108,6 +108,15 @@ function replyOf(content: GenerateResult['content']): Reply {
   return reply;
 }
 
+/** A random (v4) uuid. crypto.randomUUID exists only in secure contexts; getRandomValues everywhere. */
+function uuid(): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));
+  bytes[6] = ((bytes[6] as number) & 0x0f) | 0x40;
+  bytes[8] = ((bytes[8] as number) & 0x3f) | 0x80;
+  const hex = Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 /**
  * An AI SDK middleware that gives any language model Engram's memory, as the LLM proxy does but
  * from the client: before a call it recalls the entity's facts for the latest user message and
@@ -117,8 +126,8 @@ function replyOf(content: GenerateResult['content']): Reply {
  */
 export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddleware {
   const { client, entity } = options;
-  const process = options.process ?? 'ai-sdk';
-  const session = options.session ?? globalThis.crypto.randomUUID();
+  const processId = options.process ?? 'ai-sdk';
+  const session = options.session ?? uuid();
   const recall = options.recall === false ? null : { first: 8, maxTokens: 1000, ...options.recall };
   const record = options.record ?? true;
   const onError = options.onError ?? ((error, stage) => console.warn(`engram ${stage} failed`, error));
@@ -132,7 +141,7 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
     const messages = turn(user?.isLast ? user.text : null, reply, complete);
     if (messages.length === 0) return;
     const task = client
-      .recordConversation({ entity, process, session, messages })
+      .recordConversation({ entity, process: processId, session, messages })
       .then(
         () => undefined,
         (error: unknown) => onError(error, 'record'),
