@@ -61,6 +61,17 @@ export interface EngramClientOptions extends CredentialOptions {
   headers?: Record<string, string>;
 }
 
+/** Each document's text, printed once: documents are module constants, so this stays small. */
+const printed = new WeakMap<object, string>();
+function text(document: TypedDocumentNode<unknown, unknown>): string {
+  let query = printed.get(document);
+  if (query === undefined) {
+    query = print(document);
+    printed.set(document, query);
+  }
+  return query;
+}
+
 /** Options of one call. */
 export interface CallOptions {
   signal?: AbortSignal;
@@ -108,7 +119,10 @@ export class EngramClient {
     variables?: V,
     options: CallOptions = {},
   ): Promise<R> {
-    const body = JSON.stringify({ query: print(document), variables: variables ?? {} });
+    const body = JSON.stringify({
+      query: text(document as TypedDocumentNode<unknown, unknown>),
+      variables: variables ?? {},
+    });
     const credential = await this.credentials.current();
     try {
       return await this.post<R>(body, credential, options.signal);
