@@ -343,12 +343,14 @@ const EnvSchema = z
     WS_MAX_SOCKETS_PER_PRINCIPAL: positiveInt(100),
 
     /**
-     * Who embeds text: `local` (transformers.js in a worker thread), `openai`, `openai-compatible`
-     * (Azure, Ollama, vLLM...), `cohere`, `huggingface`, or `none` (bring your own vectors).
+     * Who embeds text: `local` (transformers.js in a worker thread), `use-lite` (Universal Sentence
+     * Encoder lite, 512-d, whose weights install with npm: no download), `openai`,
+     * `openai-compatible` (Azure, Ollama, vLLM...), `cohere`, `huggingface`, or `none` (bring your
+     * own vectors).
      * @default local
      */
     EMBEDDING_PROVIDER: z
-      .enum(['local', 'openai', 'openai-compatible', 'cohere', 'huggingface', 'none'])
+      .enum(['local', 'use-lite', 'openai', 'openai-compatible', 'cohere', 'huggingface', 'none'])
       .default('local'),
     /** The model. @default Xenova/all-MiniLM-L6-v2 (local), text-embedding-3-small (openai), embed-english-v3.0 (cohere) */
     EMBEDDING_MODEL: z.string().min(1).optional(),
@@ -373,8 +375,11 @@ const EnvSchema = z
     /** Texts whose embeddings are kept in memory (LRU). @default 10000 */
     EMBEDDING_CACHE_SIZE: positiveInt(10_000),
 
-    /** Dimension of every vector in the index; must match the embedding model. @default 384 */
-    VECTOR_DIMENSIONS: positiveInt(384),
+    /**
+     * Dimension of every vector in the index; must match the embedding model.
+     * @default 512 with EMBEDDING_PROVIDER=use-lite, else 384 (all-MiniLM-L6-v2)
+     */
+    VECTOR_DIMENSIONS: z.coerce.number().int().positive().optional(),
     /** `on`, or `off` to run without semantic search. @default on */
     VECTOR_INDEX: z.enum(['on', 'off']).default('on'),
     /** Folder of the persisted index, or `memory` to rebuild it on every start. @default ./data/vector-index */
@@ -479,6 +484,17 @@ const EnvSchema = z
         code: 'custom',
         path: ['EMBEDDING_API_URL'],
         message: 'is required for openai-compatible',
+      });
+    }
+    if (
+      env.EMBEDDING_PROVIDER === 'use-lite' &&
+      env.VECTOR_DIMENSIONS !== undefined &&
+      env.VECTOR_DIMENSIONS !== 512
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['VECTOR_DIMENSIONS'],
+        message: `must be 512 (or unset) with EMBEDDING_PROVIDER=use-lite, whose vectors have 512 dimensions`,
       });
     }
     if (env.AUGMENTATION_EXTRACTOR === 'llm' && (!env.LLM_PROVIDER || !env.LLM_MODEL)) {
