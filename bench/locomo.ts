@@ -34,8 +34,8 @@
  * conversation are dropped and listed (a few in the released data are malformed: they are read
  * as what they plainly mean, e.g. 'D8:6; D9:17', and listed as repaired).
  *
- * --model use: Universal Sentence Encoder lite (512-d, bench/lib/use-embedder.ts) through Engram's
- * EmbeddingService; the fact texts are embedded in batches before ingest (the service's cache then
+ * --model use: Universal Sentence Encoder lite (512-d), Engram's own `use-lite` provider
+ * (EMBEDDING_PROVIDER=use-lite: src/embed/use-lite.ts, in its worker thread); the fact texts are embedded in batches before ingest (the service's cache then
  * serves the server's one-at-a-time requests with the very same vectors), questions are embedded
  * when asked, so query latency includes embedding (with `--facts extracted` the turns are not
  * pre-embedded: they are not the facts, which the workers embed as they store them). --model none: no embedder; recall runs its
@@ -57,9 +57,9 @@ import { parseLocomoOptions } from './lib/locomo-options.ts';
 import { askQuestions } from './lib/locomo-questions.ts';
 import { printLocomoReport } from './lib/locomo-report.ts';
 import { progress } from './lib/stdio.ts';
-import { UseEmbedder } from './lib/use-embedder.ts';
 
 const since = (start: number) => (performance.now() - start) / 1000;
+const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
 
 async function main(): Promise<void> {
   const o = parseLocomoOptions(process.argv.slice(2));
@@ -76,19 +76,20 @@ async function main(): Promise<void> {
       `${questionCount} questions; model ${o.model}, facts ${o.facts}, first ${o.first} (Node ${process.version}, ${os.cpus().length} cores)`,
   );
 
-  const embedder = o.model === 'use' ? new UseEmbedder() : null;
+  const withModel = o.model === 'use';
   let started = performance.now();
   // Every turn and question fits in the cache, so nothing is embedded twice.
   const extracted = o.facts === 'extracted';
-  const engram = await startEngram(embedder, turns + questionCount + 1000, extracted);
+  const engram = await startEngram(withModel, turns + questionCount + 1000, extracted);
   const model = engram.embeddings.status().model ?? 'none';
   progress(`  engram up at ${engram.url} in ${since(started).toFixed(1)} s; model ${model}`);
 
   try {
     // --- Ingest ---
     const ingestStart = performance.now();
+    const ingestCpu = process.cpuUsage();
     let embedSeconds = 0;
-    if (embedder && !extracted) {
+    if (withModel && !extracted) {
       const texts = conversations.flatMap((c) =>
         c.sessions.flatMap((session) => session.turns.map((t) => t.content)),
       );
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
       );
     }
     const ingestSeconds = since(ingestStart);
+    const ingestCpuSeconds = cpuSeconds(process.cpuUsage(ingestCpu));
     let augmentationSeconds = 0;
     let augmentationJobs = 0;
     if (extracted) {
@@ -128,16 +130,17 @@ async function main(): Promise<void> {
       );
     }
 
-    const questions = await askQuestions(engram.url, conversations, diaIdOf, o.first);
+    const questions = await askQuestions(engram.url, conversations, diaIdOf, o.first, o.stability);
     printLocomoReport({
       options: o,
       file,
       conversations: conversations.length,
       questionCount,
       model,
-      withModel: embedder !== null,
+      withModel,
       stats,
       ingestSeconds,
+      ingestCpuSeconds,
       embedSeconds,
       augmentationJobs,
       augmentationSeconds,

@@ -16,6 +16,7 @@ import {
 import { createLocalEmbedder } from './embed/local.ts';
 import { EmbeddingService } from './embed/service.ts';
 import type { Embedder } from './embed/types.ts';
+import { createUseLiteEmbedder } from './embed/use-lite.ts';
 import { registerScrapeGauges } from './engram-metrics.ts';
 import { createPostgresTransport } from './events/postgres-transport.ts';
 import { createEventBus, type EngramPubSub, type EventTransport } from './events/pubsub.ts';
@@ -115,6 +116,7 @@ export interface Engram {
 export function createEmbedder(config: EmbeddingsConfig | null, mask?: TextMask): Embedder | null {
   if (!config) return null;
   if (config.provider === 'local') return createLocalEmbedder(config.local);
+  if (config.provider === 'use-lite') return createUseLiteEmbedder(config.useLite);
   const { model, apiKey, baseUrl, apiVersion, dimensions, timeoutMs } = config.hosted;
   const hosted = { model, apiKey, baseUrl, timeoutMs, dimensions, mask };
   switch (config.provider) {

@@ -10,9 +10,8 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Db } from '../../src/db/client.ts';
 import type { EmbeddingService } from '../../src/embed/service.ts';
-import type { Embedder } from '../../src/embed/types.ts';
+import { USE_LITE_MODEL_ID } from '../../src/embed/use-lite.ts';
 import { createEngram } from '../../src/engram.ts';
-import { USE_DIMENSIONS } from './use-embedder.ts';
 
 /** A running Engram: its GraphQL URL, its database and embedding service, and how to stop it. */
 export interface LocomoEngram {
@@ -23,11 +22,12 @@ export interface LocomoEngram {
 }
 
 /**
- * The wiring of tests/helpers/server.ts, on a temporary SQLite file, logs on stderr; with
+ * The wiring of tests/helpers/server.ts, on a temporary SQLite file, logs on stderr; `useLite`
+ * selects the USE-lite provider as a server would (EMBEDDING_PROVIDER=use-lite), else none; with
  * `augment`, background augmentation as `engram serve` wires it (local extractor, in-process workers).
  */
 export async function startEngram(
-  embedder: Embedder | null,
+  useLite: boolean,
   cacheSize: number,
   augment: boolean,
 ): Promise<LocomoEngram> {
@@ -37,9 +37,10 @@ export async function startEngram(
     NODE_ENV: 'development',
     LOG_LEVEL: 'warn',
     DATABASE_URL: databaseUrl,
-    EMBEDDING_PROVIDER: 'none',
+    EMBEDDING_PROVIDER: useLite ? 'use-lite' : 'none',
+    EMBEDDING_CACHE_SIZE: String(cacheSize),
     VECTOR_INDEX_PATH: 'memory',
-    VECTOR_DIMENSIONS: String(USE_DIMENSIONS),
+    VECTOR_DIMENSIONS: '512',
     GRAPHIQL: 'false',
     RATE_LIMIT_PER_ADDRESS: '0',
     ...(augment
@@ -53,16 +54,18 @@ export async function startEngram(
   });
   // Engram's own logger writes to stdout, which here belongs to the table and the JSON line.
   const logger = pino({ level: config.log.level, base: { service: 'engram' } }, pino.destination(2));
-  const engram = await createEngram(config, { logger, embedder, embeddingCacheSize: cacheSize });
+  const engram = await createEngram(config, { logger });
   const { db, embeddings } = engram;
-  if (embedder) {
+  if (useLite) {
     // Facts are only embedded once the model is ready: wait for it rather than ingest without vectors.
     embeddings.start();
     await embeddings.embed(['ready?'], 'query').catch(() => {});
     const status = embeddings.status();
     if (status.state !== 'ready') {
       await engram.stop();
-      throw new Error(`${embedder.model} did not load: ${status.error ?? status.state} (try --model none)`);
+      throw new Error(
+        `${USE_LITE_MODEL_ID} did not load: ${status.error ?? status.state} (try --model none)`,
+      );
     }
   }
   await engram.start({ wait: true });

@@ -47,6 +47,7 @@ export const REMEMBER = /* GraphQL */ `
 export const RECALL = /* GraphQL */ `
   query Recall($entity: String!, $query: String!, $first: Int!) {
     recall(entity: $entity, query: $query, first: $first) {
+      score
       fact { id }
       sources { id }
       breakdown { semantic }
@@ -75,6 +76,7 @@ export interface RememberResult extends Result {
   fact?: { id: string };
 }
 export interface RecallHit {
+  score: number;
   fact: { id: string };
   sources: { id: string }[];
   breakdown: { semantic: number | null };

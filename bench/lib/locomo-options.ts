@@ -21,6 +21,8 @@ const USAGE = `Usage: npm run bench:locomo -- [flags]
                          through background augmentation (default turns)
   --conversations <n>    only the first n conversations (default all)
   --first <n>            hits asked of recall per question, 1..${MAX_PAGE} (default 10; recall@k needs k <= n)
+  --stability <n>        also ask every question with first n (default ${MAX_PAGE}; 0 = skip) and count
+                         the questions whose top --first hits (ids, scores) differ from the first ask
   -h, --help             print the flags
 `;
 
@@ -31,6 +33,8 @@ export interface LocomoOptions {
   facts: 'turns' | 'extracted';
   conversations: number | null;
   first: number;
+  /** 0: no stability check. */
+  stability: number;
 }
 
 /** Parses the flags; prints the usage and exits on -h or on a bad flag. */
@@ -45,6 +49,7 @@ export function parseLocomoOptions(argv: string[]): LocomoOptions {
       facts: s,
       conversations: s,
       first: s,
+      stability: s,
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -74,5 +79,6 @@ export function parseLocomoOptions(argv: string[]): LocomoOptions {
     conversations:
       values.conversations === undefined ? null : int('conversations', values.conversations, 0, 1_000_000),
     first: int('first', values.first, 10, MAX_PAGE),
+    stability: values.stability === '0' ? 0 : int('stability', values.stability, MAX_PAGE, MAX_PAGE),
   };
 }

@@ -29,6 +29,18 @@ export interface QuestionResults {
   repaired: string[];
   unknown: string[];
   querySeconds: number;
+  /** Process CPU (Engram, its embedding thread, the client and the BM25 baseline) over the asks. */
+  queryCpuSeconds: number;
+  /** With a stability check: questions asked again, and those whose top hits changed. */
+  stabilityChecked: number;
+  stabilityChanged: number;
+}
+
+/** The top hits of one ask, to compare with the same question asked with another `first`. */
+interface Asked {
+  entity: string;
+  query: string;
+  hits: RecallHit[];
 }
 
 /**
@@ -40,6 +52,7 @@ export async function askQuestions(
   conversations: LocomoConversation[],
   diaIdOf: Map<string, string>,
   first: number,
+  stability = 0,
 ): Promise<QuestionResults> {
   const partitions = new Map<string, { partition: LexicalPartition; diaIds: string[] }>();
   for (const conversation of conversations) {
@@ -66,7 +79,9 @@ export async function askQuestions(
   const repaired: string[] = [];
   const unknown: string[] = [];
   let asked = 0;
+  const askedAgain: Asked[] = [];
   const started = performance.now();
+  const cpu = process.cpuUsage();
   for (const conversation of conversations) {
     const { partition, diaIds } = partitions.get(conversation.id) as {
       partition: LexicalPartition;
@@ -87,6 +102,7 @@ export async function askQuestions(
         first: first,
       });
       latencies.push(performance.now() - t);
+      askedAgain.push({ entity: entityOf(conversation), query: q.question, hits: data.recall });
       const engramRanking: Ranking = data.recall.map((hit) => {
         if (hit.breakdown.semantic === null) lexicalFallbacks++;
         const covered = new Set<string>();
@@ -115,7 +131,9 @@ export async function askQuestions(
     }
   }
   const querySeconds = since(started);
+  const used = process.cpuUsage(cpu);
   progress(`  asked ${asked} questions in ${querySeconds.toFixed(1)} s`);
+  const changed = stability > 0 && stability !== first ? await askAgain(url, askedAgain, stability) : null;
   return {
     overall,
     byCategory,
@@ -128,5 +146,33 @@ export async function askQuestions(
     repaired,
     unknown,
     querySeconds,
+    queryCpuSeconds: (used.user + used.system) / 1e6,
+    stabilityChecked: changed === null ? 0 : askedAgain.length,
+    stabilityChanged: changed ?? 0,
   };
+}
+
+/**
+ * Asks every question again with `first` = `stability` and counts those whose top hits (the
+ * first ask's length) differ in fact or score: recall promises they never do.
+ */
+async function askAgain(url: string, asked: Asked[], stability: number): Promise<number> {
+  let changed = 0;
+  const started = performance.now();
+  for (const { entity, query, hits } of asked) {
+    const data: { recall: RecallHit[] } = await gql(url, RECALL, { entity, query, first: stability });
+    const head = data.recall.slice(0, hits.length);
+    const same =
+      head.length === hits.length &&
+      head.every((hit, i) => {
+        const other = hits[i] as RecallHit;
+        // Recency moves with the clock between the two asks, by far less than this.
+        return hit.fact.id === other.fact.id && Math.abs(hit.score - other.score) < 1e-6;
+      });
+    if (!same) changed++;
+  }
+  progress(
+    `  asked ${asked.length} questions again with first ${stability} in ${since(started).toFixed(1)} s`,
+  );
+  return changed;
 }

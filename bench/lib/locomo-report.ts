@@ -25,6 +25,8 @@ export interface LocomoRun {
   withModel: boolean;
   stats: IngestStats;
   ingestSeconds: number;
+  /** Process CPU over the ingest (server, embedding thread and client alike). */
+  ingestCpuSeconds: number;
   embedSeconds: number;
   /** With `--facts extracted`: the augmentation jobs, and seconds from the first record to drained. */
   augmentationJobs: number;
@@ -38,7 +40,12 @@ export function printLocomoReport(run: LocomoRun): void {
   const { augmentationJobs, augmentationSeconds } = run;
   const { overall, byCategory, latencies, bm25Latencies, skippedNoEvidence, skippedUnknownEvidence } =
     run.questions;
-  const { lexicalFallbacks, unmappedSources, repaired, unknown, querySeconds } = run.questions;
+  const { lexicalFallbacks, unmappedSources, repaired, unknown, querySeconds, queryCpuSeconds } =
+    run.questions;
+  const { stabilityChecked, stabilityChanged } = run.questions;
+  const perMessageMs = (1000 * ingestSeconds) / Math.max(1, stats.messages);
+  const perMessageCpuMs = (1000 * run.ingestCpuSeconds) / Math.max(1, stats.messages);
+  const perQueryCpuMs = (1000 * queryCpuSeconds) / Math.max(1, latencies.length);
   const extracted = options.facts === 'extracted';
   const sorted = Float64Array.from(latencies).sort();
   const bm25Sorted = Float64Array.from(bm25Latencies).sort();
@@ -81,6 +88,13 @@ export function printLocomoReport(run: LocomoRun): void {
     `ingest ${ingestSeconds.toFixed(1)} s (embedding ${embedSeconds.toFixed(1)} s); recall over HTTP: ` +
       `p50 ${percentile(sorted, 0.5).toFixed(1)} ms, p99 ${percentile(sorted, 0.99).toFixed(1)} ms; ` +
       `bm25 in-process p50 ${percentile(bm25Sorted, 0.5).toFixed(2)} ms`,
+    `ingest cost per message: ${perMessageMs.toFixed(1)} ms wall, ${perMessageCpuMs.toFixed(1)} ms CPU ` +
+      `(embedding included; process CPU: server, embedding thread and client); ` +
+      `recall CPU per question ${perQueryCpuMs.toFixed(1)} ms`,
+    stabilityChecked > 0
+      ? `stability: top ${options.first} changed when asked with first ${options.stability} for ` +
+        `${stabilityChanged} of ${stabilityChecked} questions`
+      : 'stability: not checked',
   ];
   if (lexicalFallbacks > 0 && withModel)
     lines.push(`warning: ${lexicalFallbacks} hits had no semantic score`);
@@ -121,6 +135,12 @@ export function printLocomoReport(run: LocomoRun): void {
     augmentation_seconds: round(augmentationSeconds, 1),
     embed_seconds: round(embedSeconds, 1),
     query_seconds: round(querySeconds, 1),
+    ingest_ms_per_message: round(perMessageMs, 2),
+    ingest_cpu_ms_per_message: round(perMessageCpuMs, 2),
+    query_cpu_ms: round(perQueryCpuMs, 2),
+    stability_first: stabilityChecked > 0 ? options.stability : null,
+    stability_checked: stabilityChecked,
+    stability_changed: stabilityChanged,
     query_p50_ms: round(percentile(sorted, 0.5), 2),
     query_p99_ms: round(percentile(sorted, 0.99), 2),
     bm25_query_p50_ms: round(percentile(bm25Sorted, 0.5), 3),

@@ -3,6 +3,7 @@ import type { ApiKey } from '../auth/api-keys.ts';
 import type { EntityTokenOptions, IdentityProviderOptions } from '../auth/entity-tokens.ts';
 import type { PoolOptions, Provider } from '../db/client.ts';
 import { DEFAULT_LOCAL_MODEL, type LocalEmbedderOptions } from '../embed/local.ts';
+import { USE_LITE_DIMENSIONS, type UseLiteEmbedderOptions } from '../embed/use-lite.ts';
 import type { MirrorOptions } from '../mirror/neo4j-mirror.ts';
 import type { LogOptions } from '../observability/logger.ts';
 import type { MetricsOptions } from '../observability/metrics.ts';
@@ -185,6 +186,7 @@ export interface HostedEmbeddingsConfig {
 
 export type EmbeddingsConfig = { cacheSize: number } & (
   | { provider: 'local'; local: LocalEmbedderOptions }
+  | { provider: 'use-lite'; useLite: UseLiteEmbedderOptions }
   | { provider: 'openai' | 'openai-compatible' | 'cohere' | 'huggingface'; hosted: HostedEmbeddingsConfig }
 );
 
@@ -248,9 +250,21 @@ const HOSTED_DEFAULT_MODEL = {
   huggingface: 'sentence-transformers/all-MiniLM-L6-v2',
 } as const;
 
+/** VECTOR_DIMENSIONS, or the dimension of the provider's default model when it is not set. */
+export function vectorDimensions(env: Env): number {
+  return env.VECTOR_DIMENSIONS ?? (env.EMBEDDING_PROVIDER === 'use-lite' ? USE_LITE_DIMENSIONS : 384);
+}
+
 function embeddingsConfig(env: Env): EmbeddingsConfig | null {
   const provider = env.EMBEDDING_PROVIDER;
   if (provider === 'none') return null;
+  if (provider === 'use-lite') {
+    return {
+      provider,
+      cacheSize: env.EMBEDDING_CACHE_SIZE,
+      useLite: { batchSize: env.EMBEDDING_BATCH_SIZE, timeoutMs: env.EMBEDDING_TIMEOUT_MS },
+    };
+  }
   if (provider === 'local')
     return { provider, cacheSize: env.EMBEDDING_CACHE_SIZE, local: localModelOptions(env) };
   return {
@@ -382,7 +396,7 @@ export function configFromEnv(env: Env): Config {
     memory: {
       maxContentLength: env.MAX_CONTENT_LENGTH,
       maxItemsPerCall: env.MAX_ITEMS_PER_CALL,
-      dimension: env.VECTOR_DIMENSIONS,
+      dimension: vectorDimensions(env),
       dedupeSimilarity: env.FACT_DEDUPE_SIMILARITY,
     },
     embeddings: embeddingsConfig(env),
@@ -391,7 +405,7 @@ export function configFromEnv(env: Env): Config {
         ? null
         : {
             dir: env.VECTOR_INDEX_PATH === 'memory' ? null : path.resolve(env.VECTOR_INDEX_PATH),
-            dimension: env.VECTOR_DIMENSIONS,
+            dimension: vectorDimensions(env),
             hnswThreshold: env.VECTOR_HNSW_THRESHOLD,
             connectivity: env.VECTOR_HNSW_CONNECTIVITY,
             expansionAdd: env.VECTOR_HNSW_EXPANSION_ADD,

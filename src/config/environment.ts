@@ -194,6 +194,17 @@ const EnvSchema = z
         message: 'is required for openai-compatible',
       });
     }
+    if (
+      env.EMBEDDING_PROVIDER === 'use-lite' &&
+      env.VECTOR_DIMENSIONS !== undefined &&
+      env.VECTOR_DIMENSIONS !== 512
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['VECTOR_DIMENSIONS'],
+        message: `must be 512 (or unset) with EMBEDDING_PROVIDER=use-lite, whose vectors have 512 dimensions`,
+      });
+    }
     if (env.AUGMENTATION_EXTRACTOR === 'llm' && (!env.LLM_PROVIDER || !env.LLM_MODEL)) {
       ctx.addIssue({
         code: 'custom',

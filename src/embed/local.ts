@@ -1,19 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProgressInfo } from '@huggingface/transformers';
-import { ThreadCallError, ThreadClient } from '../runtime/thread-client.ts';
-import {
-  type Embedder,
-  EmbeddingError,
-  type EmbeddingErrorCode,
-  type EmbedPurpose,
-  normalize,
-} from './types.ts';
+import { createThreadEmbedder } from './thread-embedder.ts';
+import type { Embedder } from './types.ts';
 
 /**
  * The local embedding provider: a sentence-transformers model (all-MiniLM-L6-v2 by default) run by
- * transformers.js and onnxruntime-node in one worker thread (embedding-thread.mjs), so tokenizing and inference never block
- * the event loop that serves GraphQL. Only one worker: transformers.js 3.x crashed with two, and
+ * transformers.js and onnxruntime-node in one worker thread (embedding-thread.mjs, driven by
+ * thread-embedder.ts), so tokenizing and inference never block the event loop that serves GraphQL. Only one worker: transformers.js 3.x crashed with two, and
  * onnxruntime already spreads one batch over the cores.
  */
 
@@ -137,275 +131,13 @@ function unavailableMessage(options: ResolvedLocalOptions, cause: string): strin
       : 'Downloading is disabled (allowDownload: false).',
     `To fix it, run \`engram models\` (npx tsx src/index.ts models) on a machine that reaches huggingface.co,` +
       ` or copy those files into ${folders[0]}.`,
+    // Not a silent fallback: its vectors are another space (and size) than MiniLM's, so the index
+    // cannot hold both; switching is a decision, with a new index.
+    'A model that needs no download: EMBEDDING_PROVIDER=use-lite (512 dimensions, a separate vector index).',
   ].join(' ');
 }
 
 const EMBEDDING_THREAD_URL = new URL('./embedding-thread.mjs', import.meta.url);
-
-/** The calls the embedding thread (embedding-thread.mjs) answers. */
-interface EmbeddingCalls {
-  /** Resolves with the model's dimension once loaded; progress events come before. */
-  load: () => number;
-  /** One batch: the vectors of every text end to end. */
-  embed: (texts: string[]) => { data: Float32Array; dimension: number };
-}
-
-/** One `embed()` call waiting for its vectors. */
-interface Call {
-  vectors: Float32Array[];
-  remaining: number;
-  settled: boolean;
-  resolve(vectors: Float32Array[]): void;
-  reject(error: EmbeddingError): void;
-  timer?: NodeJS.Timeout;
-}
-
-/** One text of a call, the unit the batches are made of. */
-interface Item {
-  call: Call;
-  index: number;
-  text: string;
-}
-
-/** The batch the thread is working on. */
-interface Batch {
-  items: Item[];
-  timer: NodeJS.Timeout;
-}
-
-class LocalEmbedder implements Embedder {
-  readonly model: string;
-  private readonly options: ResolvedLocalOptions;
-  private readonly onProgress: ((event: ModelProgressEvent) => void) | undefined;
-  /** The embedding thread; null until the first call and after a failure (tests reach it). */
-  private worker: ThreadClient<EmbeddingCalls> | null = null;
-  private loading: Promise<number> | null = null;
-  private loadPending = false;
-  private loadTimer: NodeJS.Timeout | undefined;
-  private dimension: number | undefined;
-  private queue: Item[] = [];
-  private inFlight: Batch | null = null;
-
-  constructor(options: LocalEmbedderOptions) {
-    this.options = resolveLocalOptions(options);
-    this.onProgress = options.onProgress;
-    this.model = `local:${this.options.modelId}`;
-  }
-
-  load(): Promise<number> {
-    try {
-      this.loading ??= this.start();
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      return Promise.reject(
-        new EmbeddingError(
-          unavailableMessage(this.options, `the embedding worker did not start: ${message}`),
-          'EMBEDDING_UNAVAILABLE',
-          { cause: error },
-        ),
-      );
-    }
-    return this.loading;
-  }
-
-  embed(texts: string[], _purpose: EmbedPurpose): Promise<Float32Array[]> {
-    if (texts.length === 0) return Promise.resolve([]);
-    return new Promise<Float32Array[]>((resolve, reject) => {
-      const call: Call = {
-        vectors: new Array(texts.length),
-        remaining: texts.length,
-        settled: false,
-        resolve,
-        reject,
-      };
-      call.timer = setTimeout(() => {
-        this.queue = this.queue.filter((item) => item.call !== call);
-        this.settle(
-          call,
-          new EmbeddingError(
-            `embedding ${texts.length} text(s) with ${this.model} took longer than ${this.options.timeoutMs} ms`,
-            'EMBEDDING_TIMEOUT',
-          ),
-        );
-      }, this.options.timeoutMs);
-      // Longest first, so that the texts sharing a batch have similar lengths and little padding.
-      const items = texts.map((text, index) => ({ call, index, text }));
-      items.sort((a, b) => b.text.length - a.text.length);
-      this.queue.push(...items);
-      // A failed load rejects the queued calls itself; this catch only keeps it from being unhandled.
-      this.load().catch(() => {});
-      this.pump();
-    });
-  }
-
-  async close(): Promise<void> {
-    await this.fail(
-      new EmbeddingError(`the local embedder (${this.model}) was closed`, 'EMBEDDING_UNAVAILABLE'),
-    );
-  }
-
-  private start(): Promise<number> {
-    const thread = new ThreadClient<EmbeddingCalls>({
-      url: EMBEDDING_THREAD_URL,
-      label: 'engram-embedder',
-      workerData: {
-        modelId: this.options.modelId,
-        modelPath: this.options.modelPath,
-        cacheDir: this.options.cacheDir,
-        dtype: this.options.dtype,
-        allowDownload: this.options.allowDownload,
-      },
-      onEvent: (event) => this.onLoadProgress(event as ModelProgressEvent),
-      onExit: (reason) => this.onWorkerGone(`it ${reason}`),
-      keepAliveWhenIdle: false,
-    });
-    // First, so that a thread that cannot start (it throws here) leaves nothing behind.
-    const loading = thread.call('load');
-    this.worker = thread;
-    this.dimension = undefined;
-    this.loadPending = true;
-    const loaded = loading.then(
-      (dimension) => {
-        clearTimeout(this.loadTimer);
-        this.loadPending = false;
-        this.dimension = dimension;
-        this.pump();
-        return dimension;
-      },
-      (error: unknown) => {
-        // An error thrown while loading (missing files, no network); any other rejection is the
-        // EmbeddingError that fail() rejected the waiting calls with.
-        if (!(error instanceof ThreadCallError)) throw error;
-        const failure = new EmbeddingError(
-          unavailableMessage(this.options, error.remote.message),
-          'EMBEDDING_UNAVAILABLE',
-        );
-        void this.fail(failure);
-        throw failure;
-      },
-    );
-    this.armLoadTimer();
-    return loaded;
-  }
-
-  /** Restarted by every progress event: only a load that stops moving is given up. */
-  private armLoadTimer(): void {
-    clearTimeout(this.loadTimer);
-    this.loadTimer = setTimeout(() => {
-      void this.fail(
-        new EmbeddingError(
-          unavailableMessage(
-            this.options,
-            `nothing happened for ${this.options.loadTimeoutMs} ms while loading`,
-          ),
-          'EMBEDDING_UNAVAILABLE',
-        ),
-      );
-    }, this.options.loadTimeoutMs);
-  }
-
-  private onLoadProgress(event: ModelProgressEvent): void {
-    if (this.loadPending) this.armLoadTimer();
-    try {
-      this.onProgress?.(event);
-    } catch {
-      // A broken progress display must not break loading.
-    }
-  }
-
-  private deliver(items: Item[], data: Float32Array, dimension: number): void {
-    items.forEach((item, position) => {
-      if (item.call.settled) return;
-      const vector = normalize(data.slice(position * dimension, (position + 1) * dimension));
-      // A NaN would be stored and indexed silently (USearch accepts it), so it stops here.
-      if (vector.length !== dimension || !vector.every(Number.isFinite)) {
-        this.settle(item.call, new EmbeddingError(`${this.model} produced a non-finite vector`));
-        return;
-      }
-      item.call.vectors[item.index] = vector;
-      if (--item.call.remaining === 0) this.settle(item.call);
-    });
-    this.finishBatch();
-  }
-
-  private finishBatch(): void {
-    if (this.inFlight) clearTimeout(this.inFlight.timer);
-    this.inFlight = null;
-    this.pump();
-  }
-
-  /** Sends the next batch when the thread is ready and idle; one at a time keeps batches full. */
-  private pump(): void {
-    const thread = this.worker;
-    if (!thread || this.dimension === undefined || this.inFlight || this.queue.length === 0) return;
-    const items = this.queue.splice(0, this.options.batchSize);
-    const timer = setTimeout(() => {
-      void this.fail(
-        new EmbeddingError(
-          `the embedding worker did not answer within ${this.options.timeoutMs} ms; it will be restarted`,
-          'EMBEDDING_TIMEOUT',
-        ),
-      );
-    }, this.options.timeoutMs);
-    const batch: Batch = { items, timer };
-    this.inFlight = batch;
-    thread
-      .call(
-        'embed',
-        items.map((item) => item.text),
-      )
-      .then(
-        ({ data, dimension }) => {
-          if (batch === this.inFlight) this.deliver(items, data, dimension);
-        },
-        (error: unknown) => {
-          // A batch that fail() has already settled is not settled again.
-          if (batch !== this.inFlight) return;
-          const message = error instanceof ThreadCallError ? error.remote.message : String(error);
-          for (const item of items) {
-            this.settle(item.call, new EmbeddingError(`${this.model} failed to embed: ${message}`));
-          }
-          this.finishBatch();
-        },
-      );
-  }
-
-  private onWorkerGone(reason: string): void {
-    const code: EmbeddingErrorCode = this.loadPending ? 'EMBEDDING_UNAVAILABLE' : 'EMBEDDING_FAILED';
-    const message = this.loadPending
-      ? unavailableMessage(this.options, `the embedding worker stopped while loading (${reason})`)
-      : `the embedding worker for ${this.model} stopped (${reason}); it restarts on the next call`;
-    void this.fail(new EmbeddingError(message, code));
-  }
-
-  /** Drops the thread and rejects everything waiting; the next call starts a new thread. */
-  private async fail(error: EmbeddingError): Promise<void> {
-    const thread = this.worker;
-    this.worker = null;
-    this.loading = null;
-    this.loadPending = false;
-    this.dimension = undefined;
-    clearTimeout(this.loadTimer);
-    if (this.inFlight) {
-      clearTimeout(this.inFlight.timer);
-      for (const item of this.inFlight.items) this.settle(item.call, error);
-      this.inFlight = null;
-    }
-    for (const item of this.queue) this.settle(item.call, error);
-    this.queue = [];
-    // A thread that failed to load or stopped answering is of no further use; stopping it
-    // rejects the load still waiting with `error`.
-    if (thread) await thread.stop(error);
-  }
-
-  private settle(call: Call, error?: EmbeddingError): void {
-    if (call.settled) return;
-    call.settled = true;
-    clearTimeout(call.timer);
-    if (error) call.reject(error);
-    else call.resolve(call.vectors);
-  }
-}
 
 /**
  * The local embedder. Nothing starts until the first `load()` or `embed()`; `load()` rejects with
@@ -413,5 +145,19 @@ class LocalEmbedder implements Embedder {
  * and a later call tries again, so copying the files in does not need a restart.
  */
 export function createLocalEmbedder(options: LocalEmbedderOptions = {}): Embedder {
-  return new LocalEmbedder(options);
+  const resolved = resolveLocalOptions(options);
+  return createThreadEmbedder({
+    model: `local:${resolved.modelId}`,
+    url: EMBEDDING_THREAD_URL,
+    workerData: {
+      modelId: resolved.modelId,
+      modelPath: resolved.modelPath,
+      cacheDir: resolved.cacheDir,
+      dtype: resolved.dtype,
+      allowDownload: resolved.allowDownload,
+    },
+    options: resolved,
+    unavailable: (cause) => unavailableMessage(resolved, cause),
+    onProgress: options.onProgress as ((event: unknown) => void) | undefined,
+  });
 }

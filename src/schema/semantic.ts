@@ -26,9 +26,12 @@ const RecallBreakdownRef = builder.objectRef<RecallBreakdown>('RecallBreakdown')
       description:
         'Cosine similarity to the question; null when no vector search was possible (lexical fallback).',
     }),
-    lexical: t.exposeFloat('lexical', { description: 'BM25 match, relative to the best candidate.' }),
+    lexical: t.exposeFloat('lexical', {
+      description: 'BM25 match, relative to the entity’s best-matching fact for this question.',
+    }),
     mentions: t.exposeFloat('mentions', {
-      description: 'log(1 + mentions), relative to the most mentioned candidate.',
+      description:
+        'log(1 + mentions), relative to the most mentioned candidate (candidates are the top 100 by meaning and by words, or MAX_PAGE_SIZE if larger, whatever `first` is).',
     }),
     recency: t.exposeFloat('recency', { description: '0.5 ^ (days since the last mention / 30).' }),
   }),
@@ -145,7 +148,11 @@ builder.queryFields((t) => ({
     args: {
       entity: t.arg.string({ required: true, description: 'External id of the entity.' }),
       query: t.arg.string({ required: true, description: 'The question or topic.' }),
-      first: t.arg.int({ required: false, description: 'How many. @default 10' }),
+      first: t.arg.int({
+        required: false,
+        description:
+          'How many. Scores and order do not depend on it: a smaller page is the start of a larger one. @default 10',
+      }),
       weights: t.arg({ type: RecallWeightsInput, required: false, description: 'Signal weights.' }),
     },
     authScopes: (_root, args) => ({ externalId: args.entity }),

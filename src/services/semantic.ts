@@ -135,12 +135,22 @@ export const DEFAULT_RECALL_WEIGHTS: RecallWeights = {
 /** A fact last mentioned this long ago scores 0.5 on recency. */
 export const RECENCY_HALF_LIFE_DAYS = 30;
 
+/**
+ * Candidates recall takes from each source (vector search and BM25), whatever `first` is (or
+ * MAX_PAGE_SIZE when that is larger, so the biggest page can fill): the pool, and so every
+ * hit's score and rank, must not depend on the page size asked.
+ */
+export const RECALL_CANDIDATES = 100;
+
 export interface RecallBreakdown {
   /** Cosine similarity to the query (clamped at 0); null when no vector search was possible. */
   semantic: number | null;
-  /** BM25 score divided by the best BM25 score among the candidates (0..1). */
+  /** BM25 score divided by the best BM25 score of the entity's facts for this question (0..1). */
   lexical: number;
-  /** log(1 + mentions) / log(1 + most mentions among the candidates) (0..1). */
+  /**
+   * log(1 + mentions) / log(1 + most mentions among the candidates) (0..1); the candidates are
+   * the same whatever `first` is (see {@link RECALL_CANDIDATES}).
+   */
   mentions: number;
   /** 0.5^(days since last mention / 30) (0..1). */
   recency: number;
@@ -166,8 +176,10 @@ export interface RecallInput {
  *
  *   score = w_s·semantic + w_l·lexical + w_m·mentions + w_r·recency   (weights normalized to 1)
  *
- * Candidates are the entity's top facts by vector similarity and by BM25 (each up to
- * max(50, 4·first)), so a fact found only by its words or only by its meaning can still win.
+ * Candidates are the entity's top facts by vector similarity and by BM25 (each a fixed
+ * {@link RECALL_CANDIDATES}, never a function of `first`), so a fact found only by its words or
+ * only by its meaning can still win, and a page of 10 is exactly the first 10 of a page of 100:
+ * the normalisers (the best BM25 score, the most mentions) come from that fixed pool too.
  * When no vector search is possible (no model loaded, or the entity has no vectors) the semantic
  * weight is dropped and the others are renormalized: a lexical fallback, reported as
  * `breakdown.semantic = null`.
@@ -210,7 +222,7 @@ async function rankForRecall(
   const index = requireIndex(deps);
   const id = await entityId(deps, input.entity);
   if (id === null) return [];
-  const pool = Math.max(50, input.first * 4);
+  const pool = Math.max(RECALL_CANDIDATES, maxFirst);
 
   const vector = deps.embeddings?.status().state === 'ready' ? await queryVector(deps, input.query) : null;
   const [semanticHits, lexicalHits] = await Promise.all([
@@ -230,7 +242,11 @@ async function rankForRecall(
   }
   const candidateIds = [...new Set([...similarity.keys(), ...bm25.keys()])];
   if (candidateIds.length === 0) return [];
-  const facts = await factsById(deps, candidateIds);
+  // Scoring needs only these columns; whole rows (content, embedding) are read for the page only.
+  const candidates = await deps.reader.entityFact.findMany({
+    where: { id: { in: candidateIds } },
+    select: { id: true, mentionCount: true, lastMentionedAt: true },
+  });
 
   const useSemantic = semanticHits.length > 0;
   const weights = { ...DEFAULT_RECALL_WEIGHTS };
@@ -241,11 +257,12 @@ async function rankForRecall(
   if (!useSemantic) weights.semantic = 0;
   const total = weights.semantic + weights.lexical + weights.mentions + weights.recency || 1;
 
+  // The top lexical hit is the entity's best match for the question, so this is the same in any pool.
   const bestBm25 = Math.max(0, ...bm25.values());
   let mostMentions = 1;
-  for (const fact of facts.values()) mostMentions = Math.max(mostMentions, fact.mentionCount);
+  for (const fact of candidates) mostMentions = Math.max(mostMentions, fact.mentionCount);
   const now = Date.now();
-  const scored = [...facts.values()].map((fact) => {
+  const scored = candidates.map((fact) => {
     const breakdown: RecallBreakdown = {
       semantic: useSemantic ? Math.max(0, similarity.get(fact.id) ?? 0) : null,
       lexical: bestBm25 > 0 ? (bm25.get(fact.id) ?? 0) / bestBm25 : 0,
@@ -258,10 +275,19 @@ async function rankForRecall(
         weights.mentions * breakdown.mentions +
         weights.recency * breakdown.recency) /
       total;
-    return { score, fact, breakdown };
+    return { score, id: fact.id, breakdown };
   });
-  scored.sort((a, b) => b.score - a.score || b.fact.id - a.fact.id);
-  const top = scored.slice(0, input.first);
+  scored.sort((a, b) => b.score - a.score || b.id - a.id);
+  const page = scored.slice(0, input.first);
+  const facts = await factsById(
+    deps,
+    page.map((hit) => hit.id),
+  );
+  // A fact forgotten between the two reads is left out rather than returned half-known.
+  const top = page.flatMap(({ score, id, breakdown }) => {
+    const fact = facts.get(id);
+    return fact ? [{ score, fact, breakdown }] : [];
+  });
 
   const mentions = await deps.reader.factMention.findMany({
     where: { factId: { in: top.map((hit) => hit.fact.id) }, messageId: { not: null } },

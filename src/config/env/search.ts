@@ -4,12 +4,14 @@ import { booleanish, positiveInt } from './fields.ts';
 /** Embeddings and the vector index. (part of the environment schema in ../environment.ts) */
 export const searchEnv = {
   /**
-   * Who embeds text: `local` (transformers.js in a worker thread), `openai`, `openai-compatible`
-   * (Azure, Ollama, vLLM...), `cohere`, `huggingface`, or `none` (bring your own vectors).
+   * Who embeds text: `local` (transformers.js in a worker thread), `use-lite` (Universal Sentence
+   * Encoder lite, 512-d, whose weights install with npm: no download), `openai`,
+   * `openai-compatible` (Azure, Ollama, vLLM...), `cohere`, `huggingface`, or `none` (bring your
+   * own vectors).
    * @default local
    */
   EMBEDDING_PROVIDER: z
-    .enum(['local', 'openai', 'openai-compatible', 'cohere', 'huggingface', 'none'])
+    .enum(['local', 'use-lite', 'openai', 'openai-compatible', 'cohere', 'huggingface', 'none'])
     .default('local'),
   /** The model. @default Xenova/all-MiniLM-L6-v2 (local), text-embedding-3-small (openai), embed-english-v3.0 (cohere) */
   EMBEDDING_MODEL: z.string().min(1).optional(),
@@ -34,8 +36,11 @@ export const searchEnv = {
   /** Texts whose embeddings are kept in memory (LRU). @default 10000 */
   EMBEDDING_CACHE_SIZE: positiveInt(10_000),
 
-  /** Dimension of every vector in the index; must match the embedding model. @default 384 */
-  VECTOR_DIMENSIONS: positiveInt(384),
+  /**
+   * Dimension of every vector in the index; must match the embedding model.
+   * @default 512 with EMBEDDING_PROVIDER=use-lite, else 384 (all-MiniLM-L6-v2)
+   */
+  VECTOR_DIMENSIONS: z.coerce.number().int().positive().optional(),
   /** `on`, or `off` to run without semantic search. @default on */
   VECTOR_INDEX: z.enum(['on', 'off']).default('on'),
   /** Folder of the persisted index, or `memory` to rebuild it on every start. @default ./data/vector-index */
