@@ -105,6 +105,13 @@ describe('recordConversation with an idempotency key', () => {
       { ...turn('i-reuse', 'k-reuse'), session: 'f1b2d3c4-0000-4000-8000-000000000001' },
       { ...turn('i-reuse', 'k-reuse'), messages: [{ role: 'USER', content: 'I live in Lisbon.' }] },
       { ...turn('i-reuse', 'k-reuse'), conversation: first.conversation.id },
+      {
+        ...turn('i-reuse', 'k-reuse'),
+        messages: turn('i-reuse', null).messages.map((message) => ({
+          ...message,
+          createdAt: '2023-05-08T13:56:00.000Z',
+        })),
+      },
     ];
     for (const input of variants) {
       const result = await record(input);

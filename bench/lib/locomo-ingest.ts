@@ -3,13 +3,24 @@
  * remembers each turn as a fact sourced from its message), mapping message ids to dia_ids; and,
  * with `--facts extracted`, waits for the augmentation queue to drain.
  */
+import * as chrono from 'chrono-node';
 import type { Db } from '../../src/db/client.ts';
-import type { LocomoConversation } from './locomo-data.ts';
+import type { LocomoConversation, LocomoSession } from './locomo-data.ts';
 import { gql, RECORD, REMEMBER, type RecordResult, type RememberResult, success } from './locomo-graphql.ts';
 import { MAX_PAGE } from './locomo-options.ts';
 import { progress } from './stdio.ts';
 
 const since = (start: number) => (performance.now() - start) / 1000;
+
+/**
+ * When a session took place, from its header ("1:56 pm on 8 May, 2023"), in UTC milliseconds;
+ * null when the data gives none or it cannot be read.
+ */
+export function sessionTime(session: LocomoSession): number | null {
+  if (!session.dateTime) return null;
+  const parsed = chrono.parseDate(session.dateTime, { instant: new Date(0), timezone: 'UTC' });
+  return parsed ? parsed.getTime() : null;
+}
 
 /** The Engram entity of a LoCoMo conversation. */
 export const entityOf = (conversation: LocomoConversation) => `locomo-${conversation.id}`;
@@ -34,6 +45,7 @@ export async function ingest(
 ): Promise<void> {
   const entity = entityOf(conversation);
   for (const session of conversation.sessions) {
+    const said = sessionTime(session);
     let conversationId: string | null = null;
     const messageIds: string[] = [];
     // One LoCoMo session is one Engram conversation; pages of MAX_PAGE keep the returned ids exact.
@@ -46,9 +58,11 @@ export async function ingest(
           process: 'locomo-bench',
           ...(conversationId ? { conversation: conversationId } : {}),
           summary: `LoCoMo ${conversation.id} session ${session.index}${session.dateTime ? `, ${session.dateTime}` : ''}`,
-          messages: turns.map((turn) => ({
+          messages: turns.map((turn, i) => ({
             role: turn.speaker === conversation.speakerA ? 'USER' : 'ASSISTANT',
             content: turn.content,
+            // Said when the session was, a second apart, so recall can match dates against it.
+            ...(said === null ? {} : { createdAt: new Date(said + (start + i) * 1000).toISOString() }),
           })),
         },
       });

@@ -103,6 +103,8 @@ export type JobStatus =
 export type MessageInput = {
   /** What was said (not empty; at most MAX_CONTENT_LENGTH). */
   content: string;
+  /** When it was said, for recording a past conversation (an import, a transcript): not in the future, and not earlier than a message before it in the call. Recall matches dates in questions against it. @default now */
+  createdAt?: string | null | undefined;
   /** Who said it. */
   role: MessageRole;
   /** Content type. @default "text" */

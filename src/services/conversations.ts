@@ -21,7 +21,8 @@ export interface RecordConversationInput {
   /** Existing conversation (database id) to append to. */
   conversationId?: number | null;
   summary?: string | null;
-  messages: { role: MessageRole; content: string; type?: string | null }[];
+  /** `createdAt`: when it was said (recording a past conversation); now when absent. */
+  messages: { role: MessageRole; content: string; type?: string | null; createdAt?: Date | null }[];
   /**
    * Makes retries safe: a later call of the same entity with this key stores nothing and returns
    * what the first one stored (see idempotency.ts).
@@ -51,12 +52,41 @@ function inputSchema(deps: ServiceDeps) {
           role: z.enum(MessageRole),
           content: contentSchema(maxContentLength),
           type: z.string().trim().min(1).max(64).nullish(),
+          createdAt: z
+            .date()
+            .refine((at) => at.getTime() >= EARLIEST_MESSAGE_MS, 'must be 1970-01-02 or later')
+            .refine(
+              (at) => at.getTime() <= Date.now() + CLOCK_SKEW_MS,
+              'must not be in the future (5 minutes of clock skew are allowed)',
+            )
+            .nullish(),
         }),
       )
       .min(1, 'must contain at least one message')
-      .max(maxItemsPerCall, `must contain at most ${maxItemsPerCall} messages`),
+      .max(maxItemsPerCall, `must contain at most ${maxItemsPerCall} messages`)
+      .superRefine((messages, ctx) => {
+        // Messages are listed by when they were said: a call's own order must agree.
+        let previous = Number.NEGATIVE_INFINITY;
+        messages.forEach((message, i) => {
+          const at = message.createdAt?.getTime();
+          if (at === undefined) return;
+          if (at < previous) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [i, 'createdAt'],
+              message: 'must not be earlier than the createdAt of a message before it',
+            });
+          }
+          previous = at;
+        });
+      }),
   });
 }
+
+/** How far ahead of this server's clock a caller's `createdAt` may be. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** Every database stores this; the epoch itself is refused by some (MySQL TIMESTAMP). */
+const EARLIEST_MESSAGE_MS = 86_400_000;
 
 /**
  * The call with personal data masked out of its messages and summary (PII_REDACTION=storage). Done
@@ -107,6 +137,7 @@ function messageRows(messages: RecordConversationInput['messages']) {
     role: message.role,
     content: message.content,
     type: message.type ?? 'text',
+    ...(message.createdAt ? { createdAt: message.createdAt } : {}),
   }));
 }
 
@@ -166,7 +197,12 @@ export async function recordConversation(
         input.session ?? null,
         input.conversationId ?? null,
         input.summary ?? null,
-        input.messages.map((message) => [message.role, message.content, message.type ?? 'text']),
+        // createdAt only when given, so keys stored before it existed still match their retries.
+        input.messages.map((message) =>
+          message.createdAt
+            ? [message.role, message.content, message.type ?? 'text', message.createdAt.toISOString()]
+            : [message.role, message.content, message.type ?? 'text'],
+        ),
       ])
     : '';
 
@@ -235,6 +271,8 @@ export async function recordConversation(
         data: {
           ...session,
           summary: input.summary ?? null,
+          // A past conversation started when its first message was said.
+          ...(input.messages[0]?.createdAt ? { createdAt: input.messages[0].createdAt } : {}),
           messages: { createMany: { data: messageRows(input.messages) } },
         },
         include: { messages: { orderBy: { id: 'asc' } } },

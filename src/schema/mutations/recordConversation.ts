@@ -12,6 +12,12 @@ const MessageInput = builder.inputType('MessageInput', {
       description: 'What was said (not empty; at most MAX_CONTENT_LENGTH).',
     }),
     type: t.string({ required: false, description: 'Content type. @default "text"' }),
+    createdAt: t.field({
+      type: 'DateTime',
+      required: false,
+      description:
+        'When it was said, for recording a past conversation (an import, a transcript): not in the future, and not earlier than a message before it in the call. Recall matches dates in questions against it. @default now',
+    }),
   }),
 });
 
