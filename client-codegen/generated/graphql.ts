@@ -132,6 +132,8 @@ export type RecallWeightsInput = {
   recency?: number | null | undefined;
   /** Meaning. @default 0.6 */
   semantic?: number | null | undefined;
+  /** Said during the periods the question names (only when it names one). @default 0.5 */
+  time?: number | null | undefined;
 };
 
 /** Messages to store, with who said them to whom. */

@@ -34,6 +34,15 @@ const RecallBreakdownRef = builder.objectRef<RecallBreakdown>('RecallBreakdown')
         'log(1 + mentions), relative to the most mentioned candidate (candidates are the top 100 by meaning and by words, or MAX_PAGE_SIZE if larger, whatever `first` is).',
     }),
     recency: t.exposeFloat('recency', { description: '0.5 ^ (days since the last mention / 30).' }),
+    time: t.exposeFloat('time', {
+      nullable: true,
+      description:
+        'How near the fact’s dates (when its source messages were said, and the days its words name, such as "yesterday") are to the periods the question names ("on 4 December 2023", "last week", "in May"): 1 inside one, halving every 2 (a day asked), 4 (a week), 10 (a month) or 45 (a year) days away. Null when the question names no period (its weight is then dropped).',
+    }),
+    timeMatch: t.exposeString('timeMatch', {
+      nullable: true,
+      description: 'What the time part matched: the question’s words ~ the fact’s date or words (the day).',
+    }),
   }),
 });
 
@@ -63,6 +72,10 @@ const RecallWeightsInput = builder.inputType('RecallWeightsInput', {
     lexical: t.float({ required: false, description: 'Words (BM25). @default 0.25' }),
     mentions: t.float({ required: false, description: 'How often it was mentioned. @default 0.1' }),
     recency: t.float({ required: false, description: 'How recently it was mentioned. @default 0.05' }),
+    time: t.float({
+      required: false,
+      description: 'Said during the periods the question names (only when it names one). @default 0.5',
+    }),
   }),
 });
 

@@ -5,6 +5,8 @@ import { EmbeddingError, normalize } from '../embed/types.ts';
 import { EngramError } from '../errors.ts';
 import type { SearchIndex } from '../search/search-index.ts';
 import type { ServiceDeps } from './deps.ts';
+import { factsSaidDuring, timeScores } from './recall-dates.ts';
+import { timeSpansIn } from './recall-time.ts';
 import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
 
 /** Cosine similarity below which semanticFacts drops a hit (the requirements' 0.1). */
@@ -122,14 +124,20 @@ export interface RecallWeights {
   lexical: number;
   mentions: number;
   recency: number;
+  time: number;
 }
 
-/** @default semantic 0.6, lexical 0.25, mentions 0.1, recency 0.05 */
+/**
+ * The time weight counts only for a question that names a period ("on 4 December 2023", "last
+ * week"); otherwise it is dropped and the rest renormalized.
+ * @default semantic 0.6, lexical 0.25, mentions 0.1, recency 0.05, time 0.5
+ */
 export const DEFAULT_RECALL_WEIGHTS: RecallWeights = {
   semantic: 0.6,
   lexical: 0.25,
   mentions: 0.1,
   recency: 0.05,
+  time: 0.5,
 };
 
 /** A fact last mentioned this long ago scores 0.5 on recency. */
@@ -154,6 +162,14 @@ export interface RecallBreakdown {
   mentions: number;
   /** 0.5^(days since last mention / 30) (0..1). */
   recency: number;
+  /**
+   * How near the fact's dates (when it was said, and the days its words name) are to the periods
+   * the question names: 1 inside one, halving every few days away (0..1); null when the question
+   * names no period.
+   */
+  time: number | null;
+  /** What the time part matched: the question's words ~ the fact's date or words (the day). */
+  timeMatch: string | null;
 }
 
 export interface RecallHit {
@@ -209,6 +225,7 @@ function recallSchema(deps: ServiceDeps, maxFirst: number) {
         lexical: z.number().min(0).nullish(),
         mentions: z.number().min(0).nullish(),
         recency: z.number().min(0).nullish(),
+        time: z.number().min(0).nullish(),
       })
       .nullish(),
   });
@@ -240,8 +257,21 @@ async function rankForRecall(
       if (value !== null && value !== undefined) similarity.set(factId, value);
     });
   }
-  const candidateIds = [...new Set([...similarity.keys(), ...bm25.keys()])];
+  // Periods in the question are read against now ("last week"); facts said during them are
+  // candidates too, found by their dates rather than their words.
+  const asked = timeSpansIn(input.query, new Date());
+  const saidThen = asked.length > 0 ? await factsSaidDuring(deps, id, asked, pool) : [];
+  const candidateIds = [...new Set([...similarity.keys(), ...bm25.keys(), ...saidThen])];
   if (candidateIds.length === 0) return [];
+  if (vector && saidThen.length > 0) {
+    const unscored = saidThen.filter((factId) => !similarity.has(factId));
+    const exact = await index.similarities(id, vector, unscored);
+    unscored.forEach((factId, i) => {
+      const value = exact[i];
+      if (value !== null && value !== undefined) similarity.set(factId, value);
+    });
+  }
+  const times = await timeScores(deps, asked, candidateIds);
   // Scoring needs only these columns; whole rows (content, embedding) are read for the page only.
   const candidates = await deps.reader.entityFact.findMany({
     where: { id: { in: candidateIds } },
@@ -255,7 +285,8 @@ async function rankForRecall(
     if (given !== undefined && given !== null) weights[key] = given;
   }
   if (!useSemantic) weights.semantic = 0;
-  const total = weights.semantic + weights.lexical + weights.mentions + weights.recency || 1;
+  if (asked.length === 0) weights.time = 0;
+  const total = weights.semantic + weights.lexical + weights.mentions + weights.recency + weights.time || 1;
 
   // The top lexical hit is the entity's best match for the question, so this is the same in any pool.
   const bestBm25 = Math.max(0, ...bm25.values());
@@ -268,12 +299,15 @@ async function rankForRecall(
       lexical: bestBm25 > 0 ? (bm25.get(fact.id) ?? 0) / bestBm25 : 0,
       mentions: Math.log1p(fact.mentionCount) / Math.log1p(mostMentions),
       recency: 0.5 ** ((now - fact.lastMentionedAt.getTime()) / 86_400_000 / RECENCY_HALF_LIFE_DAYS),
+      time: asked.length > 0 ? (times.get(fact.id)?.score ?? 0) : null,
+      timeMatch: times.get(fact.id)?.matched ?? null,
     };
     const score =
       (weights.semantic * (breakdown.semantic ?? 0) +
         weights.lexical * breakdown.lexical +
         weights.mentions * breakdown.mentions +
-        weights.recency * breakdown.recency) /
+        weights.recency * breakdown.recency +
+        weights.time * (breakdown.time ?? 0)) /
       total;
     return { score, id: fact.id, breakdown };
   });
