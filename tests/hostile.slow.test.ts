@@ -145,7 +145,9 @@ describe(`hostile input (${TEST_DATABASE})`, () => {
 
   beforeAll(async () => {
     // Development mode (the default NODE_ENV, no keys) for the corpus: Host checks apply there.
-    main = await startTestServer({ env: { NODE_ENV: 'development' }, onQuery: (sql) => {
+    main = await startTestServer({
+      env: { NODE_ENV: 'development' },
+      onQuery: (sql) => {
         statements++;
         recent.push(sql);
         if (recent.length > 1000) recent.shift();
