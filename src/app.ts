@@ -193,6 +193,7 @@ export function buildApp(engram: Engram): App {
     initTimeoutMs: http.websocket.initTimeoutMs,
     maxSubscriptionsPerSocket: http.websocket.maxOperationsPerSocket,
     maxSocketsPerPrincipal: http.websocket.maxSocketsPerPrincipal,
+    maxUnsentBytes: http.websocket.maxUnsentBytes,
     maxVariableListLength: config.graphql.maxVariableListLength,
     cost: { maxNodes: config.graphql.maxNodes, maxPageSize: config.graphql.maxPageSize },
     trustProxy: http.trustProxy,

@@ -1,6 +1,7 @@
 import { type ExecutionResult, print } from 'graphql';
 import type { Client } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   FactChangedForDocument,
   IssueEntityTokenDocument,
@@ -83,6 +84,9 @@ describe('shared subscription execution', () => {
       env: {
         API_KEYS: 'admin-key, service:service-key, read:reader-key',
         ENTITY_TOKEN_SECRET: 'shared-subscriptions-secret-0123456789abcdef',
+        // A socket that does not read is closed past 1 MiB of unsent events.
+        WS_MAX_UNSENT_BYTES: String(1024 ** 2),
+        MAX_CONTENT_LENGTH: '100000',
       },
     });
     // Counts what every subscription pulls from the bus (the same object the resolvers call).
@@ -197,5 +201,37 @@ describe('shared subscription execution', () => {
     });
     expect(first.received).toEqual([]);
     second.stop();
+  });
+
+  it('closes the socket of a subscriber that stops reading, with 1013, and keeps the others', async () => {
+    const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
+    const messages: { type: string }[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)) as { type: string }));
+    const closed = new Promise<number>((resolve) => socket.on('close', resolve));
+    await new Promise((resolve) => socket.on('open', resolve));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: as('service-key') }));
+    await expect.poll(() => messages.some((message) => message.type === 'connection_ack')).toBe(true);
+    const reading = await listen(server, server.wsClient(as('service-key')), 'share-slow');
+    const listening = nextListener(server.app.events);
+    socket.send(
+      JSON.stringify({
+        id: '1',
+        type: 'subscribe',
+        payload: { query: QUERY, variables: { entity: 'share-slow' } },
+      }),
+    );
+    await listening;
+    expect(server.app.subscriptionGroups.sizes()).toEqual([2]);
+    socket.pause();
+    // 12 MB of events: past the 1 MiB of unsent bytes and what the kernel buffers hold on loopback.
+    const writes = 120;
+    for (let i = 0; i < writes; i++) await remember('share-slow', `${i} ${'x'.repeat(99_000)}`);
+    socket.resume();
+    expect(await closed).toBe(1013);
+    const received = messages.filter((message) => message.type === 'next').length;
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(writes);
+    expect((await reading.until(writes)).length).toBe(writes);
+    reading.stop();
   });
 });

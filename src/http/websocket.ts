@@ -25,6 +25,8 @@ export interface WebSocketOptions {
   maxSubscriptionsPerSocket: number;
   /** Sockets per API key, or per client address without one (WS_MAX_SOCKETS_PER_PRINCIPAL). */
   maxSocketsPerPrincipal: number;
+  /** Bytes of events unsent on one socket past which it is closed (WS_MAX_UNSENT_BYTES). */
+  maxUnsentBytes: number;
   /** The query cost limit (MAX_QUERY_NODES, MAX_PAGE_SIZE). */
   cost: QueryCostOptions;
   /** Longest list in variables (MAX_VARIABLE_LIST_LENGTH). */
@@ -69,6 +71,11 @@ type SocketExtra = {
  * reconnects. graphql-ws clients do not retry it by themselves (4401 is one of its terminal codes).
  */
 export const TOKEN_EXPIRED_CLOSE_CODE = 4401;
+/**
+ * Closes a socket whose client does not read its events (WS_MAX_UNSENT_BYTES): "try again later",
+ * graphql-ws clients reconnect, then read the current state again.
+ */
+export const SLOW_READER_CLOSE_CODE = 1013;
 /** setTimeout's longest delay; a later expiry is checked again when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -206,7 +213,12 @@ export function attachWebSocket(
           member: {
             id,
             send: (frame) => {
-              if (socket.readyState === socket.OPEN) socket.send(frame);
+              if (socket.readyState !== socket.OPEN) return;
+              if (socket.bufferedAmount > options.maxUnsentBytes) {
+                socket.close(SLOW_READER_CLOSE_CODE, 'Too slow to read its events');
+                return;
+              }
+              socket.send(frame);
             },
           },
         },
