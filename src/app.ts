@@ -13,6 +13,7 @@ import { RateLimits } from './http/rate-limits.ts';
 import { sendRefusal } from './http/reply.ts';
 import { createRequestGuard } from './http/request-guard.ts';
 import { traceRequest } from './http/request-span.ts';
+import type { SubscriptionGroups } from './http/shared-subscriptions.ts';
 import { attachWebSocket } from './http/websocket.ts';
 import { createMcpHandler } from './mcp/http.ts';
 import { createProxy, type LlmProxy } from './proxy/index.ts';
@@ -27,6 +28,8 @@ export interface App {
   server: Server;
   yoga: GraphqlHandler;
   events: EngramPubSub;
+  /** graphql-ws subscriptions sharing one execution (src/http/shared-subscriptions.ts). */
+  subscriptionGroups: SubscriptionGroups;
   /** The LLM proxy (/v1/chat/completions, /v1/messages); null when no upstream is configured. */
   proxy: LlmProxy | null;
   /** Listens on the port (0 picks a free one) and resolves with the bound port. */
@@ -185,11 +188,12 @@ export function buildApp(engram: Engram): App {
   server.requestTimeout = http.requestTimeoutMs;
   server.keepAliveTimeout = http.keepAliveTimeoutMs;
 
-  const { dispose: disposeWebSocket } = attachWebSocket(server, yoga, {
+  const { dispose: disposeWebSocket, groups: subscriptionGroups } = attachWebSocket(server, yoga, {
     maxPayload: http.maxRequestBytes,
     initTimeoutMs: http.websocket.initTimeoutMs,
     maxSubscriptionsPerSocket: http.websocket.maxOperationsPerSocket,
     maxSocketsPerPrincipal: http.websocket.maxSocketsPerPrincipal,
+    maxUnsentBytes: http.websocket.maxUnsentBytes,
     maxVariableListLength: config.graphql.maxVariableListLength,
     cost: { maxNodes: config.graphql.maxNodes, maxPageSize: config.graphql.maxPageSize },
     trustProxy: http.trustProxy,
@@ -203,6 +207,7 @@ export function buildApp(engram: Engram): App {
     server,
     yoga,
     events: engram.events,
+    subscriptionGroups,
     proxy,
     start: (port = serverConfig.port, host = serverConfig.host) =>
       new Promise((resolve, reject) => {

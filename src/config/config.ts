@@ -153,7 +153,12 @@ export interface HttpConfig {
   keepAliveTimeoutMs: number;
   /** Per minute; 0 turns a limit off. */
   rateLimits: { perAddress: number; perKey: number; authFailures: number };
-  websocket: { initTimeoutMs: number; maxOperationsPerSocket: number; maxSocketsPerPrincipal: number };
+  websocket: {
+    initTimeoutMs: number;
+    maxOperationsPerSocket: number;
+    maxSocketsPerPrincipal: number;
+    maxUnsentBytes: number;
+  };
 }
 
 export interface GraphqlConfig {
@@ -378,6 +383,7 @@ export function configFromEnv(env: Env): Config {
         initTimeoutMs: env.WS_INIT_TIMEOUT_MS,
         maxOperationsPerSocket: env.WS_MAX_SUBSCRIPTIONS_PER_SOCKET,
         maxSocketsPerPrincipal: env.WS_MAX_SOCKETS_PER_PRINCIPAL,
+        maxUnsentBytes: env.WS_MAX_UNSENT_BYTES,
       },
     },
     graphql: {

@@ -170,6 +170,12 @@ const EnvSchema = z
     WS_MAX_SUBSCRIPTIONS_PER_SOCKET: positiveInt(100),
     /** Most graphql-ws sockets open for one API key (or one client address without a key). @default 100 */
     WS_MAX_SOCKETS_PER_PRINCIPAL: positiveInt(100),
+    /**
+     * Bytes of events waiting to be sent on one graphql-ws socket past which it is closed (1013):
+     * events are written without waiting for the client to read, so one that stops reading would
+     * otherwise hold ever more server memory. @default 16777216
+     */
+    WS_MAX_UNSENT_BYTES: positiveInt(16 * 1024 ** 2),
 
     ...llmIntegrationEnv,
     ...observabilityEnv,

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { type ExecutionArgs, GraphQLError, getOperationAST } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { YogaServerInstance } from 'graphql-yoga';
+import { isAsyncIterable, type YogaServerInstance } from 'graphql-yoga';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { type Principal, principalName } from '../auth/principal.ts';
 import type { Context } from '../schema/context.ts';
@@ -13,6 +13,7 @@ import { isGraphQLError, maskError } from './mask-error.ts';
 import { checkQueryCost, type QueryCostOptions } from './query-cost.ts';
 import type { RateLimits } from './rate-limits.ts';
 import { type Refusal, refusalBody } from './reply.ts';
+import { createSubscriptionGroups, type GroupMember } from './shared-subscriptions.ts';
 
 /** What the graphql-ws endpoint enforces; every value comes from configuration. */
 export interface WebSocketOptions {
@@ -24,6 +25,8 @@ export interface WebSocketOptions {
   maxSubscriptionsPerSocket: number;
   /** Sockets per API key, or per client address without one (WS_MAX_SOCKETS_PER_PRINCIPAL). */
   maxSocketsPerPrincipal: number;
+  /** Bytes of events unsent on one socket past which it is closed (WS_MAX_UNSENT_BYTES). */
+  maxUnsentBytes: number;
   /** The query cost limit (MAX_QUERY_NODES, MAX_PAGE_SIZE). */
   cost: QueryCostOptions;
   /** Longest list in variables (MAX_VARIABLE_LIST_LENGTH). */
@@ -42,6 +45,8 @@ export interface WebSocketOptions {
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => OperationResult;
   subscribe: (args: ExecutionArgs) => OperationResult;
+  /** The group a subscription joins, and how its events reach this operation's socket. */
+  share: { key: string; member: GroupMember };
 }
 
 type SocketExtra = {
@@ -66,6 +71,11 @@ type SocketExtra = {
  * reconnects. graphql-ws clients do not retry it by themselves (4401 is one of its terminal codes).
  */
 export const TOKEN_EXPIRED_CLOSE_CODE = 4401;
+/**
+ * Closes a socket whose client does not read its events (WS_MAX_UNSENT_BYTES): "try again later",
+ * graphql-ws clients reconnect, then read the current state again.
+ */
+export const SLOW_READER_CLOSE_CODE = 1013;
 /** setTimeout's longest delay; a later expiry is checked again when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -84,6 +94,19 @@ function closeAtExpiry(extra: SocketExtra, expiresAt: Date): void {
 export function connectionAuthorization(params: Record<string, unknown> | undefined): string | undefined {
   const value = params?.authorization ?? params?.Authorization;
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * What a subscription's results depend on, so operations under one key may share one execution:
+ * the document text, operation name and variables, and the whole principal (key role and name, or
+ * token entity, scopes, issuer and expiry): every context input that authorization and resolvers
+ * read. The client address is left out: only audit entries of queries and mutations carry it.
+ */
+function groupKey(
+  params: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+  principal: Principal,
+): string {
+  return JSON.stringify([params.query, params.operationName ?? null, params.variables ?? null, principal]);
 }
 
 function coded(message: string, code: string): GraphQLError {
@@ -147,6 +170,7 @@ export function attachWebSocket(
   /** Checks one operation (variables, parse, validation, cost) and builds its execution arguments. */
   const prepareOperation = async (
     ctx: { extra: SocketExtra; connectionParams?: Readonly<Record<string, unknown>> },
+    id: string,
     params: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
   ): Promise<ExecutionArgs | readonly GraphQLError[]> => {
     const variablesProblem = checkVariables(params.variables, options.maxVariableListLength);
@@ -179,13 +203,33 @@ export function attachWebSocket(
       if (!getOperationAST(document, params.operationName)) {
         return [coded('the document has no operation of that name, or several and no name', 'BAD_REQUEST')];
       }
+      const contextValue = await contextFactory({ connectionParams: ctx.connectionParams });
+      const socket = ctx.extra.socket;
+      const root: EnvelopedRoot = {
+        execute,
+        subscribe,
+        share: {
+          key: groupKey(params, (contextValue as unknown as Context).principal),
+          member: {
+            id,
+            send: (frame) => {
+              if (socket.readyState !== socket.OPEN) return;
+              if (socket.bufferedAmount > options.maxUnsentBytes) {
+                socket.close(SLOW_READER_CLOSE_CODE, 'Too slow to read its events');
+                return;
+              }
+              socket.send(frame);
+            },
+          },
+        },
+      };
       return {
         schema: enveloped,
         operationName: params.operationName,
         document,
         variableValues: params.variables,
-        contextValue: await contextFactory({ connectionParams: ctx.connectionParams }),
-        rootValue: { execute, subscribe },
+        contextValue,
+        rootValue: root,
       };
     } catch (error) {
       // A malformed or over-limit document fails this operation only, not the socket.
@@ -194,11 +238,16 @@ export function attachWebSocket(
     }
   };
 
+  const groups = createSubscriptionGroups();
   const disposable = useServer<Record<string, unknown> | undefined, SocketExtra>(
     {
       connectionInitWaitTimeout: options.initTimeoutMs,
       execute: (args) => settle(() => (args.rootValue as EnvelopedRoot).execute(args)),
-      subscribe: (args) => settle(() => (args.rootValue as EnvelopedRoot).subscribe(args)),
+      subscribe: async (args) => {
+        const root = args.rootValue as EnvelopedRoot;
+        const result = await settle(() => root.subscribe(args));
+        return isAsyncIterable(result) ? groups.join(root.share.key, result, root.share.member) : result;
+      },
       onConnect: async (ctx) => {
         const address = clientAddress(ctx.extra.request, options.trustProxy);
         let principal: Principal;
@@ -268,7 +317,7 @@ export function attachWebSocket(
           else running.delete(id);
         };
         try {
-          const prepared = await prepareOperation(ctx, params);
+          const prepared = await prepareOperation(ctx, id, params);
           if (Array.isArray(prepared)) release();
           return prepared;
         } catch (error) {
@@ -279,5 +328,5 @@ export function attachWebSocket(
     },
     wss,
   );
-  return { wss, dispose: () => disposable.dispose() };
+  return { wss, groups, dispose: () => disposable.dispose() };
 }

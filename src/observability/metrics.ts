@@ -109,13 +109,13 @@ export function createMetrics(options: MetricsOptions) {
   });
   const delivered = new Counter({
     name: 'engram_events_delivered_total',
-    help: 'Events handed to subscriptions, by topic (one event to three subscribers counts three)',
+    help: 'Events handed to subscriptions, by topic (one event to three subscribers counts three; graphql-ws subscriptions sharing one execution count once)',
     labelNames: ['topic'] as const,
     registers,
   });
   const subscribers = new Gauge({
     name: 'engram_subscribers',
-    help: 'Subscriptions listening on the event bus now, by topic',
+    help: 'Subscriptions listening on the event bus now, by topic (graphql-ws subscriptions sharing one execution count once)',
     labelNames: ['topic'] as const,
     registers,
   });

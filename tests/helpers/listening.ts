@@ -1,4 +1,5 @@
 import type { EngramPubSub } from '../../src/events/pubsub.ts';
+import type { SubscriptionGroups } from '../../src/http/shared-subscriptions.ts';
 
 interface ListenerLog {
   /** Listeners the server has registered on the event bus so far. */
@@ -8,6 +9,21 @@ interface ListenerLog {
 }
 
 const logs = new WeakMap<EngramPubSub, ListenerLog>();
+
+function registered(log: ListenerLog): void {
+  log.registered += 1;
+  for (const waiter of log.waiting.filter((waiter) => log.registered >= waiter.count)) waiter.resolve();
+  log.waiting = log.waiting.filter((waiter) => log.registered < waiter.count);
+}
+
+/**
+ * A graphql-ws subscription that joins a running group (src/http/shared-subscriptions.ts) listens
+ * through the group's listener and registers none of its own: it counts as one all the same.
+ */
+export function countFollowsAsListeners(events: EngramPubSub, groups: SubscriptionGroups): void {
+  const log = listenerLog(events);
+  groups.onFollow(() => registered(log));
+}
 
 /**
  * Counts the server's subscription listeners as they are registered, by wrapping the event bus's
@@ -30,10 +46,7 @@ function listenerLog(events: EngramPubSub): ListenerLog {
         const result = iterator.next(...value);
         if (!started) {
           started = true;
-          log.registered += 1;
-          for (const waiter of log.waiting.filter((waiter) => log.registered >= waiter.count))
-            waiter.resolve();
-          log.waiting = log.waiting.filter((waiter) => log.registered < waiter.count);
+          registered(log);
         }
         return result;
       },

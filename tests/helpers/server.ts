@@ -13,7 +13,7 @@ import { createEngram, type Engram } from '../../src/engram.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { SearchIndex } from '../../src/search/search-index.ts';
 import { createTestDatabase } from './database.ts';
-import { nextListener } from './listening.ts';
+import { countFollowsAsListeners, nextListener } from './listening.ts';
 
 export interface TestServer {
   app: App;
@@ -84,6 +84,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const { db, index, embeddings } = engram;
   const app = buildApp(engram);
+  countFollowsAsListeners(app.events, app.subscriptionGroups);
   // Tests start once the model has loaded (or failed to) and the index is searchable.
   await engram.start({ wait: true });
   const port = await app.start(0, '127.0.0.1');
