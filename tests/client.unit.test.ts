@@ -86,6 +86,56 @@ describe('the middleware’s session', () => {
     expect(a).not.toBe(b);
     expect(engramMemory({ client, entity: 'x', session: 'chat-1' }).session).toBe('chat-1');
   });
+
+  it('records turns one after another, in the order they happened, even past a failure', async () => {
+    // The first recording is the slowest: sent at once, the second would be stored first.
+    const log: string[] = [];
+    let calls = 0;
+    const client = {
+      recordConversation: async (input: { messages: { content: string }[] }) => {
+        const text = input.messages.map((m) => m.content).join('+');
+        log.push(`start ${text}`);
+        const call = ++calls;
+        await new Promise((resolve) => setTimeout(resolve, call === 1 ? 50 : 1));
+        log.push(`end ${text}`);
+        if (call === 2) throw new Error('refused');
+      },
+    } as unknown as EngramClient;
+    const errors: string[] = [];
+    const memory = engramMemory({
+      client,
+      entity: 'x',
+      recall: false,
+      onError: (error) => errors.push((error as Error).message),
+    });
+    const step = (text: string) =>
+      memory.wrapGenerate?.({
+        doGenerate: async () => ({
+          content: [{ type: 'text', text: `re ${text}` }],
+          finishReason: { unified: 'stop', raw: 'stop' },
+          usage: {} as never,
+          warnings: [],
+        }),
+        doStream: async () => {
+          throw new Error('unused');
+        },
+        params: { prompt: [{ role: 'user', content: [{ type: 'text', text }] }] },
+        model: {} as never,
+      });
+    await step('one');
+    await step('two');
+    await step('three');
+    await memory.flush();
+    expect(log).toEqual([
+      'start one+re one',
+      'end one+re one',
+      'start two+re two',
+      'end two+re two',
+      'start three+re three',
+      'end three+re three',
+    ]);
+    expect(errors).toEqual(['refused']);
+  });
 });
 
 describe('the client bundle', () => {

@@ -106,4 +106,37 @@ describe('concurrent writers', () => {
       if (triple.validTo) expect(triple.validTo.getTime()).toBeGreaterThanOrEqual(triple.validFrom.getTime());
     }
   });
+
+  it('concurrent addTriples of one entity, in either order and with a functional predicate, never deadlock', async () => {
+    // Each call holds a triple's row and wants the entity's lock (taken for lives_in) or the
+    // reverse, unless every writer locks the entity first. A deadlock is retried, so the calls
+    // still succeed: PostgreSQL's count of deadlocks in this database is what shows one.
+    const deadlocks = async () => {
+      if (!server.databaseUrl.startsWith('postgres')) return 0;
+      await server.db.$executeRawUnsafe('SELECT pg_stat_clear_snapshot()');
+      const [row] = await server.db.$queryRawUnsafe<{ n: bigint }[]>(
+        'SELECT deadlocks AS n FROM pg_stat_database WHERE datname = current_database()',
+      );
+      return Number(row?.n ?? 0);
+    };
+    const before = await deadlocks();
+    const knows = { subject: 'Bo', predicate: 'knows', object: 'Cy' };
+    const results = await Promise.all(
+      Array.from({ length: 16 }, (_, i) => {
+        const moves = { subject: 'c-order', predicate: 'lives_in', object: `Town ${i % 2}` };
+        return server.request(AddTriplesCheckedDocument, {
+          input: { entity: 'c-order', triples: i % 2 ? [knows, moves] : [moves, knows] },
+        });
+      }),
+    );
+    for (const result of results) {
+      expect(result.errors).toBeUndefined();
+      expect(result.data?.addTriples.__typename).toBe('AddTriplesSuccess');
+    }
+    // Backends report their counts when they go idle, at most once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await deadlocks()).toBe(before);
+    const current = await server.db.triple.findMany({ where: { entity: { externalId: 'c-order' }, validTo: null } });
+    expect(current).toHaveLength(2);
+  });
 });

@@ -132,6 +132,7 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
   const record = options.record ?? true;
   const onError = options.onError ?? ((error, stage) => console.warn(`engram ${stage} failed`, error));
   const pending = new Set<Promise<void>>();
+  let tail: Promise<void> = Promise.resolve();
 
   /** Records in the background: the caller has its answer already, and a failure goes to onError. */
   const save = (prompt: Prompt, reply: Reply, complete: boolean) => {
@@ -140,13 +141,16 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
     // A step after a tool result carries the same user message again: record it once, with its first reply.
     const messages = turn(user?.isLast ? user.text : null, reply, complete);
     if (messages.length === 0) return;
-    const task = client
-      .recordConversation({ entity, process: processId, session, messages })
+    // Recordings go one after another: two turns sent at once could be stored out of order.
+    const send = () => client.recordConversation({ entity, process: processId, session, messages });
+    const task = tail
+      .then(send, send)
       .then(
         () => undefined,
         (error: unknown) => onError(error, 'record'),
       )
       .finally(() => pending.delete(task));
+    tail = task;
     pending.add(task);
   };
 

@@ -263,6 +263,7 @@ export class AugmentationRunner {
       // Names first, all of them, in the order every writer locks them (see upsertTripleNames).
       const names = await upsertTripleNames(
         tx,
+        job.entityId,
         triples.filter((triple) => !forgottenTriples.has(tripleContentHash(triple))),
       );
       for (const triple of triples) {

@@ -142,10 +142,20 @@ export function maskTripleNames<T extends TripleInput>(deps: ServiceDeps, entity
 const LOCKING_PROVIDERS = new Set(['postgresql', 'cockroachdb', 'mysql']);
 
 /**
+ * Locks the entity's row for the rest of the transaction where writers run concurrently
+ * (SQLite runs one writer at a time): writers of one entity's triples then take turns.
+ */
+async function lockEntityRow(tx: Tx, entityId: number): Promise<void> {
+  if (LOCKING_PROVIDERS.has(clientProvider(tx) ?? ''))
+    await tx.$queryRaw`SELECT id FROM ${tableSql('Entity')} WHERE id = ${entityId} FOR UPDATE`;
+}
+
+/**
  * The entity's other current values of a functional (subject, predicate). Where writers run
- * concurrently, the entity's row is locked first, so two writers of different values for the same
- * entity take turns and the second sees (and closes) the first's value; the rows are read with a
- * locking read, which sees the latest committed rows even in a REPEATABLE READ snapshot (MySQL).
+ * concurrently, the entity's row is locked before (see upsertTripleNames), so two writers of
+ * different values for the same entity take turns and the second sees (and closes) the first's
+ * value; the rows are read with a locking read, which sees the latest committed rows even in a
+ * REPEATABLE READ snapshot (MySQL).
  */
 async function currentValues(
   tx: Tx,
@@ -155,7 +165,7 @@ async function currentValues(
   objectId: number,
 ): Promise<{ id: number; validFrom: Date; objectId: number }[]> {
   if (LOCKING_PROVIDERS.has(clientProvider(tx) ?? '')) {
-    await tx.$queryRaw`SELECT id FROM ${tableSql('Entity')} WHERE id = ${entityId} FOR UPDATE`;
+    // The entity's row is locked already (upsertTripleNames, before any of these triples' rows).
     const rows = await tx.$queryRaw<{ id: number | bigint; valid_from: Date; object_id: number | bigint }[]>`
       SELECT id, valid_from, object_id FROM ${tableSql('Triple')}
       WHERE entity_id = ${entityId} AND subject_id = ${subjectId} AND predicate_id = ${predicateId}
@@ -187,16 +197,20 @@ export interface TripleNameIds {
 }
 
 /**
- * Upserts the shared names of these triples (a given type is kept), each kind in name order.
- * Every writer takes the names' row locks in this one order, so two transactions writing triples
- * that share names wait for each other instead of deadlocking (which, retried, could deadlock
- * again and again: seen on PostgreSQL between a caller's addTriples and augmentation).
+ * Locks the entity's row, then upserts the shared names of these triples (a given type is kept),
+ * each kind in name order. Every writer of an entity's triples takes the locks in this one order
+ * (the entity first, then the names), so two transactions writing triples of one entity, or
+ * sharing names, wait for each other instead of deadlocking (which, retried, could deadlock again
+ * and again: seen on PostgreSQL between a caller's addTriples and augmentation, when the entity
+ * was locked only for a functional predicate, after other triples' and degrees' rows).
  * A writer that stores triples one call at a time upserts all of them first.
  */
 export async function upsertTripleNames(
   tx: Tx,
+  entityId: number,
   items: readonly Pick<TripleInput, 'subject' | 'subjectType' | 'predicate' | 'object' | 'objectType'>[],
 ): Promise<TripleNameIds> {
+  if (items.length > 0) await lockEntityRow(tx, entityId);
   const typed = (pairs: [string, string | null | undefined][]) => {
     const types = new Map<string, string | null>();
     for (const [name, type] of pairs) if (!types.get(name)) types.set(name, type ?? null);
@@ -248,7 +262,7 @@ export async function storeTriples(
   const result: TripleChange[] = [];
   /** The triples that started or stopped holding, for the graph's stored degrees. */
   const degrees: DegreeChange[] = [];
-  const names = upserted ?? (await upsertTripleNames(tx, items));
+  const names = upserted ?? (await upsertTripleNames(tx, entity.id, items));
   for (const item of items) {
     const subject = names.subjects.get(item.subject) as { id: number };
     const predicate = names.predicates.get(item.predicate) as { id: number };
