@@ -136,7 +136,9 @@ describe('concurrent writers', () => {
     // Backends report their counts when they go idle, at most once a second.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(await deadlocks()).toBe(before);
-    const current = await server.db.triple.findMany({ where: { entity: { externalId: 'c-order' }, validTo: null } });
+    const current = await server.db.triple.findMany({
+      where: { entity: { externalId: 'c-order' }, validTo: null },
+    });
     expect(current).toHaveLength(2);
   });
 });
