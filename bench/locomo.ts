@@ -56,6 +56,7 @@ import { drainAugmentation, type IngestStats, ingest } from './lib/locomo-ingest
 import { parseLocomoOptions } from './lib/locomo-options.ts';
 import { askQuestions } from './lib/locomo-questions.ts';
 import { printLocomoReport } from './lib/locomo-report.ts';
+import { sweep } from './lib/locomo-sweep.ts';
 import { progress } from './lib/stdio.ts';
 
 const since = (start: number) => (performance.now() - start) / 1000;
@@ -73,14 +74,22 @@ async function main(): Promise<void> {
   const questionCount = conversations.reduce((n, c) => n + c.questions.length, 0);
   progress(
     `locomo bench: ${file}: ${conversations.length}/${all.length} conversations, ${turns} turns, ` +
-      `${questionCount} questions; model ${o.model}, facts ${o.facts}, first ${o.first} (Node ${process.version}, ${os.cpus().length} cores)`,
+      `${questionCount} questions; model ${o.model}, sources ${o.sources}, facts ${o.facts}, first ${o.first} (Node ${process.version}, ${os.cpus().length} cores)`,
   );
 
   const withModel = o.model === 'use';
   let started = performance.now();
   // Every turn and question fits in the cache, so nothing is embedded twice.
   const extracted = o.facts === 'extracted';
-  const engram = await startEngram(withModel, turns + questionCount + 1000, extracted);
+  const withMessages = o.sources !== 'facts';
+  const withFacts = o.sources !== 'messages';
+  const engram = await startEngram(
+    withModel,
+    // Turns and their contexts, and questions, fit in the cache: nothing is embedded twice.
+    2 * turns + questionCount + 1000,
+    extracted && withFacts,
+    withMessages ? 'context' : 'off',
+  );
   const model = engram.embeddings.status().model ?? 'none';
   progress(`  engram up at ${engram.url} in ${since(started).toFixed(1)} s; model ${model}`);
 
@@ -89,7 +98,7 @@ async function main(): Promise<void> {
     const ingestStart = performance.now();
     const ingestCpu = process.cpuUsage();
     let embedSeconds = 0;
-    if (withModel && !extracted) {
+    if (withModel && !extracted && withFacts) {
       const texts = conversations.flatMap((c) =>
         c.sessions.flatMap((session) => session.turns.map((t) => t.content)),
       );
@@ -106,7 +115,7 @@ async function main(): Promise<void> {
     const stats: IngestStats = { messages: 0, factsCreated: 0, factsMerged: 0 };
     for (const conversation of conversations) {
       started = performance.now();
-      await ingest(engram.url, conversation, diaIdOf, stats, !extracted);
+      await ingest(engram.url, conversation, diaIdOf, stats, withFacts && !extracted);
       progress(
         `  ingested ${conversation.id}: ${conversation.sessions.length} sessions, ${stats.messages} turns so far ` +
           `(${since(started).toFixed(1)} s)`,
@@ -116,7 +125,7 @@ async function main(): Promise<void> {
     const ingestCpuSeconds = cpuSeconds(process.cpuUsage(ingestCpu));
     let augmentationSeconds = 0;
     let augmentationJobs = 0;
-    if (extracted) {
+    if (extracted && withFacts) {
       started = performance.now();
       progress(`  recorded; waiting for the augmentation queue to drain`);
       const drained = await drainAugmentation(engram.db);
@@ -130,7 +139,17 @@ async function main(): Promise<void> {
       );
     }
 
-    const questions = await askQuestions(engram.url, conversations, diaIdOf, o.first, o.stability);
+    const sources =
+      o.sources === 'both' ? ['FACT', 'MESSAGE'] : o.sources === 'facts' ? ['FACT'] : ['MESSAGE'];
+    const questions = await askQuestions(
+      engram.url,
+      conversations,
+      diaIdOf,
+      o.first,
+      o.stability,
+      sources as ('FACT' | 'MESSAGE')[],
+    );
+    if (o.sweep) await sweep(engram.url, conversations, diaIdOf, o.first, sources as ('FACT' | 'MESSAGE')[]);
     printLocomoReport({
       options: o,
       file,

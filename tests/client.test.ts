@@ -84,7 +84,7 @@ describe('EngramClient', () => {
     await service.rememberFact({ entity: 'cl-2', content: 'Plays the cello on weekends' });
 
     const recalled = await service.recall({ entity: 'cl-2', query: 'what tea does she drink?', first: 5 });
-    expect(recalled[0]?.fact.content).toBe('Drinks green tea every morning');
+    expect(recalled[0]?.fact?.content).toBe('Drinks green tea every morning');
     expect(recalled[0]?.breakdown.lexical).toBeGreaterThan(0);
 
     const similar = await service.semanticSearch({ entity: 'cl-2', query: 'cello weekends', first: 1 });
@@ -92,7 +92,7 @@ describe('EngramClient', () => {
 
     expect(await service.forgetFact(tea.id)).toBe(tea.id);
     const after = await service.recall({ entity: 'cl-2', query: 'green tea', first: 5 });
-    expect(after.map((hit) => hit.fact.id)).not.toContain(tea.id);
+    expect(after.map((hit) => hit.fact?.id)).not.toContain(tea.id);
   });
 
   it('adds triples, walks the neighborhood and forgets a triple', async () => {
@@ -193,7 +193,7 @@ describe('EngramClient', () => {
     // Four-second tokens (exp in whole seconds: 3 to 4 left) refreshed one second early: stale after 3.1 s.
     await new Promise((resolve) => setTimeout(resolve, 3100));
     const hits = await browser.recall({ entity: 'cl-7', query: 'jazz' });
-    expect(hits.map((hit) => hit.fact.content)).toEqual(['Likes jazz']);
+    expect(hits.map((hit) => hit.fact?.content)).toEqual(['Likes jazz']);
     expect(calls).toBe(2);
   });
 
@@ -224,9 +224,7 @@ describe('EngramClient', () => {
   });
 
   // Timing-bound (2–4 s tokens): it failed once under heavy load (load average ~8); retried, not yet explained.
-  it('reopens a subscription with a fresh token when the socket closes on expiry (4401)', {
-    retry: 2,
-  }, async () => {
+  it('reopens a subscription with a fresh token when the socket closes on expiry (4401)', async () => {
     let calls = 0;
     let renewed: Promise<void> | undefined;
     const browser = track(
@@ -236,9 +234,10 @@ describe('EngramClient', () => {
         refreshSkewSeconds: 0,
         getToken: async () => {
           calls++;
-          // Two short-lived tokens (exp is in whole seconds: 2 leaves at least one): a quiet
-          // subscription lives through two expiries, then subscribes again with the third.
-          const ttlSeconds = calls <= 2 ? 2 : 60;
+          // Two short-lived tokens (exp is in whole seconds: 3 leaves at least two, time for a
+          // loaded machine to connect): a quiet subscription lives through two expiries, then
+          // subscribes again with the third.
+          const ttlSeconds = calls <= 2 ? 3 : 60;
           if (calls === 3) renewed = nextListener(server.app.events);
           return (await mintEntityToken({ url: server.url, apiKey: SERVICE_KEY, entity: 'cl-9', ttlSeconds }))
             .token;
@@ -255,7 +254,8 @@ describe('EngramClient', () => {
     expect(calls).toBe(3);
     await changes.close();
 
-    // A fixed token cannot be renewed: its subscription ends with TOKEN_EXPIRED.
+    // A fixed token cannot be renewed: its subscription ends with TOKEN_EXPIRED (the last result,
+    // or the socket's 4401 close, whichever reaches the client first).
     const { token } = await mintEntityToken({
       url: server.url,
       apiKey: SERVICE_KEY,
@@ -263,9 +263,6 @@ describe('EngramClient', () => {
       ttlSeconds: 2,
     });
     const fixed = track(new EngramClient({ url: server.url, token, webSocketImpl: WebSocket }));
-    await expect(fixed.factChanged('cl-9').next()).rejects.toMatchObject({
-      code: 'TOKEN_EXPIRED',
-      closeCode: 4401,
-    });
+    await expect(fixed.factChanged('cl-9').next()).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
   });
 });

@@ -38,6 +38,7 @@ describe('configuration by concern', () => {
       maxItemsPerCall: 500,
       dimension: 384,
       dedupeSimilarity: 0.95,
+      messageIndex: 'context',
     });
     expect(config.graphql).toMatchObject({ maxPageSize: 100, maxNodes: 50_000, plannedReads: true });
     expect(config.graph).toEqual({ maxDepth: 3, maxFanOut: 10_000 });

@@ -80,7 +80,7 @@ describe('the USE-lite embedding provider', () => {
       });
       expect(found.semanticFacts[0]?.fact.content).toBe(expected);
       const recalled = await server.gql(RecallForDocument, { entity: 'use-lite', query, first: 4 });
-      expect(recalled.recall[0]?.fact.content).toBe(expected);
+      expect(recalled.recall[0]?.fact?.content).toBe(expected);
       expect(recalled.recall[0]?.breakdown.semantic).toBeGreaterThan(0);
     }
   });

@@ -248,11 +248,11 @@ describe('erasing an entity', () => {
     for (const triple of await server.db.triple.findMany({ where })) {
       await server.gql(ForgetTripleDocument, { id: gid('Triple', triple.id) });
     }
-    // A tombstone is a hash: the forgotten text stays only where it was said (the message, the
-    // summary made of it) and in the shared name, which forgetTriple keeps.
+    // A tombstone is a hash: the forgotten text stays only where it was said (the message, its
+    // search index entry, the summary made of it) and in the shared name, which forgetTriple keeps.
     expect(await server.db.tombstone.count({ where })).toBe(4);
     const holders = (await rowsContaining(server.db, 'green tea')).map((row) => row.split(':')[0]);
-    expect(holders.sort()).toEqual(['conversation', 'conversation_message', 'object']);
+    expect(holders.sort()).toEqual(['conversation', 'conversation_message', 'message_index', 'object']);
 
     const rerun = async () => {
       const completed = nextCompleted(entity);

@@ -26,11 +26,11 @@ function recall(query: string, first: number) {
 }
 
 /** The part of a hit that must not depend on the page size. */
-const shape = (hit: Hit) => ({ id: hit.fact.id, score: hit.score, breakdown: hit.breakdown });
+const shape = (hit: Hit) => ({ id: hit.fact?.id, score: hit.score, breakdown: hit.breakdown });
 
 function expectSamePrefix(short: Hit[], long: Hit[]) {
   const head = long.slice(0, short.length);
-  expect(head.map((hit) => hit.fact.id)).toEqual(short.map((hit) => hit.fact.id));
+  expect(head.map((hit) => hit.fact?.id)).toEqual(short.map((hit) => hit.fact?.id));
   // Recency is computed against the clock at each request: requests a few milliseconds apart see
   // it move by ~1e-9, so it and the score are compared to 6 decimals, everything else exactly.
   head.forEach((hit, i) => {

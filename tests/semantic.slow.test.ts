@@ -69,7 +69,7 @@ describe('semantic memory: the issue documents', () => {
     const recalled = await server.gql(RecallDocument, {});
     expect(recalled.recall.length).toBeGreaterThan(0);
     // "drink" (stemmed) is the only content word the question shares with a fact.
-    expect(recalled.recall[0]?.fact.content).toBe('Drinks coffee only on Mondays');
+    expect(recalled.recall[0]?.fact?.content).toBe('Drinks coffee only on Mondays');
     const top = recalled.recall[0];
     expect(top?.breakdown.lexical).toBe(1);
     expect(top?.breakdown.semantic).toBeTypeOf('number');
@@ -215,7 +215,7 @@ describe('semantic memory', () => {
       query: 'any food allergies? peanuts?',
       first: 2,
     });
-    expect(result.recall[0]?.fact.content).toBe('Allergic to peanuts');
+    expect(result.recall[0]?.fact?.content).toBe('Allergic to peanuts');
     expect(result.recall[0]?.sources.map((message) => message.content)).toEqual([
       'I am allergic to peanuts, please remember.',
     ]);
@@ -259,7 +259,7 @@ describe('semantic memory without a model', () => {
       entity: 'u-9',
       query: 'what does the user drink?',
     });
-    expect(recalled.recall.map((hit) => hit.fact.content)).toEqual(['Drinks espresso after lunch']);
+    expect(recalled.recall.map((hit) => hit.fact?.content)).toEqual(['Drinks espresso after lunch']);
     expect(recalled.recall[0]?.breakdown.semantic).toBeNull();
     const status = await server.gql(SemanticStatusDocument, {});
     expect(status.semanticStatus.embedding.state).toBe('disabled');

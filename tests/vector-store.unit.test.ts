@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { vectorToBytes } from '../src/search/codec.ts';
 import { LexicalPartition } from '../src/search/lexical.ts';
+import { goneMessageState, messagePartition, toMessageState } from '../src/search/message-rows.ts';
 import { Partition, type PartitionOptions } from '../src/search/partition.ts';
 import { PartitionSet } from '../src/search/partition-set.ts';
 import { exactTopK, near, randomUnit, seeded } from './helpers/vectors.ts';
@@ -108,7 +110,7 @@ describe('vector partitions', () => {
 
     const loaded = new PartitionSet(options({ hnswThreshold: 1000 }));
     expect(loaded.load(snapshot)).toMatchObject({ watermark: 77, model: 'test', facts: 1501 });
-    expect(loaded.stats()).toEqual({ entities: 3, facts: 1501, vectors: 1500, graphs: 1 });
+    expect(loaded.stats()).toEqual({ entities: 3, facts: 1501, messages: 0, vectors: 1500, graphs: 1 });
     expect(loaded.search(1, query, 10)).toEqual(before);
     // The graph is served from a memory map until the first write, which loads it for real.
     loaded.apply({ factId: 5000, entityId: 1, content: 'new', vector: query });
@@ -138,5 +140,36 @@ describe('vector partitions', () => {
     expect(lexical.search('hike', 5).map((hit) => hit.factId)).toEqual([2]);
     lexical.remove(2);
     expect(lexical.search('hike', 5)).toEqual([]);
+  });
+
+  it('keeps an entity’s messages apart from its facts, and drops both when the entity is reset', () => {
+    const random = seeded(7);
+    const set = new PartitionSet(options());
+    const fact = randomUnit(random, 64);
+    const said = randomUnit(random, 64);
+    // Fact 5 and message 5 of entity 1: the same ids, different documents.
+    set.apply({ factId: 5, entityId: 1, content: 'Keeps bees', vector: fact });
+    const row = {
+      messageId: 5,
+      entityId: 1,
+      text: 'How did you get Susie?\nI adopted her',
+      embeddingDim: 64,
+    };
+    set.apply(toMessageState({ ...row, embedding: vectorToBytes(said) }, 64));
+    set.apply(toMessageState({ ...row, messageId: 6, text: 'bees again', embedding: null }, 64));
+    expect(set.search(1, said, 10).map((hit) => hit.factId)).toEqual([5]);
+    expect(set.search(messagePartition(1), said, 10)).toMatchObject([{ factId: -5 }]);
+    expect(set.search(messagePartition(1), said, 10)[0]?.similarity).toBeCloseTo(1, 5);
+    expect(set.lexicalSearch(1, 'adopted', 10)).toEqual([]);
+    expect(set.lexicalSearch(messagePartition(1), 'adopted', 10).map((hit) => hit.factId)).toEqual([-5]);
+    expect(set.lexicalSearch(messagePartition(1), 'bees', 10).map((hit) => hit.factId)).toEqual([-6]);
+    expect(set.stats()).toEqual({ entities: 1, facts: 1, messages: 2, vectors: 2, graphs: 0 });
+    // A message whose entry is gone leaves; the fact of the same id stays.
+    set.apply(goneMessageState(6));
+    expect(set.stats()).toMatchObject({ facts: 1, messages: 1 });
+    // An erase resets the entity: its facts and its messages go, and their texts are reported.
+    expect(set.resetEntity(1, []).sort()).toEqual(['How did you get Susie?\nI adopted her', 'Keeps bees']);
+    expect(set.stats()).toEqual({ entities: 0, facts: 0, messages: 0, vectors: 0, graphs: 0 });
+    expect(set.search(messagePartition(1), said, 10)).toEqual([]);
   });
 });

@@ -30,6 +30,8 @@ export async function startEngram(
   useLite: boolean,
   cacheSize: number,
   augment: boolean,
+  /** MESSAGE_INDEX: what the index holds of each recorded message. */
+  messageIndex: 'off' | 'context' = 'off',
 ): Promise<LocomoEngram> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'engram-locomo-'));
   const databaseUrl = `file:${path.join(dir, 'engram.db')}`;
@@ -41,6 +43,7 @@ export async function startEngram(
     EMBEDDING_CACHE_SIZE: String(cacheSize),
     VECTOR_INDEX_PATH: 'memory',
     VECTOR_DIMENSIONS: '512',
+    MESSAGE_INDEX: messageIndex,
     GRAPHIQL: 'false',
     RATE_LIMIT_PER_ADDRESS: '0',
     ...(augment

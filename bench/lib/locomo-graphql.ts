@@ -45,10 +45,18 @@ export const REMEMBER = /* GraphQL */ `
 `;
 
 export const RECALL = /* GraphQL */ `
-  query Recall($entity: String!, $query: String!, $first: Int!) {
-    recall(entity: $entity, query: $query, first: $first) {
+  query Recall(
+    $entity: String!
+    $query: String!
+    $first: Int!
+    $sources: [RecallSource!]
+    $weights: RecallWeightsInput
+    $fusion: RecallFusion
+  ) {
+    recall(entity: $entity, query: $query, first: $first, sources: $sources, weights: $weights, fusion: $fusion) {
       score
       fact { id }
+      message { id }
       sources { id }
       breakdown { semantic }
     }
@@ -77,7 +85,8 @@ export interface RememberResult extends Result {
 }
 export interface RecallHit {
   score: number;
-  fact: { id: string };
+  fact: { id: string } | null;
+  message: { id: string } | null;
   sources: { id: string }[];
   breakdown: { semantic: number | null };
 }

@@ -19,6 +19,13 @@ const USAGE = `Usage: npm run bench:locomo -- [flags]
                          turns = every turn remembered as a fact sourced from its message;
                          extracted = facts the local extractor finds in the recorded turns,
                          through background augmentation (default turns)
+  --sources <facts|messages|both>
+                         what recall searches: facts = the facts above (messages not indexed,
+                         MESSAGE_INDEX=off); messages = the recorded turns as the index holds them
+                         (MESSAGE_INDEX=context), no facts remembered; both = facts and messages
+                         ranked together (default both)
+  --sweep                after the run, ask every question again under each fusion and weight
+                         variant of bench/lib/locomo-sweep.ts and print recall@10 per category
   --conversations <n>    only the first n conversations (default all)
   --first <n>            hits asked of recall per question, 1..${MAX_PAGE} (default 10; recall@k needs k <= n)
   --stability <n>        also ask every question with first n (default ${MAX_PAGE}; 0 = skip) and count
@@ -31,6 +38,8 @@ export interface LocomoOptions {
   data: string;
   model: 'use' | 'none';
   facts: 'turns' | 'extracted';
+  sources: 'facts' | 'messages' | 'both';
+  sweep: boolean;
   conversations: number | null;
   first: number;
   /** 0: no stability check. */
@@ -47,6 +56,8 @@ export function parseLocomoOptions(argv: string[]): LocomoOptions {
       data: s,
       model: s,
       facts: s,
+      sources: s,
+      sweep: { type: 'boolean', default: false },
       conversations: s,
       first: s,
       stability: s,
@@ -72,7 +83,12 @@ export function parseLocomoOptions(argv: string[]): LocomoOptions {
   if (model !== 'use' && model !== 'none') fail(`--model must be use or none, got ${model}`);
   const facts = values.facts ?? 'turns';
   if (facts !== 'turns' && facts !== 'extracted') fail(`--facts must be turns or extracted, got ${facts}`);
+  const sources = values.sources ?? 'both';
+  if (sources !== 'facts' && sources !== 'messages' && sources !== 'both')
+    fail(`--sources must be facts, messages or both, got ${sources}`);
   return {
+    sources: sources as LocomoOptions['sources'],
+    sweep: values.sweep ?? false,
     data: values.data === undefined ? DEFAULT_DATA : path.resolve(values.data),
     model: model as LocomoOptions['model'],
     facts: facts as LocomoOptions['facts'],

@@ -53,6 +53,9 @@ export async function askQuestions(
   diaIdOf: Map<string, string>,
   first: number,
   stability = 0,
+  sources: readonly ('FACT' | 'MESSAGE')[] = ['FACT'],
+  /** More recall arguments (weights, fusion) for every question. */
+  tuning: Record<string, unknown> = {},
 ): Promise<QuestionResults> {
   const partitions = new Map<string, { partition: LexicalPartition; diaIds: string[] }>();
   for (const conversation of conversations) {
@@ -100,13 +103,16 @@ export async function askQuestions(
         entity: entityOf(conversation),
         query: q.question,
         first: first,
+        sources,
+        ...tuning,
       });
       latencies.push(performance.now() - t);
       askedAgain.push({ entity: entityOf(conversation), query: q.question, hits: data.recall });
       const engramRanking: Ranking = data.recall.map((hit) => {
         if (hit.breakdown.semantic === null) lexicalFallbacks++;
         const covered = new Set<string>();
-        for (const source of hit.sources) {
+        // A message hit covers its own turn; a fact hit, the turns it came from.
+        for (const source of hit.message ? [hit.message] : hit.sources) {
           const diaId = diaIdOf.get(source.id);
           if (diaId === undefined) unmappedSources++;
           else covered.add(diaId);
@@ -133,7 +139,8 @@ export async function askQuestions(
   const querySeconds = since(started);
   const used = process.cpuUsage(cpu);
   progress(`  asked ${asked} questions in ${querySeconds.toFixed(1)} s`);
-  const changed = stability > 0 && stability !== first ? await askAgain(url, askedAgain, stability) : null;
+  const changed =
+    stability > 0 && stability !== first ? await askAgain(url, askedAgain, stability, sources) : null;
   return {
     overall,
     byCategory,
@@ -156,18 +163,29 @@ export async function askQuestions(
  * Asks every question again with `first` = `stability` and counts those whose top hits (the
  * first ask's length) differ in fact or score: recall promises they never do.
  */
-async function askAgain(url: string, asked: Asked[], stability: number): Promise<number> {
+async function askAgain(
+  url: string,
+  asked: Asked[],
+  stability: number,
+  sources: readonly ('FACT' | 'MESSAGE')[],
+): Promise<number> {
   let changed = 0;
   const started = performance.now();
   for (const { entity, query, hits } of asked) {
-    const data: { recall: RecallHit[] } = await gql(url, RECALL, { entity, query, first: stability });
+    const data: { recall: RecallHit[] } = await gql(url, RECALL, {
+      entity,
+      query,
+      first: stability,
+      sources,
+    });
     const head = data.recall.slice(0, hits.length);
     const same =
       head.length === hits.length &&
       head.every((hit, i) => {
         const other = hits[i] as RecallHit;
         // Recency moves with the clock between the two asks, by far less than this.
-        return hit.fact.id === other.fact.id && Math.abs(hit.score - other.score) < 1e-6;
+        const id = (h: RecallHit) => h.fact?.id ?? h.message?.id;
+        return id(hit) === id(other) && Math.abs(hit.score - other.score) < 1e-6;
       });
     if (!same) changed++;
   }

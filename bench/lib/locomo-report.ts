@@ -63,7 +63,7 @@ export function printLocomoReport(run: LocomoRun): void {
     ].join(' ');
   };
   const lines = [
-    `LoCoMo evidence retrieval: ${run.conversations} conversations, ${stats.messages} turns; facts ${options.facts}: ` +
+    `LoCoMo evidence retrieval: ${run.conversations} conversations, ${stats.messages} turns; sources ${options.sources}, facts ${options.facts}: ` +
       `${stats.factsCreated} facts, ${stats.factsMerged} merged into an existing fact` +
       (extracted
         ? ` (local extractor, ${augmentationJobs} augmentation jobs, ${augmentationSeconds.toFixed(1)} s)`
@@ -119,6 +119,7 @@ export function printLocomoReport(run: LocomoRun): void {
     data: file,
     first: options.first,
     facts_mode: options.facts,
+    sources: options.sources,
     ...means(overall),
     per_category: perCategory,
     questions: overall.questions,

@@ -169,7 +169,10 @@ export function engramMemory(options: EngramMemoryOptions): EngramMemoryMiddlewa
           { entity, query: user.text, first: recall.first },
           params.abortSignal ? { signal: params.abortSignal } : {},
         );
-        const block = memoryBlock({ facts: hits.map((hit) => hit.fact.content) }, recall.maxTokens);
+        const block = memoryBlock(
+          { facts: hits.flatMap((hit) => (hit.fact ? [hit.fact.content] : [])) },
+          recall.maxTokens,
+        );
         return block ? { ...params, prompt: withMemory(params.prompt, block) } : params;
       } catch (error) {
         if (params.abortSignal?.aborted) throw error;

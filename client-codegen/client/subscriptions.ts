@@ -44,8 +44,9 @@ export function subscriptionError(error: unknown): EngramError {
 
 /**
  * Runs a subscription document over graphql-ws as an async iterator. With a token provider, a
- * socket closed because the token expired (4401) is reopened once with a fresh token and the
- * subscription resumes: events published in between are missed, as on any reconnect.
+ * subscription ended because the token expired (the socket closed with 4401, or a TOKEN_EXPIRED
+ * result just before) is reopened once with a fresh token and resumes: events published in
+ * between are missed, as on any reconnect.
  */
 export function subscribe<R, V>(
   socket: Client,
@@ -81,20 +82,38 @@ export function subscribe<R, V>(
     }
   };
 
+  // Set while waiting for the socket of an expired token to close, to subscribe again on a new one.
+  let renewing = false;
+
   const start = () => {
+    renewing = false;
     stop = socket.subscribe<R>(
       { query, variables: variables as Record<string, unknown> },
       {
         next: (result) => {
           if (result.errors?.length) {
-            failure = fromGraphQLErrors(result.errors as EngramGraphQLError[]);
+            const error = fromGraphQLErrors(result.errors as EngramGraphQLError[]);
+            // The server ends a subscription whose token expired with this result, and closes the
+            // socket (4401) at the same moment: whichever comes first, renew once. A subscription
+            // sent now would go over the old connection: wait until it has closed.
+            if (error.code === 'TOKEN_EXPIRED' && credentials.refreshable && renewals < 1) {
+              renewals++;
+              renewing = true;
+              credentials.invalidate();
+              const offClosed = socket.on('closed', () => {
+                offClosed();
+                if (!done) start();
+              });
+              return;
+            }
+            failure = error;
             done = true;
             stop?.();
           } else if (result.data) queue.push(result.data as R);
           settle();
         },
         error: (error) => {
-          if (done) return;
+          if (done || renewing) return;
           if (isCloseLike(error) && error.code === 4401 && credentials.refreshable && renewals < 1) {
             renewals++;
             credentials.invalidate();
@@ -107,6 +126,7 @@ export function subscribe<R, V>(
           settle();
         },
         complete: () => {
+          if (renewing) return;
           done = true;
           offConnected();
           settle();

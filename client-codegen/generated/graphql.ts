@@ -379,7 +379,7 @@ export type ClientRecallQueryVariables = Exact<{
 }>;
 
 
-export type ClientRecallQuery = { recall: Array<{ score: number, fact: { id: string, content: string, category: FactCategory, mentionCount: number }, breakdown: { semantic: number | null, lexical: number, mentions: number, recency: number }, sources: Array<{ id: string, content: string }> }> };
+export type ClientRecallQuery = { recall: Array<{ score: number, fact: { id: string, content: string, category: FactCategory, mentionCount: number } | null, breakdown: { semantic: number | null, lexical: number, mentions: number, recency: number }, sources: Array<{ id: string, content: string }> }> };
 
 export type ClientSemanticSearchQueryVariables = Exact<{
   entity: string;
@@ -747,7 +747,7 @@ export type RecallForQueryVariables = Exact<{
 }>;
 
 
-export type RecallForQuery = { recall: Array<{ score: number, fact: { id: string, content: string, mentionCount: number }, breakdown: { semantic: number | null, lexical: number, mentions: number, recency: number }, sources: Array<{ id: string, content: string }> }> };
+export type RecallForQuery = { recall: Array<{ score: number, fact: { id: string, content: string, mentionCount: number } | null, breakdown: { semantic: number | null, lexical: number, mentions: number, recency: number }, sources: Array<{ id: string, content: string }> }> };
 
 export type SemanticStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
@@ -776,7 +776,7 @@ export type SemanticFactsQuery = { semanticFacts: Array<{ similarity: number, fa
 export type RecallQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type RecallQuery = { recall: Array<{ score: number, fact: { content: string }, breakdown: { semantic: number | null, lexical: number, mentions: number, recency: number }, sources: Array<{ id: string }> }> };
+export type RecallQuery = { recall: Array<{ score: number, fact: { content: string } | null, breakdown: { semantic: number | null, lexical: number, mentions: number, recency: number }, sources: Array<{ id: string }> }> };
 
 
 export const IssueEntityTokenDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"IssueEntityToken"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"IssueEntityTokenInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"issueEntityToken"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"__typename"}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"IssueEntityTokenSuccess"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"token"}},{"kind":"Field","name":{"kind":"Name","value":"expiresAt"}}]}},{"kind":"InlineFragment","typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UserError"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}}]}}]}}]}}]} as unknown as DocumentNode<IssueEntityTokenMutation, IssueEntityTokenMutationVariables>;

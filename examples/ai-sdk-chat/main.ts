@@ -52,7 +52,7 @@ async function handle(line: string): Promise<void> {
   }
   if (line.startsWith('/recall ')) {
     for (const hit of await client.recall({ entity, query: line.slice('/recall '.length), first: 5 }))
-      process.stdout.write(`${hit.score.toFixed(3)} ${hit.fact.content}\n`);
+      process.stdout.write(`${hit.score.toFixed(3)} ${hit.fact?.content ?? ''}\n`);
     return;
   }
   history.push({ role: 'user', content: line });

@@ -1,5 +1,5 @@
 import { createEngram } from '../engram.ts';
-import { embedMissingFacts } from '../services/embed-missing.ts';
+import { embedMissingFacts, indexMissingMessages } from '../services/embed-missing.ts';
 import { loadConfigOrExit } from './load-config.ts';
 import { progressReporter } from './progress.ts';
 
@@ -34,6 +34,16 @@ export async function reindex(flags: { embed?: boolean; verify?: boolean }): Pro
       });
       progress.stop();
       logger.info({ embedded }, 'facts without a vector were embedded');
+      const messages = await progressReporter('indexing', 'messages');
+      const indexed = await indexMissingMessages({
+        db: engram.db,
+        embeddings,
+        dimension: config.memory.dimension,
+        mode: config.memory.messageIndex,
+        onProgress: messages.update,
+      });
+      messages.stop();
+      logger.info({ indexed }, 'messages without an index entry or a vector were indexed and embedded');
     }
     const progress = await progressReporter('indexing', 'facts');
     await index.start(progress.update, { fromScratch: true });

@@ -404,6 +404,7 @@ export function configFromEnv(env: Env): Config {
       maxItemsPerCall: env.MAX_ITEMS_PER_CALL,
       dimension: vectorDimensions(env),
       dedupeSimilarity: env.FACT_DEDUPE_SIMILARITY,
+      messageIndex: env.MESSAGE_INDEX,
     },
     embeddings: embeddingsConfig(env),
     searchIndex:

@@ -13,6 +13,7 @@ export const TABLES = {
   Session: 'session',
   Conversation: 'conversation',
   ConversationMessage: 'conversation_message',
+  MessageIndex: 'message_index',
   EntityFact: 'entity_fact',
   FactMention: 'fact_mention',
   TripleSubject: 'subject',

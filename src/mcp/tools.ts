@@ -21,7 +21,8 @@ import {
   graphNeighborhood,
   graphNodesExisting,
 } from '../services/graph.ts';
-import { recall, semanticFacts } from '../services/semantic.ts';
+import { recall } from '../services/recall.ts';
+import { semanticFacts } from '../services/semantic.ts';
 import { addTriples } from '../services/triples.ts';
 
 /** What the tools need: the services as the GraphQL resolvers get them, and the read limits. */
@@ -327,7 +328,7 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
     definition('recall', () => ({
       title: 'Recall memories',
       description:
-        'An entity’s facts ranked for a question by meaning, words, mentions and recency, with the score breakdown and the messages each fact came from. Works without an embedding model (words only).',
+        'An entity’s facts (or messages: `sources`) ranked for a question by meaning, words, mentions, recency and dates, with the score breakdown and the messages each fact came from. Works without an embedding model (words only).',
       annotations: { readOnlyHint: true },
       inputSchema: {
         entity: entityField,
@@ -342,22 +343,30 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
           })
           .optional()
           .describe('Relative weights of the signals (normalized to sum to 1).'),
+        sources: z
+          .array(z.enum(['FACT', 'MESSAGE']))
+          .optional()
+          .describe(
+            'What to search: facts, messages (each with the turn before it) or both. @default ["FACT"]',
+          ),
       },
     })),
     (input) =>
       run('recall', 'read', input.entity, async () => {
         const hits = await recall(services, principal, input, deps.maxPageSize);
+        const messageJson = (message: { id: number; role: string; content: string; createdAt: Date }) => ({
+          id: globalId('Message', message.id),
+          role: message.role,
+          content: message.content,
+          createdAt: message.createdAt.toISOString(),
+        });
         return {
           hits: hits.map((hit) => ({
             score: hit.score,
             breakdown: hit.breakdown,
-            fact: factJson(hit.fact),
-            sources: hit.sources.map((message) => ({
-              id: globalId('Message', message.id),
-              role: message.role,
-              content: message.content,
-              createdAt: message.createdAt.toISOString(),
-            })),
+            ...(hit.fact ? { fact: factJson(hit.fact) } : {}),
+            ...(hit.message ? { message: messageJson(hit.message) } : {}),
+            sources: hit.sources.map(messageJson),
           })),
         };
       }),

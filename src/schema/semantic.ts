@@ -1,11 +1,12 @@
 import type { IndexStatus } from '../search/search-index.ts';
 import {
+  MAX_CONTEXT_TURNS,
+  messageContext,
   type RecallBreakdown,
   type RecallHit,
   recall,
-  type SemanticHit,
-  semanticFacts,
-} from '../services/semantic.ts';
+} from '../services/recall.ts';
+import { type SemanticHit, semanticFacts } from '../services/semantic.ts';
 import { builder } from './builder.ts';
 import { MessageNode } from './types/Conversation.ts';
 import { FactNode } from './types/Fact.ts';
@@ -46,11 +47,55 @@ const RecallBreakdownRef = builder.objectRef<RecallBreakdown>('RecallBreakdown')
   }),
 });
 
+const RecallSourceEnum = builder.enumType('RecallSource', {
+  description: 'What recall searches.',
+  values: {
+    FACT: { description: 'The entity’s facts.' },
+    MESSAGE: {
+      description:
+        'The entity’s messages, as the index holds them (MESSAGE_INDEX: each with the turn before it).',
+    },
+  } as const,
+});
+
+const RecallFusionEnum = builder.enumType('RecallFusion', {
+  description: 'How recall turns its signals into one score.',
+  values: {
+    WEIGHTED: { description: 'The weighted mean of the signals’ values (the default).' },
+    RRF: {
+      description:
+        'Reciprocal rank fusion: each signal ranks the candidates; a candidate scores the sum of weight / (60 + rank) over the signals that found it, normalized so that first by every signal is 1.',
+    },
+  } as const,
+});
+
 const RecallHitRef = builder.objectRef<RecallHit>('RecallHit').implement({
-  description: 'A fact recalled for a question, with why it ranks where it does and where it came from.',
+  description:
+    'A memory recalled for a question (a fact or a message), with why it ranks where it does and where it came from.',
   fields: (t) => ({
     score: t.exposeFloat('score', { description: 'The weighted blend of the breakdown, 0..1.' }),
-    fact: t.field({ type: FactNode, description: 'The fact.', resolve: (hit) => hit.fact }),
+    fact: t.field({
+      type: FactNode,
+      nullable: true,
+      description: 'The fact, for a fact hit; null for a message hit.',
+      resolve: (hit) => hit.fact,
+    }),
+    message: t.field({
+      type: MessageNode,
+      nullable: true,
+      description: 'The message, for a message hit; null for a fact hit.',
+      resolve: (hit) => hit.message,
+    }),
+    context: t.field({
+      type: [MessageNode],
+      description: `The conversation around a message hit, in order: up to \`before\` turns, the message, up to \`after\` turns (each at most ${MAX_CONTEXT_TURNS}). Empty for a fact hit (see sources).`,
+      args: {
+        before: t.arg.int({ required: false, description: 'Turns before the message. @default 1' }),
+        after: t.arg.int({ required: false, description: 'Turns after the message. @default 1' }),
+      },
+      resolve: (hit, args, ctx) =>
+        hit.message ? messageContext(ctx, hit.message, args.before ?? 1, args.after ?? 1) : [],
+    }),
     breakdown: t.field({
       type: RecallBreakdownRef,
       description: 'The parts of the score.',
@@ -100,13 +145,14 @@ const EmbeddingStatusRef = builder.objectRef<EmbeddingStatusShape>('EmbeddingSta
 });
 
 const IndexStatusRef = builder.objectRef<IndexStatus>('VectorIndexStatus').implement({
-  description: 'The vector and BM25 index of facts.',
+  description: 'The vector and BM25 index of facts and messages.',
   fields: (t) => ({
     state: t.exposeString('state', { description: 'starting, building, ready, failed or closed.' }),
     dimension: t.exposeInt('dimension', { description: 'Dimension of the vectors it holds.' }),
-    entities: t.exposeInt('entities', { description: 'Entities with facts in the index.' }),
+    entities: t.exposeInt('entities', { description: 'Entities with facts or messages in the index.' }),
     facts: t.exposeInt('facts', { description: 'Facts in the index.' }),
-    vectors: t.exposeInt('vectors', { description: 'Facts with a vector.' }),
+    messages: t.exposeInt('messages', { description: 'Messages in the index (MESSAGE_INDEX).' }),
+    vectors: t.exposeInt('vectors', { description: 'Facts and messages with a vector.' }),
     progress: t.exposeFloat('progress', {
       nullable: true,
       description: 'Build progress, 0..1, while building.',
@@ -157,7 +203,7 @@ builder.queryFields((t) => ({
   recall: t.field({
     type: [RecallHitRef],
     description:
-      'An entity’s facts ranked for a question by meaning, words, mentions and recency, with the score breakdown and sources.',
+      'An entity’s memories (facts, messages or both: `sources`) ranked for a question by meaning, words, mentions, recency and time, with the score breakdown and provenance.',
     args: {
       entity: t.arg.string({ required: true, description: 'External id of the entity.' }),
       query: t.arg.string({ required: true, description: 'The question or topic.' }),
@@ -167,6 +213,16 @@ builder.queryFields((t) => ({
           'How many. Scores and order do not depend on it: a smaller page is the start of a larger one. @default 10',
       }),
       weights: t.arg({ type: RecallWeightsInput, required: false, description: 'Signal weights.' }),
+      sources: t.arg({
+        type: [RecallSourceEnum],
+        required: false,
+        description: 'What to search: facts, messages or both, ranked together. @default [FACT]',
+      }),
+      fusion: t.arg({
+        type: RecallFusionEnum,
+        required: false,
+        description: 'How the signals are combined. @default WEIGHTED',
+      }),
     },
     authScopes: (_root, args) => ({ externalId: args.entity }),
     resolve: (_root, args, ctx) => recall(ctx, ctx.principal, args, ctx.maxPageSize),

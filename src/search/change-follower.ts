@@ -1,6 +1,7 @@
 import type { Db } from '../db/client.ts';
 import { ChangeWatermark, pruneBefore, watermarkAfterScan } from './change-watermark.ts';
 import { BATCH, FACT_STATE_COLUMNS, toFactState } from './fact-rows.ts';
+import { goneMessageState, MESSAGE_STATE_COLUMNS, toMessageState } from './message-rows.ts';
 import type { FactState } from './partition-set.ts';
 import type { CallSearchThread } from './search-protocol.ts';
 
@@ -15,7 +16,7 @@ export interface ChangeFollowerOptions {
   pruner: Db | null;
 }
 
-type ChangeRow = { id: number; entityId: number; factId: number | null };
+type ChangeRow = { id: number; entityId: number; factId: number | null; messageId: number | null };
 
 /** What one pass of changes did beyond single facts: entities resynchronized whole (erased). */
 export interface AppliedChanges {
@@ -25,12 +26,12 @@ export interface AppliedChanges {
   droppedTexts: string[];
 }
 
-const CHANGE_COLUMNS = { id: true, entityId: true, factId: true } as const;
+const CHANGE_COLUMNS = { id: true, entityId: true, factId: true, messageId: true } as const;
 
 /**
- * Follows the `vector_change` table into the search thread: every fact write adds a row in its
- * own transaction, and rows are applied in id order by re-reading each fact's current state (so
- * replaying a row twice is harmless). Where it stands is a {@link ChangeWatermark}.
+ * Follows the `vector_change` table into the search thread: every fact or message index write
+ * adds a row in its own transaction, and rows are applied in id order by re-reading each fact's
+ * (or message's) current state (so replaying a row twice is harmless). Where it stands is a {@link ChangeWatermark}.
  */
 export class ChangeFollower {
   private readonly position: ChangeWatermark;
@@ -138,20 +139,41 @@ export class ChangeFollower {
   private async applyChanges(rows: ChangeRow[]): Promise<void> {
     const { dimension } = this.options;
     const factIds = new Set<number>();
+    const messageIds = new Set<number>();
     const entityIds = new Set<number>();
     for (const row of rows) {
-      if (row.factId === null) entityIds.add(row.entityId);
-      else factIds.add(row.factId);
+      if (row.factId !== null) factIds.add(row.factId);
+      else if (row.messageId !== null) messageIds.add(row.messageId);
+      else entityIds.add(row.entityId);
     }
     const droppedTexts: string[] = [];
     for (const entityId of entityIds) {
       const facts = await this.db.entityFact.findMany({ where: { entityId }, select: FACT_STATE_COLUMNS });
-      const dropped = await this.call(
-        'resetEntity',
-        entityId,
-        facts.map((fact) => toFactState(fact, dimension)),
-      );
+      const messages = await this.db.messageIndex.findMany({
+        where: { entityId },
+        select: MESSAGE_STATE_COLUMNS,
+      });
+      const dropped = await this.call('resetEntity', entityId, [
+        ...facts.map((fact) => toFactState(fact, dimension)),
+        ...messages.map((message) => toMessageState(message, dimension)),
+      ]);
       droppedTexts.push(...dropped);
+    }
+    const messageList = [...messageIds];
+    for (let i = 0; i < messageList.length; i += BATCH) {
+      const chunk = messageList.slice(i, i + BATCH);
+      const found = await this.db.messageIndex.findMany({
+        where: { messageId: { in: chunk } },
+        select: MESSAGE_STATE_COLUMNS,
+      });
+      const byId = new Map(found.map((row) => [row.messageId, row]));
+      await this.call(
+        'apply',
+        chunk.map((messageId) => {
+          const row = byId.get(messageId);
+          return row ? toMessageState(row, dimension) : goneMessageState(messageId);
+        }),
+      );
     }
     const ids = [...factIds];
     for (let i = 0; i < ids.length; i += BATCH) {

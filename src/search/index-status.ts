@@ -9,6 +9,8 @@ export interface IndexStatus {
   dimension: number;
   entities: number;
   facts: number;
+  /** Messages indexed (MESSAGE_INDEX). */
+  messages: number;
   vectors: number;
   graphs: number;
   /** Last change id applied with every earlier one. */
@@ -28,6 +30,7 @@ export function indexStatus(
     dimension: fields.dimension,
     entities: stats?.entities ?? 0,
     facts: stats?.facts ?? 0,
+    messages: stats?.messages ?? 0,
     vectors: stats?.vectors ?? 0,
     graphs: stats?.graphs ?? 0,
     watermark: fields.watermark,

@@ -1,8 +1,12 @@
 import { type LexicalHit, LexicalPartition } from './lexical.ts';
+import { messagePartition } from './message-rows.ts';
 import { Partition, type PartitionOptions, type VectorHit } from './partition.ts';
 import { type LoadedSnapshot, readSnapshot, type SnapshotMeta, writeSnapshot } from './snapshot-file.ts';
 
-/** The state of one fact as the index should hold it; `content: null` means the fact is gone. */
+/**
+ * The state of one document (a fact, or a message under negated ids: message-rows.ts) as the
+ * index should hold it; `content: null` means it is gone.
+ */
 export interface FactState {
   factId: number;
   entityId: number;
@@ -15,6 +19,8 @@ export interface FactState {
 export interface PartitionSetStats {
   entities: number;
   facts: number;
+  /** Messages held (MESSAGE_INDEX), with or without a vector. */
+  messages: number;
   vectors: number;
   graphs: number;
 }
@@ -68,14 +74,22 @@ export class PartitionSet {
    *   caller can drop them from other caches
    */
   resetEntity(entityId: number, facts: FactState[]): string[] {
-    const before = this.texts.get(entityId);
-    for (const factId of before?.keys() ?? []) this.entityOf.delete(factId);
-    this.texts.delete(entityId);
-    this.lexical.delete(entityId);
-    this.partitions.delete(entityId);
+    // The entity's facts and its messages (message-rows.ts) go, and come back as given.
+    const keys = [entityId, messagePartition(entityId)];
+    const before: string[] = [];
+    for (const key of keys) {
+      const texts = this.texts.get(key);
+      for (const [factId, text] of texts ?? []) {
+        this.entityOf.delete(factId);
+        before.push(text);
+      }
+      this.texts.delete(key);
+      this.lexical.delete(key);
+      this.partitions.delete(key);
+    }
     for (const fact of facts) this.apply(fact);
-    const kept = new Set(this.texts.get(entityId)?.values());
-    return [...new Set(before?.values())].filter((text) => !kept.has(text));
+    const kept = new Set(keys.flatMap((key) => [...(this.texts.get(key)?.values() ?? [])]));
+    return [...new Set(before)].filter((text) => !kept.has(text));
   }
 
   search(entityId: number, query: Float32Array, k: number, threshold?: number): VectorHit[] {
@@ -120,7 +134,10 @@ export class PartitionSet {
       vectors += partition.size;
       if (partition.hasGraph) graphs++;
     }
-    return { entities: this.texts.size, facts: this.entityOf.size, vectors, graphs };
+    let messages = 0;
+    for (const documentId of this.entityOf.keys()) if (documentId < 0) messages++;
+    const entities = new Set([...this.texts.keys()].map((key) => Math.abs(key))).size;
+    return { entities, facts: this.entityOf.size - messages, messages, vectors, graphs };
   }
 
   /** Builds the HNSW graphs of large partitions after a bulk load. */

@@ -1,12 +1,13 @@
 import type { Db } from '../db/client.ts';
 import { BATCH, FACT_STATE_COLUMNS, toFactState } from './fact-rows.ts';
+import { MESSAGE_STATE_COLUMNS, toMessageState } from './message-rows.ts';
 import type { CallSearchThread } from './search-protocol.ts';
 
 /** Progress of a long operation (a rebuild): `done` of `total` facts. */
 export type ProgressListener = (done: number, total: number) => void;
 
 /**
- * Empties the search thread's index and loads every fact of the database into it, in bulk (the
+ * Empties the search thread's index and loads every fact and indexed message of the database into it, in bulk (the
  * HNSW graphs are built once at the end). Returns when the scan began, where following the
  * change log has to resume from (see ChangeFollower.restartAfterScan).
  */
@@ -19,7 +20,7 @@ export async function scanFactsInto(
   await call('clear');
   await call('beginBulk');
   const scanStarted = Date.now();
-  const total = await db.entityFact.count();
+  const total = (await db.entityFact.count()) + (await db.messageIndex.count());
   let done = 0;
   let cursor = 0;
   for (;;) {
@@ -36,6 +37,24 @@ export async function scanFactsInto(
     );
     done += rows.length;
     cursor = (rows.at(-1) as { id: number }).id;
+    onProgress(done, total);
+  }
+  // Then the messages' index entries (message-rows.ts), the same way.
+  cursor = 0;
+  for (;;) {
+    const rows = await db.messageIndex.findMany({
+      where: { messageId: { gt: cursor } },
+      orderBy: { messageId: 'asc' },
+      take: BATCH,
+      select: MESSAGE_STATE_COLUMNS,
+    });
+    if (rows.length === 0) break;
+    await call(
+      'apply',
+      rows.map((row) => toMessageState(row, dimension)),
+    );
+    done += rows.length;
+    cursor = (rows.at(-1) as { messageId: number }).messageId;
     onProgress(done, total);
   }
   await call('finishLoad');

@@ -6,6 +6,7 @@ import { ChangeFollower } from './change-follower.ts';
 import { outlivedRetention } from './change-watermark.ts';
 import { type IndexState, type IndexStatus, indexStatus, notReadyError } from './index-status.ts';
 import type { LexicalHit } from './lexical.ts';
+import { messageDocument, messagePartition } from './message-rows.ts';
 import type { PartitionOptions, VectorHit } from './partition.ts';
 import type { PartitionSetStats } from './partition-set.ts';
 import { type ProgressListener, scanFactsInto } from './scan-facts.ts';
@@ -188,6 +189,29 @@ export class SearchIndex {
   async lexicalSearch(entityId: number, query: string, k: number): Promise<LexicalHit[]> {
     this.assertReady();
     return this.call('lexicalSearch', entityId, query, k);
+  }
+
+  /**
+   * The entity's messages (their index entries, MESSAGE_INDEX) nearest a unit vector and by BM25,
+   * and the exact similarities of given messages: as for facts, with `factId` holding the
+   * message's id. Messages are held beside the facts under negated ids (message-rows.ts).
+   */
+  async searchMessages(entityId: number, vector: Float32Array, k: number): Promise<VectorHit[]> {
+    const hits = await this.search(messagePartition(entityId), vector, k, -1);
+    return hits.map((hit) => ({ factId: -hit.factId, similarity: hit.similarity }));
+  }
+
+  async messageSimilarities(
+    entityId: number,
+    vector: Float32Array,
+    messageIds: number[],
+  ): Promise<(number | null)[]> {
+    return this.similarities(messagePartition(entityId), vector, messageIds.map(messageDocument));
+  }
+
+  async lexicalSearchMessages(entityId: number, query: string, k: number): Promise<LexicalHit[]> {
+    const hits = await this.lexicalSearch(messagePartition(entityId), query, k);
+    return hits.map((hit) => ({ factId: -hit.factId, score: hit.score }));
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   writeSync,
 } from 'node:fs';
 import path from 'node:path';
+import { messagePartition } from './message-rows.ts';
 import {
   ChunkReader,
   ChunkWriter,
@@ -49,7 +50,8 @@ export function purgeSnapshots(dir: string, entityIds: readonly number[]): Purge
   const report: PurgeReport = { rewritten: 0, removed: 0, facts: 0 };
   const parent = path.dirname(dir);
   if (entityIds.length === 0 || !existsSync(parent)) return report;
-  const erased = new Set(entityIds);
+  // An entity's messages are held under its negated id (message-rows.ts): they go with it.
+  const erased = new Set(entityIds.flatMap((entityId) => [entityId, messagePartition(entityId)]));
   removeAbandoned(dir);
   const current = existsSync(path.join(dir, 'manifest.json'));
   const oldPrefix = `${path.basename(dir)}.old-`;

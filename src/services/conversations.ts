@@ -8,8 +8,10 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import { enqueueAugmentation } from '../jobs/queue.ts';
 import { type Actor, type AuditRecord, auditedTransaction } from './audit.ts';
 import type { ServiceDeps } from './deps.ts';
+import { syncIndex } from './facts.ts';
 import { globalId } from './global-id.ts';
 import { checkIdempotencyKey, findEarlierCall, rememberCall, requestHash } from './idempotency.ts';
+import { prepareMessageEntries, storeMessageEntries } from './message-index.ts';
 import { type Tx, upsertEntity, upsertProcess } from './transactions.ts';
 import { contentSchema, externalIdSchema, memoSchema, parseInput } from './validation.ts';
 
@@ -206,6 +208,21 @@ export async function recordConversation(
       ])
     : '';
 
+  // The messages' index entries (MESSAGE_INDEX) are made before the transaction: embedding takes
+  // milliseconds to seconds. The turn before them is the conversation's last, when it is this
+  // entity's (any other is refused in the transaction, and its words go nowhere).
+  const previous = input.conversationId
+    ? await deps.reader.conversationMessage.findFirst({
+        where: {
+          conversationId: input.conversationId,
+          conversation: { session: { entity: { externalId: input.entity } } },
+        },
+        orderBy: { id: 'desc' },
+        select: { content: true },
+      })
+    : null;
+  const entries = await prepareMessageEntries(deps, input.messages, previous);
+
   const manyAtOnce = insertsManyReturning(deps.db);
   // A replay is recorded too: the caller was answered with what the first call stored.
   const audit = (recorded: RecordConversationResult): AuditRecord => ({
@@ -301,6 +318,7 @@ export async function recordConversation(
         lastMessageId: last.id,
       });
     }
+    await storeMessageEntries(tx, entity.id, messages, entries);
     if (deps.augmentation && first && last) {
       await enqueueAugmentation(tx, {
         conversationId: conversation.id,
@@ -315,6 +333,8 @@ export async function recordConversation(
   // A replay stored nothing: no job to run, no message to announce again.
   if (result.replayed) return result;
   deps.augmentation?.wake();
+  // The new entries are searchable when the caller is answered.
+  if (entries) await syncIndex(deps);
   for (const message of result.messages) {
     deps.events.publish('message-added', result.conversation.sessionId, message);
   }

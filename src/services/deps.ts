@@ -2,6 +2,7 @@ import type { Db } from '../db/client.ts';
 import type { EmbeddingService } from '../embed/service.ts';
 import type { EngramPubSub } from '../events/pubsub.ts';
 import type { SearchIndex } from '../search/search-index.ts';
+import type { MessageIndexMode } from './message-index.ts';
 import type { Limits } from './validation.ts';
 
 /** How semantic memory behaves; every field comes from configuration. */
@@ -13,6 +14,8 @@ export interface SemanticSettings {
    * same entity counts as another mention of it. Above 1 turns merging off.
    */
   dedupeSimilarity: number;
+  /** What the index holds for each message (MESSAGE_INDEX, src/services/message-index.ts). */
+  messageIndex: MessageIndexMode;
 }
 
 /** What every memory service needs: the database, the event bus and the limits. */
@@ -72,7 +75,11 @@ export function serviceDeps(
     access,
     graphMirror,
     limits: { maxContentLength: settings.maxContentLength, maxItemsPerCall: settings.maxItemsPerCall },
-    semantic: { dimension: settings.dimension, dedupeSimilarity: settings.dedupeSimilarity },
+    semantic: {
+      dimension: settings.dimension,
+      dedupeSimilarity: settings.dedupeSimilarity,
+      messageIndex: settings.messageIndex,
+    },
     augmentation: null,
   };
 }

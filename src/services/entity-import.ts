@@ -7,6 +7,7 @@ import type { ServiceDeps } from './deps.ts';
 import { EXPORT_FORMAT, EXPORT_VERSION } from './entity-export.ts';
 import { factContentHash, recordVectorChange } from './facts.ts';
 import { recordTripleChanges } from './graph-changes.ts';
+import { type PreparedMessageEntry, prepareMessageEntries, storeMessageEntries } from './message-index.ts';
 import { type Tx, upsertProcess } from './transactions.ts';
 import { externalIdSchema, parseInput } from './validation.ts';
 
@@ -121,11 +122,23 @@ export interface ImportCounts {
  *   session uuid) that already exists
  */
 export async function importEntity(
-  deps: Pick<ServiceDeps, 'db' | 'events'> & Partial<Pick<ServiceDeps, 'graphMirror'>>,
+  deps: Pick<ServiceDeps, 'db' | 'events'> &
+    Partial<Pick<ServiceDeps, 'graphMirror' | 'semantic' | 'index' | 'embeddings'>>,
   actor: Actor,
   document: unknown,
 ): Promise<ImportCounts> {
   const data = parseInput(ImportSchema, document);
+  // The messages' index entries (MESSAGE_INDEX), made before the transaction as recording does.
+  const { semantic, index, embeddings } = deps;
+  const entries = new Map<string, PreparedMessageEntry[] | null>();
+  if (semantic && index !== undefined && embeddings !== undefined) {
+    for (const session of data.sessions)
+      for (const conversation of session.conversations)
+        entries.set(
+          conversation.ref,
+          await prepareMessageEntries({ semantic, index, embeddings }, conversation.messages, null),
+        );
+  }
   const describe = (): AuditRecord => ({
     action: 'importEntity',
     entity: data.entity.externalId,
@@ -166,9 +179,12 @@ export async function importEntity(
       });
       counts.sessions++;
       for (const conversation of session.conversations) {
-        const created = await tx.conversation.create({
-          data: { sessionId, summary: conversation.summary, createdAt: conversation.createdAt },
-        });
+        const created = {
+          ...(await tx.conversation.create({
+            data: { sessionId, summary: conversation.summary, createdAt: conversation.createdAt },
+          })),
+          messages: [] as { id: number }[],
+        };
         conversations.set(conversation.ref, created.id);
         counts.conversations++;
         for (const message of conversation.messages) {
@@ -177,8 +193,10 @@ export async function importEntity(
             data: { conversationId: created.id, ...fields },
           });
           messages.set(messageRef, row.id);
+          created.messages.push(row);
           counts.messages++;
         }
+        await storeMessageEntries(tx, entity.id, created.messages, entries.get(conversation.ref) ?? null);
         for (const job of conversation.jobs) {
           const { firstMessage, lastMessage, ...fields } = job;
           await tx.augmentationJob.create({

@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import type { ServiceDeps } from './deps.ts';
-import { recall } from './semantic.ts';
+import { recall } from './recall.ts';
 
 /** What the LLM proxy puts before a model call: the entity's facts for the question, and triples. */
 export interface MemoryContext {
@@ -32,7 +32,8 @@ export async function memoryContext(
   const first = Math.min(input.first, maxFirst);
   const query = input.query.slice(0, deps.limits.maxContentLength);
   const hits = await recall(deps, principal, { entity: input.entity, query, first }, maxFirst);
-  const facts = hits.map((hit) => hit.fact.content);
+  // Facts only (recall's default source): the block is the entity's facts and triples.
+  const facts = hits.flatMap((hit) => (hit.fact ? [hit.fact.content] : []));
   if (!input.withTriples || hits.length === 0) return { facts, triples: [] };
   const messageIds = [...new Set(hits.flatMap((hit) => hit.sources.map((message) => message.id)))];
   if (messageIds.length === 0) return { facts, triples: [] };

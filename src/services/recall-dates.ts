@@ -13,12 +13,12 @@ const DAY_MS = 86_400_000;
 /** Source messages read per fact for its dates (the newest). */
 const DATES_PER_FACT = 5;
 
-/** Periods parsed from a fact's words, by fact id and the day they were resolved against. */
+/** Periods parsed from a fact's or message's words, by its id and the day they were resolved against. */
 const parsed = new Map<string, TimeSpan[]>();
 const PARSED_CACHE_SIZE = 20_000;
 
-function spansOfText(factId: number, content: string, said: Date): TimeSpan[] {
-  const key = `${factId}:${said.getTime()}`;
+function spansOfText(id: string, content: string, said: Date): TimeSpan[] {
+  const key = `${id}:${said.getTime()}`;
   let spans = parsed.get(key);
   if (spans) return spans;
   spans = timeSpansIn(content, said);
@@ -40,14 +40,7 @@ export async function factsSaidDuring(
   question: readonly TimeSpan[],
   limit: number,
 ): Promise<number[]> {
-  const ranges = question
-    .filter((span) => !span.anyYear)
-    .map((span) => ({
-      createdAt: {
-        gte: new Date(span.start - MARGIN_DAYS[span.grain] * DAY_MS),
-        lt: new Date(span.end + MARGIN_DAYS[span.grain] * DAY_MS),
-      },
-    }));
+  const ranges = saidRanges(question);
   if (ranges.length === 0) return [];
   const mentions = await deps.reader.factMention.findMany({
     where: {
@@ -59,6 +52,39 @@ export async function factsSaidDuring(
     take: limit,
   });
   return [...new Set(mentions.map((mention) => mention.factId))];
+}
+
+/** The ranges of days around the question's periods where a memory counts as said then. */
+function saidRanges(question: readonly TimeSpan[]): { createdAt: { gte: Date; lt: Date } }[] {
+  return question
+    .filter((span) => !span.anyYear)
+    .map((span) => ({
+      createdAt: {
+        gte: new Date(span.start - MARGIN_DAYS[span.grain] * DAY_MS),
+        lt: new Date(span.end + MARGIN_DAYS[span.grain] * DAY_MS),
+      },
+    }));
+}
+
+/**
+ * The entity's indexed messages (MESSAGE_INDEX) said within (or a few days around) the question's
+ * periods: at most `limit`, the earliest first, as {@link factsSaidDuring} finds facts.
+ */
+export async function messagesSaidDuring(
+  deps: ServiceDeps,
+  entityId: number,
+  question: readonly TimeSpan[],
+  limit: number,
+): Promise<number[]> {
+  const ranges = saidRanges(question);
+  if (ranges.length === 0) return [];
+  const messages = await deps.reader.messageIndex.findMany({
+    where: { entityId, message: { OR: ranges } },
+    select: { messageId: true },
+    orderBy: { messageId: 'asc' },
+    take: limit,
+  });
+  return messages.map((message) => message.messageId);
 }
 
 /** A candidate's time score against the question, and what matched. */
@@ -100,14 +126,38 @@ export async function timeScores(
   for (const fact of facts) {
     const days = saidAt.get(fact.id) ?? [fact.createdAt];
     const spans: TimeSpan[] = [];
-    for (const day of days) spans.push(daySpan(day), ...spansOfText(fact.id, fact.content, day));
-    const best = timeMatch(question, spans);
-    scores.set(fact.id, {
-      score: best?.score ?? 0,
-      matched: best
-        ? `${best.question.text} ~ ${best.memory.text} (${new Date(best.memory.start).toISOString().slice(0, 10)})`
-        : null,
-    });
+    for (const day of days) spans.push(daySpan(day), ...spansOfText(`f${fact.id}`, fact.content, day));
+    scores.set(fact.id, scoreOf(question, spans));
   }
   return scores;
+}
+
+/**
+ * Time scores of messages against the question's periods: a message's dates are the day it was
+ * said and the periods its words name, resolved against that day ("yesterday").
+ */
+export function messageTimeScores(
+  question: readonly TimeSpan[],
+  messages: readonly { id: number; content: string; createdAt: Date }[],
+): Map<number, TimeScore> {
+  const scores = new Map<number, TimeScore>();
+  if (question.length === 0) return scores;
+  for (const message of messages) {
+    const spans = [
+      daySpan(message.createdAt),
+      ...spansOfText(`m${message.id}`, message.content, message.createdAt),
+    ];
+    scores.set(message.id, scoreOf(question, spans));
+  }
+  return scores;
+}
+
+function scoreOf(question: readonly TimeSpan[], spans: readonly TimeSpan[]): TimeScore {
+  const best = timeMatch(question, spans);
+  return {
+    score: best?.score ?? 0,
+    matched: best
+      ? `${best.question.text} ~ ${best.memory.text} (${new Date(best.memory.start).toISOString().slice(0, 10)})`
+      : null,
+  };
 }

@@ -41,6 +41,13 @@ export const searchEnv = {
    * @default 512 with EMBEDDING_PROVIDER=use-lite, else 384 (all-MiniLM-L6-v2)
    */
   VECTOR_DIMENSIONS: z.coerce.number().int().positive().optional(),
+  /**
+   * What recall can search of each message: `context` (its words after the turn before it, so an
+   * answer is found by its question), `message` (its words alone) or `off` (recall finds facts
+   * only, and recording a conversation embeds nothing). Each indexed message is embedded once, in
+   * one batch per recordConversation call. @default context
+   */
+  MESSAGE_INDEX: z.enum(['off', 'message', 'context']).default('context'),
   /** `on`, or `off` to run without semantic search. @default on */
   VECTOR_INDEX: z.enum(['on', 'off']).default('on'),
   /** Folder of the persisted index, or `memory` to rebuild it on every start. @default ./data/vector-index */

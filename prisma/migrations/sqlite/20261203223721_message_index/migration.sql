@@ -1,0 +1,16 @@
+-- AlterTable
+ALTER TABLE "vector_change" ADD COLUMN "message_id" INTEGER;
+
+-- CreateTable
+CREATE TABLE "message_index" (
+    "message_id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    "entity_id" INTEGER NOT NULL,
+    "text" TEXT NOT NULL,
+    "embedding" BLOB,
+    "embedding_model" TEXT,
+    "embedding_dim" INTEGER,
+    CONSTRAINT "message_index_message_id_fkey" FOREIGN KEY ("message_id") REFERENCES "conversation_message" ("id") ON DELETE CASCADE ON UPDATE CASCADE
+);
+
+-- CreateIndex
+CREATE INDEX "message_index_entity_id_idx" ON "message_index"("entity_id");

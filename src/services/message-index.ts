@@ -1,0 +1,100 @@
+import type { ConversationMessage } from '../db/generated/client.ts';
+import { vectorToBytes } from '../search/codec.ts';
+import type { ServiceDeps } from './deps.ts';
+import type { Tx } from './transactions.ts';
+
+/**
+ * What the search index holds for each message (MESSAGE_INDEX): `off` nothing (recall finds
+ * facts only), `message` its own words, `context` its words after the turn before it in the
+ * conversation (an answer is found by the question it answers: "How did you come to have
+ * Susie?" / "I adopted her two years ago"). When a message was said is not part of the text:
+ * recall's time component matches it by its date and the days its words name.
+ */
+export type MessageIndexMode = 'off' | 'message' | 'context';
+
+/** A turn as the index text is made from it. */
+export interface IndexedTurn {
+  content: string;
+}
+
+/** The text indexed for a message: its words, after the previous turn's in `context` mode. */
+export function messageIndexText(
+  turn: IndexedTurn,
+  previous: IndexedTurn | null,
+  mode: MessageIndexMode,
+): string {
+  return mode === 'context' && previous ? `${previous.content}\n${turn.content}` : turn.content;
+}
+
+/** A message's index entry before it is written: its text, and its vector when one was made. */
+export interface PreparedMessageEntry {
+  text: string;
+  vector: Float32Array | null;
+  model: string | null;
+}
+
+/**
+ * The work before the transaction that stores the messages: their index texts (`previous` is the
+ * conversation's last message before them, if any) and, when the model is ready, their vectors
+ * in one batch. A failing or loading embedder does not fail the write: the entries are kept
+ * without vectors (found by their words) and `engram reindex --embed` fills them in later.
+ * @returns one entry per message, or null when messages are not indexed
+ */
+export async function prepareMessageEntries(
+  deps: Pick<ServiceDeps, 'semantic' | 'index' | 'embeddings'>,
+  turns: readonly IndexedTurn[],
+  previous: IndexedTurn | null,
+): Promise<PreparedMessageEntry[] | null> {
+  const mode = deps.semantic.messageIndex;
+  if (mode === 'off' || !deps.index) return null;
+  const texts = turns.map((turn, i) =>
+    messageIndexText(turn, i === 0 ? previous : (turns[i - 1] ?? null), mode),
+  );
+  let vectors: (Float32Array | null)[] = texts.map(() => null);
+  let model: string | null = null;
+  const embeddings = deps.embeddings;
+  if (embeddings && embeddings.status().state === 'ready' && texts.length > 0) {
+    try {
+      const made = await embeddings.embed(texts, 'document');
+      model = embeddings.status().model ?? null;
+      if (model && made.length === texts.length && made.every((v) => v?.length === deps.semantic.dimension))
+        vectors = made;
+    } catch {
+      // Kept without vectors (see above).
+    }
+  }
+  return texts.map((text, i) => {
+    const vector = vectors[i] ?? null;
+    return { text, vector, model: vector ? model : null };
+  });
+}
+
+/**
+ * Writes the messages' index entries and announces them to the search index (vector_change), in
+ * the transaction that stored the messages: an entry exists exactly when its message does.
+ */
+export async function storeMessageEntries(
+  tx: Tx,
+  entityId: number,
+  messages: readonly Pick<ConversationMessage, 'id'>[],
+  entries: readonly PreparedMessageEntry[] | null,
+): Promise<void> {
+  if (!entries || messages.length === 0) return;
+  if (entries.length !== messages.length) throw new Error('one index entry per message expected');
+  await tx.messageIndex.createMany({
+    data: messages.map((message, i) => {
+      const entry = entries[i] as PreparedMessageEntry;
+      return {
+        messageId: message.id,
+        entityId,
+        text: entry.text,
+        embedding: entry.vector ? vectorToBytes(entry.vector) : null,
+        embeddingModel: entry.model,
+        embeddingDim: entry.vector ? entry.vector.length : null,
+      };
+    }),
+  });
+  await tx.vectorChange.createMany({
+    data: messages.map((message) => ({ entityId, factId: null, messageId: message.id })),
+  });
+}

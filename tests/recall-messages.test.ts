@@ -1,0 +1,240 @@
+/**
+ * Messages as searchable memory (MESSAGE_INDEX): each message is indexed with the turn before it,
+ * so an answer is found by the question it answers; `recall(sources:)` returns messages, facts or
+ * both ranked together, each with its breakdown, and a `context` window of the conversation; an
+ * entity's messages never reach another's recall, leave the index when erased, and come back
+ * whole when the index is rebuilt from the database.
+ */
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { parse } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { indexMissingMessages } from '../src/services/embed-missing.ts';
+import { startTestServer, type TestServer } from './helpers/server.ts';
+import { wordHashEmbedder } from './helpers/vectors.ts';
+
+const doc = <R, V = Record<string, unknown>>(text: string) => parse(text) as TypedDocumentNode<R, V>;
+
+const RECORD = doc<{
+  recordConversation: { conversation: { id: string; messages: { edges: { node: { id: string } }[] } } };
+}>(`mutation($input: RecordConversationInput!) { recordConversation(input: $input) {
+  ... on RecordConversationSuccess { conversation { id messages(first: 50) { edges { node { id } } } } } } }`);
+const REMEMBER = doc<{ rememberFact: { __typename: string } }>(`mutation($input: RememberFactInput!) {
+  rememberFact(input: $input) { __typename } }`);
+const ERASE = doc<{ eraseEntity: { __typename: string } }>(`mutation($input: EraseEntityInput!) {
+  eraseEntity(input: $input) { __typename } }`);
+
+interface Hit {
+  score: number;
+  fact: { content: string } | null;
+  message: { id: string; content: string } | null;
+  breakdown: { semantic: number | null; lexical: number; time: number | null; timeMatch: string | null };
+  context: { content: string }[];
+}
+const RECALL = doc<{ recall: Hit[] }>(`query($e: String!, $q: String!, $first: Int, $s: [RecallSource!],
+  $before: Int, $after: Int) {
+  recall(entity: $e, query: $q, first: $first, sources: $s) { score fact { content } message { id content }
+    breakdown { semantic lexical time timeMatch } context(before: $before, after: $after) { content } } }`);
+interface RrfHit {
+  score: number;
+  breakdown: { semantic: number | null; lexical: number; mentions: number; recency: number };
+}
+const RRF = doc<{ recall: RrfHit[] }>(`query($e: String!, $q: String!) {
+  recall(entity: $e, query: $q, first: 100, sources: [FACT, MESSAGE], fusion: RRF) {
+    score breakdown { semantic lexical mentions recency } } }`);
+const STATUS = doc<{ semanticStatus: { index: { messages: number; facts: number } } }>(
+  `{ semanticStatus { index { messages facts } } }`,
+);
+
+const TURNS = [
+  'How did you come to have Susie?',
+  'I adopted her two years ago when I was feeling lonely.',
+  'That is lovely. Does she like the park?',
+  'She runs around the lake every morning.',
+];
+
+const text = (hit: Hit) => hit.message?.content ?? hit.fact?.content;
+
+describe('recall over messages', () => {
+  let server: TestServer;
+  const entity = 'rm-jolene';
+
+  const record = (input: Record<string, unknown>, on = server) =>
+    on.gql(RECORD, { input: { entity, process: 'chat', ...input } });
+  const recall = async (q: string, extra: Record<string, unknown> = {}, on = server, e = entity) =>
+    (await on.gql(RECALL, { e, q, ...extra })).recall;
+
+  beforeAll(async () => {
+    server = await startTestServer({ embedder: wordHashEmbedder() });
+    await record({
+      messages: TURNS.map((content, i) => ({
+        role: i % 2 ? 'ASSISTANT' : 'USER',
+        content,
+        createdAt: new Date(Date.parse('2023-05-08T13:00:00Z') + i * 1000).toISOString(),
+      })),
+    });
+    await server.gql(REMEMBER, { input: { entity, content: 'Has a dog called Susie' } });
+    await record({
+      entity: 'rm-other',
+      messages: [{ role: 'USER', content: 'I adopted a cat called Susie.' }],
+    });
+  });
+  afterAll(() => server?.close());
+
+  it('finds the answer by the question before it, with its breakdown', async () => {
+    const hits = await recall('How did Jolene come to have Susie?', { s: ['MESSAGE'] });
+    expect(hits.every((hit) => hit.fact === null && hit.message)).toBe(true);
+    // The answer shares no content word with the question but "Susie"-less context: its previous turn.
+    const answer = hits.findIndex((hit) => text(hit)?.startsWith('I adopted her'));
+    expect(answer).toBeGreaterThanOrEqual(0);
+    expect(answer).toBeLessThanOrEqual(1);
+    expect(hits[answer]?.breakdown.lexical).toBeGreaterThan(0);
+    expect(hits[answer]?.breakdown.semantic).toBeGreaterThan(0);
+    // Not the other entity's message, which says the same words.
+    expect(hits.map(text)).not.toContain('I adopted a cat called Susie.');
+  });
+
+  it('returns facts only by default, and both ranked together when asked', async () => {
+    const facts = await recall('Susie');
+    expect(facts.map(text)).toEqual(['Has a dog called Susie']);
+    const both = await recall('Susie', { s: ['FACT', 'MESSAGE'], first: 10 });
+    expect(both.some((hit) => hit.fact)).toBe(true);
+    expect(both.some((hit) => hit.message)).toBe(true);
+    const scores = both.map((hit) => hit.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('gives a message hit the turns around it', async () => {
+    const [hit] = await recall('lake every morning', { s: ['MESSAGE'], first: 1, before: 2, after: 1 });
+    expect(text(hit as Hit)).toBe(TURNS[3]);
+    expect(hit?.context.map((m) => m.content)).toEqual([TURNS[1], TURNS[2], TURNS[3]]);
+    const [fact] = await recall('dog', { first: 1 });
+    expect(fact?.context).toEqual([]);
+  });
+
+  it('matches a date in the question against when a message was said', async () => {
+    const hits = await recall('What did Jolene say on 8 May 2023?', { s: ['MESSAGE'], first: 4 });
+    expect(hits).toHaveLength(4);
+    for (const hit of hits) expect(hit.breakdown.time).toBe(1);
+    expect(hits[0]?.breakdown.timeMatch).toContain('2023-05-08');
+  });
+
+  it('indexes a message appended to a conversation with the turn before it, from the earlier call', async () => {
+    const first = await record({
+      entity: 'rm-append',
+      messages: [{ role: 'USER', content: 'Where is the key?' }],
+    });
+    await record({
+      entity: 'rm-append',
+      conversation: first.recordConversation.conversation.id,
+      messages: [{ role: 'ASSISTANT', content: 'Under the flowerpot.' }],
+    });
+    const entry = await server.db.messageIndex.findFirst({
+      where: { message: { content: 'Under the flowerpot.' } },
+    });
+    expect(entry?.text).toBe('Where is the key?\nUnder the flowerpot.');
+    const [hit] = await recall('where is the key', { s: ['MESSAGE'], first: 2 }, server, 'rm-append');
+    expect(hit).toBeDefined();
+  });
+
+  it('fuses by reciprocal rank when asked: Σ w/(60 + rank) over the signals, from the breakdowns', async () => {
+    const q = 'How did Jolene come to have Susie?';
+    const hits = (await server.gql(RRF, { e: entity, q })).recall;
+    expect(hits.length).toBeGreaterThan(2);
+    // No period in the question: time is dropped; the default weights of the other four.
+    const weights = { semantic: 0.6, lexical: 0.25, mentions: 0.1, recency: 0.05 };
+    const total = 1;
+    const expected = new Map<RrfHit, number>(hits.map((hit) => [hit, 0]));
+    for (const [signal, weight] of Object.entries(weights) as [keyof typeof weights, number][]) {
+      const value = (hit: RrfHit) => hit.breakdown[signal] ?? 0;
+      const ranked = hits.filter((hit) => value(hit) > 0).sort((a, b) => value(b) - value(a));
+      let rank = 0;
+      ranked.forEach((hit, i) => {
+        if (i === 0 || value(hit) !== value(ranked[i - 1] as RrfHit)) rank = i + 1;
+        expected.set(hit, (expected.get(hit) ?? 0) + weight / (60 + rank));
+      });
+    }
+    for (const hit of hits) expect(hit.score).toBeCloseTo(((expected.get(hit) ?? 0) * 61) / total, 9);
+    const scores = hits.map((hit) => hit.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('refuses an empty sources list with a code', async () => {
+    const result = await server.request(RECALL, { e: entity, q: 'Susie', s: [] });
+    expect(result.errors?.[0]?.extensions?.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('counts messages in the index status, survives a rebuild, and verifies clean', async () => {
+    const { semanticStatus } = await server.gql(STATUS, {});
+    expect(semanticStatus.index.messages).toBe(await server.db.messageIndex.count());
+    const before = await recall('How did Jolene come to have Susie?', { s: ['MESSAGE'] });
+    await server.engram.index?.rebuild();
+    expect(await recall('How did Jolene come to have Susie?', { s: ['MESSAGE'] })).toEqual(before);
+    const report = await server.engram.index?.verify();
+    expect(report).toMatchObject({ missing: [], orphans: [] });
+  });
+
+  it('forgets an erased entity’s messages', async () => {
+    await record({ entity: 'rm-doomed', messages: [{ role: 'USER', content: 'My locker code is 4471.' }] });
+    expect(await recall('locker code', { s: ['MESSAGE'] }, server, 'rm-doomed')).toHaveLength(1);
+    await server.gql(ERASE, { input: { entity: 'rm-doomed' } });
+    expect(await server.db.messageIndex.count({ where: { text: { contains: '4471' } } })).toBe(0);
+    expect(await recall('locker code', { s: ['MESSAGE'] }, server, 'rm-doomed')).toEqual([]);
+    const held = await server.engram.index?.describe();
+    expect(held?.messages).toBe(await server.db.messageIndex.count());
+  });
+});
+
+describe('MESSAGE_INDEX=off', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ embedder: wordHashEmbedder(), env: { MESSAGE_INDEX: 'off' } });
+  });
+  afterAll(() => server?.close());
+
+  it('indexes and embeds no message, and recall over messages finds none', async () => {
+    const embedder = server.engram.embeddings;
+    const before = embedder?.cacheStats().misses;
+    await server.gql(RECORD, {
+      input: { entity: 'rm-off', process: 'chat', messages: [{ role: 'USER', content: 'I like tea.' }] },
+    });
+    expect(await server.db.messageIndex.count()).toBe(0);
+    expect(embedder?.cacheStats().misses).toBe(before);
+    expect((await server.gql(RECALL, { e: 'rm-off', q: 'tea', s: ['MESSAGE'] })).recall).toEqual([]);
+  });
+
+  it('indexes the messages recorded meanwhile when asked (engram reindex --embed)', async () => {
+    const recorded = await server.gql(RECORD, {
+      input: {
+        entity: 'rm-later',
+        process: 'chat',
+        messages: [
+          { role: 'USER', content: 'Which city did you move to?' },
+          { role: 'ASSISTANT', content: 'Lisbon, last spring.' },
+        ],
+      },
+    });
+    expect(recorded.recordConversation.conversation.messages.edges).toHaveLength(2);
+    expect(await server.db.messageIndex.count()).toBe(0);
+    const embeddings = server.engram.embeddings;
+    if (!embeddings) throw new Error('the test server has an embedder');
+    const indexed = await indexMissingMessages({
+      db: server.db,
+      embeddings,
+      dimension: server.config.memory.dimension,
+      mode: 'context',
+    });
+    // rm-off's message and these two.
+    expect(indexed).toBe(3);
+    const entry = await server.db.messageIndex.findFirst({
+      where: { message: { content: 'Lisbon, last spring.' } },
+    });
+    expect(entry?.text).toBe('Which city did you move to?\nLisbon, last spring.');
+    expect(entry?.embeddingDim).toBe(server.config.memory.dimension);
+    await server.engram.index?.sync();
+    const hits = (await server.gql(RECALL, { e: 'rm-later', q: 'which city', s: ['MESSAGE'] })).recall;
+    expect(hits.map(text)).toContain('Lisbon, last spring.');
+    expect(await indexMissingMessages({ db: server.db, embeddings, dimension: 384, mode: 'context' })).toBe(
+      0,
+    );
+  });
+});
