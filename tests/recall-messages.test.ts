@@ -103,6 +103,29 @@ describe('recall over messages', () => {
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
   });
 
+  it('does not say a turn twice: a fact and the message it was remembered from make one hit', async () => {
+    const recorded = await record({
+      entity: 'rm-bees',
+      messages: [{ role: 'USER', content: 'I keep bees on the roof.' }],
+    });
+    const [said] = recorded.recordConversation.conversation.messages.edges;
+    await server.gql(REMEMBER, {
+      input: { entity: 'rm-bees', content: 'Keeps bees on the roof', source: said?.node.id },
+    });
+    await server.gql(REMEMBER, { input: { entity: 'rm-bees', content: 'Likes honey on the roof terrace' } });
+    const both = await recall('bees on the roof', { s: ['FACT', 'MESSAGE'] }, server, 'rm-bees');
+    const texts = both.map(text);
+    expect(texts).toContain('Likes honey on the roof terrace');
+    // One of the two, whichever ranks higher, not both.
+    expect(
+      texts.filter((t) => t === 'I keep bees on the roof.' || t === 'Keeps bees on the roof'),
+    ).toHaveLength(1);
+    // Each source alone still finds its own.
+    expect((await recall('bees on the roof', { s: ['MESSAGE'] }, server, 'rm-bees')).map(text)).toEqual([
+      'I keep bees on the roof.',
+    ]);
+  });
+
   it('gives a message hit the turns around it', async () => {
     const [hit] = await recall('lake every morning', { s: ['MESSAGE'], first: 1, before: 2, after: 1 });
     expect(text(hit as Hit)).toBe(TURNS[3]);

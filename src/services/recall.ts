@@ -340,8 +340,45 @@ async function rankForRecall(
   if (input.fusion === 'RRF') fuseByRank(scored, weights, total);
   // Ties: facts before messages, then the newer first.
   scored.sort((a, b) => b.score - a.score || (a.kind === b.kind ? b.id - a.id : a.kind === 'fact' ? -1 : 1));
-  const page = scored.slice(0, input.first);
-  return loadPage(deps, page, maxFirst);
+  const ranked =
+    facts.candidates.length && messages.candidates.length ? await withoutRepeats(deps, scored) : scored;
+  return loadPage(deps, ranked.slice(0, input.first), maxFirst);
+}
+
+/**
+ * Facts and messages ranked together, without saying a turn twice: a message that a fact above
+ * it was remembered from, or a fact whose messages are all above it, is left out (the fact keeps
+ * its messages in `sources`). Walked over the whole fixed pool in rank order, so a smaller page is
+ * still the start of a larger one.
+ */
+async function withoutRepeats<T extends { kind: 'fact' | 'message'; id: number }>(
+  deps: ServiceDeps,
+  ranked: readonly T[],
+): Promise<T[]> {
+  const mentions = await deps.reader.factMention.findMany({
+    where: {
+      factId: { in: ranked.filter((hit) => hit.kind === 'fact').map((hit) => hit.id) },
+      messageId: { not: null },
+    },
+    select: { factId: true, messageId: true },
+  });
+  const sourcesOf = new Map<number, number[]>();
+  for (const { factId, messageId } of mentions) {
+    if (messageId !== null) sourcesOf.set(factId, [...(sourcesOf.get(factId) ?? []), messageId]);
+  }
+  const saidAbove = new Set<number>();
+  const byFactsAbove = new Set<number>();
+  return ranked.filter((hit) => {
+    if (hit.kind === 'message') {
+      if (byFactsAbove.has(hit.id)) return false;
+      saidAbove.add(hit.id);
+      return true;
+    }
+    const sources = sourcesOf.get(hit.id) ?? [];
+    if (sources.length > 0 && sources.every((id) => saidAbove.has(id))) return false;
+    for (const id of sources) byFactsAbove.add(id);
+    return true;
+  });
 }
 
 /** The signals fused, with how each is read from a breakdown (0: not found by it). */
