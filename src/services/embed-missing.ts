@@ -2,7 +2,7 @@ import type { Db } from '../db/client.ts';
 import type { EmbeddingService } from '../embed/service.ts';
 import { vectorToBytes } from '../search/codec.ts';
 import type { ProgressListener } from '../search/search-index.ts';
-import { type MessageIndexMode, messageIndexText } from './message-index.ts';
+import { type MessageIndexMode, messageIndexText, messageVectors } from './message-index.ts';
 
 const BATCH = 128;
 
@@ -76,11 +76,25 @@ export async function indexMissingMessages(options: {
     (await db.conversationMessage.count({ where: unindexed })) +
     (await db.messageIndex.count({ where: missingVector }));
   let done = 0;
-  const embed = async (texts: string[]) => {
+  const embedChecked = async (texts: string[]) => {
     const vectors = await embeddings.embed(texts, 'document');
     for (const vector of vectors) {
       if (!vector || vector.length !== dimension)
         throw new Error(`the model gives ${vector?.length} dimensions, not VECTOR_DIMENSIONS=${dimension}`);
+    }
+    return vectors;
+  };
+  /** The vectors of these messages as recording makes them, each with the turn before it. */
+  const embed = async (messages: readonly { id: number; conversationId: number; content: string }[]) => {
+    const vectors: Float32Array[] = [];
+    for (const message of messages) {
+      const previous = await db.conversationMessage.findFirst({
+        where: { conversationId: message.conversationId, id: { lt: message.id } },
+        orderBy: { id: 'desc' },
+        select: { content: true },
+      });
+      const [vector] = await messageVectors(embedChecked, [message], previous, mode);
+      vectors.push(vector as Float32Array);
     }
     return { vectors, model: embeddings.status().model };
   };
@@ -107,7 +121,7 @@ export async function indexMissingMessages(options: {
       });
       texts.push(messageIndexText(message, previous, mode));
     }
-    const { vectors, model } = await embed(texts);
+    const { vectors, model } = await embed(messages);
     await db.$transaction(async (tx) => {
       for (const [i, message] of messages.entries()) {
         const vector = vectors[i] as Float32Array;
@@ -135,10 +149,14 @@ export async function indexMissingMessages(options: {
       where: { messageId: { gt: cursor }, ...missingVector },
       orderBy: { messageId: 'asc' },
       take: BATCH,
-      select: { messageId: true, entityId: true, text: true },
+      select: {
+        messageId: true,
+        entityId: true,
+        message: { select: { id: true, conversationId: true, content: true } },
+      },
     });
     if (entries.length === 0) break;
-    const { vectors, model } = await embed(entries.map((entry) => entry.text));
+    const { vectors, model } = await embed(entries.map((entry) => entry.message));
     await db.$transaction(async (tx) => {
       for (const [i, entry] of entries.entries()) {
         await tx.messageIndex.update({

@@ -5,10 +5,11 @@ import type { Tx } from './transactions.ts';
 
 /**
  * What the search index holds for each message (MESSAGE_INDEX): `off` nothing (recall finds
- * facts only), `message` its own words, `context` its words after the turn before it in the
+ * facts only), `message` its own words, `context` its words with the turn before it in the
  * conversation (an answer is found by the question it answers: "How did you come to have
- * Susie?" / "I adopted her two years ago"). When a message was said is not part of the text:
- * recall's time component matches it by its date and the days its words name.
+ * Susie?" / "I adopted her two years ago"): for BM25 the two turns' words, for meaning its
+ * vector plus half the previous turn's ({@link messageVectors}). When a message was said is not
+ * part of the text: recall's time component matches it by its date and the days its words name.
  */
 export type MessageIndexMode = 'off' | 'message' | 'context';
 
@@ -17,13 +18,54 @@ export interface IndexedTurn {
   content: string;
 }
 
-/** The text indexed for a message: its words, after the previous turn's in `context` mode. */
+/** The text indexed for BM25: a message's words, after the previous turn's in `context` mode. */
 export function messageIndexText(
   turn: IndexedTurn,
   previous: IndexedTurn | null,
   mode: MessageIndexMode,
 ): string {
   return mode === 'context' && previous ? `${previous.content}\n${turn.content}` : turn.content;
+}
+
+/**
+ * How much the turn before counts in a message's vector (`context` mode): the vector is its own
+ * words' embedding plus this share of the previous turn's, normalized. Tuned on the LoCoMo
+ * development conversations (bench:locomo): 0 is the message alone, 1 the two turns alike.
+ */
+export const CONTEXT_WEIGHT = 0.5;
+
+/** What the index embeds: unit vectors of the texts, or an error (the caller decides what it costs). */
+type Embed = (texts: string[]) => Promise<Float32Array[]>;
+
+/**
+ * The vectors of messages in conversation order (`previous` is the turn before the first): each
+ * message's own words embedded, plus, in `context` mode, {@link CONTEXT_WEIGHT} of the previous
+ * turn's, normalized. Each message is embedded once as itself, so a text said twice is embedded once
+ * (the embedding cache), and the turn before an appended message is usually a cache hit.
+ */
+export async function messageVectors(
+  embed: Embed,
+  turns: readonly IndexedTurn[],
+  previous: IndexedTurn | null,
+  mode: MessageIndexMode,
+): Promise<Float32Array[]> {
+  const own = await embed(turns.map((turn) => turn.content));
+  if (mode !== 'context') return own;
+  const first = previous ? ((await embed([previous.content]))[0] ?? null) : null;
+  return own.map((self, i) => {
+    const before = i === 0 ? first : (own[i - 1] ?? null);
+    if (!before) return self;
+    const out = new Float32Array(self.length);
+    let norm = 0;
+    for (let d = 0; d < self.length; d++) {
+      const value = (self[d] as number) + CONTEXT_WEIGHT * (before[d] as number);
+      out[d] = value;
+      norm += value * value;
+    }
+    const scale = 1 / (Math.sqrt(norm) || 1);
+    for (let d = 0; d < self.length; d++) out[d] = (out[d] as number) * scale;
+    return out;
+  });
 }
 
 /** A message's index entry before it is written: its text, and its vector when one was made. */
@@ -55,7 +97,12 @@ export async function prepareMessageEntries(
   const embeddings = deps.embeddings;
   if (embeddings && embeddings.status().state === 'ready' && texts.length > 0) {
     try {
-      const made = await embeddings.embed(texts, 'document');
+      const made = await messageVectors(
+        (batch) => embeddings.embed(batch, 'document'),
+        turns,
+        previous,
+        mode,
+      );
       model = embeddings.status().model ?? null;
       if (model && made.length === texts.length && made.every((v) => v?.length === deps.semantic.dimension))
         vectors = made;

@@ -146,8 +146,14 @@ const LOCKING_PROVIDERS = new Set(['postgresql', 'cockroachdb', 'mysql']);
  * (SQLite runs one writer at a time): writers of one entity's triples then take turns.
  */
 async function lockEntityRow(tx: Tx, entityId: number): Promise<void> {
-  if (LOCKING_PROVIDERS.has(clientProvider(tx) ?? ''))
-    await tx.$queryRaw`SELECT id FROM ${tableSql('Entity')} WHERE id = ${entityId} FOR UPDATE`;
+  const provider = clientProvider(tx) ?? '';
+  if (!LOCKING_PROVIDERS.has(provider)) return;
+  // PostgreSQL: FOR NO KEY UPDATE, which writers of the entity's other rows (their foreign keys
+  // take FOR KEY SHARE on it) do not wait for, and which does not wait for them: a worker that
+  // wrote facts first, then takes this, would otherwise deadlock with another doing the same.
+  if (provider === 'postgresql')
+    await tx.$queryRaw`SELECT id FROM ${tableSql('Entity')} WHERE id = ${entityId} FOR NO KEY UPDATE`;
+  else await tx.$queryRaw`SELECT id FROM ${tableSql('Entity')} WHERE id = ${entityId} FOR UPDATE`;
 }
 
 /**
