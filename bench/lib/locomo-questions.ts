@@ -82,6 +82,7 @@ export async function askQuestions(
   const repaired: string[] = [];
   const unknown: string[] = [];
   let asked = 0;
+  let changedTops = 0;
   const askedAgain: Asked[] = [];
   const started = performance.now();
   const cpu = process.cpuUsage();
@@ -107,7 +108,11 @@ export async function askQuestions(
         ...tuning,
       });
       latencies.push(performance.now() - t);
-      askedAgain.push({ entity: entityOf(conversation), query: q.question, hits: data.recall });
+      const again = { entity: entityOf(conversation), query: q.question, hits: data.recall };
+      // Asked again at once: recency moves with the clock, so a later ask could differ by that alone.
+      if (stability > 0 && stability !== first && !(await sameTop(url, again, stability, sources, tuning)))
+        changedTops++;
+      askedAgain.push(again);
       const engramRanking: Ranking = data.recall.map((hit) => {
         if (hit.breakdown.semantic === null) lexicalFallbacks++;
         const covered = new Set<string>();
@@ -139,8 +144,7 @@ export async function askQuestions(
   const querySeconds = since(started);
   const used = process.cpuUsage(cpu);
   progress(`  asked ${asked} questions in ${querySeconds.toFixed(1)} s`);
-  const changed =
-    stability > 0 && stability !== first ? await askAgain(url, askedAgain, stability, sources) : null;
+  const changed = stability > 0 && stability !== first ? changedTops : null;
   return {
     overall,
     byCategory,
@@ -160,37 +164,31 @@ export async function askQuestions(
 }
 
 /**
- * Asks every question again with `first` = `stability` and counts those whose top hits (the
- * first ask's length) differ in fact or score: recall promises they never do.
+ * Asks a question again with `first` = `stability` and tells whether its top hits (the first
+ * ask's length) are the same memories with the same scores: recall promises they always are.
  */
-async function askAgain(
+async function sameTop(
   url: string,
-  asked: Asked[],
+  { entity, query, hits }: Asked,
   stability: number,
   sources: readonly ('FACT' | 'MESSAGE')[],
-): Promise<number> {
-  let changed = 0;
-  const started = performance.now();
-  for (const { entity, query, hits } of asked) {
-    const data: { recall: RecallHit[] } = await gql(url, RECALL, {
-      entity,
-      query,
-      first: stability,
-      sources,
-    });
-    const head = data.recall.slice(0, hits.length);
-    const same =
-      head.length === hits.length &&
-      head.every((hit, i) => {
-        const other = hits[i] as RecallHit;
-        // Recency moves with the clock between the two asks, by far less than this.
-        const id = (h: RecallHit) => h.fact?.id ?? h.message?.id;
-        return id(hit) === id(other) && Math.abs(hit.score - other.score) < 1e-6;
-      });
-    if (!same) changed++;
-  }
-  progress(
-    `  asked ${asked.length} questions again with first ${stability} in ${since(started).toFixed(1)} s`,
+  tuning: Record<string, unknown>,
+): Promise<boolean> {
+  const data: { recall: RecallHit[] } = await gql(url, RECALL, {
+    entity,
+    query,
+    first: stability,
+    sources,
+    ...tuning,
+  });
+  const head = data.recall.slice(0, hits.length);
+  const id = (hit: RecallHit) => hit.fact?.id ?? hit.message?.id;
+  return (
+    head.length === hits.length &&
+    head.every((hit, i) => {
+      const other = hits[i] as RecallHit;
+      // Recency moves with the clock between the two asks, by far less than this.
+      return id(hit) === id(other) && Math.abs(hit.score - other.score) < 1e-6;
+    })
   );
-  return changed;
 }
