@@ -1,7 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import Anthropic from '@anthropic-ai/sdk';
 import OpenAI from 'openai';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ExtractionInput, Extractor } from '../src/augment/types.ts';
 import { recordConversation } from '../src/services/conversations.ts';
 import { rememberFact } from '../src/services/facts.ts';
@@ -81,9 +83,9 @@ describe('LLM proxy', () => {
     new Anthropic({ baseURL: base, apiKey, maxRetries: 0, defaultHeaders: headers });
 
   /** The session's messages, oldest first, once the proxy's recordings are written. */
-  const sessionMessages = async (uuid: string) => {
-    await server.app.proxy?.settled();
-    const session = await server.db.session.findUnique({
+  const sessionMessages = async (uuid: string, on: TestServer = server) => {
+    await on.app.proxy?.settled();
+    const session = await on.db.session.findUnique({
       where: { uuid },
       include: {
         entity: true,
@@ -97,6 +99,19 @@ describe('LLM proxy', () => {
         conversation.messages.map(({ role, content, type }) => ({ role, content, type })),
       ),
     };
+  };
+
+  /** The augmentation job of the recorded conversations, once it is no longer waiting or running. */
+  const augmentationOf = async (conversationIds: number[]) => {
+    const where = { conversationId: { in: conversationIds } };
+    return vi.waitFor(
+      async () => {
+        const job = await server.db.augmentationJob.findFirst({ where });
+        if (job?.status !== 'DONE') throw new Error(`augmentation job: ${job?.status ?? 'none yet'}`);
+        return job;
+      },
+      { timeout: 20_000, interval: 20 },
+    );
   };
 
   it('streams a chat completion with memory injected and records the turn (OpenAI)', async () => {
@@ -148,16 +163,7 @@ describe('LLM proxy', () => {
       { role: 'ASSISTANT', content: 'You like green tea.', type: 'text' },
     ]);
     // Then augmented, as any recorded turn is.
-    const conversationIds = stored.session?.conversations.map((c) => c.id) ?? [];
-    const deadline = Date.now() + 10_000;
-    let job = await server.db.augmentationJob.findFirst({
-      where: { conversationId: { in: conversationIds } },
-    });
-    while (job?.status !== 'DONE' && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      job = await server.db.augmentationJob.findFirst({ where: { conversationId: { in: conversationIds } } });
-    }
-    expect(job?.status).toBe('DONE');
+    await augmentationOf(stored.session?.conversations.map((c) => c.id) ?? []);
     expect(extracted).toContainEqual(
       expect.objectContaining({
         entity: 'proxy-alice',
@@ -185,6 +191,57 @@ describe('LLM proxy', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     expect(await response.text()).toBe(chunks.join(''));
+  });
+
+  it('stops pulling a stream from the upstream while the client is not reading', async () => {
+    // About 100 MB: far more than the kernel's socket buffers (tens of MB at most) and the stream
+    // buffers between the upstream and the client can hold.
+    openaiUpstream.answer = { kind: 'flood', events: 3072, size: 32 * 1024 };
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      const req = httpRequest(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${SERVICE_KEY}`, 'content-type': 'application/json' },
+      });
+      req.once('response', resolve).once('error', reject);
+      req.end(
+        JSON.stringify({
+          model: 'm',
+          stream: true,
+          user: 'proxy-dave',
+          messages: [{ role: 'user', content: 'Tell me everything' }],
+        }),
+      );
+    });
+    expect(response.statusCode).toBe(200);
+    const hash = createHash('sha256');
+    let received = 0;
+    const ended = once(response, 'end');
+    const first = new Promise<void>((resolve) => {
+      response.on('data', (chunk: Buffer) => {
+        hash.update(chunk);
+        received += chunk.length;
+        // The client reads one chunk, then stops.
+        if (received === chunk.length) {
+          response.pause();
+          resolve();
+        }
+      });
+    });
+    await first;
+    const flood = openaiUpstream.flood;
+    if (!flood) throw new Error('the upstream was not called');
+    // The upstream's writes block and stay blocked (300 ms without the connection taking a byte):
+    // the proxy stopped reading from it. Had it kept pulling, buffering for the client, the
+    // upstream would have written everything instead (no slow machine makes that wait end early).
+    const stalledAt = await Promise.race([flood.stalled(300), flood.finished.then(() => flood.total)]);
+    expect(stalledAt).toBeLessThan(flood.total);
+    expect(received).toBeLessThan(stalledAt);
+
+    response.resume();
+    await ended;
+    await flood.finished;
+    expect(received).toBe(flood.total);
+    expect(hash.digest('hex')).toBe(flood.digest);
   });
 
   it('answers a non-streamed completion, tool calls untouched, and records them (OpenAI)', async () => {
@@ -287,6 +344,17 @@ describe('LLM proxy', () => {
       { role: 'USER', content: 'Which tea do I drink?', type: 'text' },
       { role: 'ASSISTANT', content: 'You drink green tea.', type: 'text' },
     ]);
+    // Then augmented, as any recorded turn is.
+    await augmentationOf(stored.session?.conversations.map((c) => c.id) ?? []);
+    expect(extracted).toContainEqual(
+      expect.objectContaining({
+        entity: 'proxy-alice',
+        messages: [
+          { role: 'USER', content: 'Which tea do I drink?' },
+          { role: 'ASSISTANT', content: 'You drink green tea.' },
+        ],
+      }),
+    );
   });
 
   it('answers a non-streamed Anthropic message with tool use untouched', async () => {
@@ -556,6 +624,247 @@ describe('LLM proxy', () => {
     } finally {
       await other.close();
     }
+  });
+
+  /** A second server on the same fake upstreams, with memory off and its own settings. */
+  const serverWith = (env: Record<string, string>) =>
+    startTestServer({
+      env: {
+        API_KEYS: KEY,
+        PROXY_OPENAI_BASE_URL: `${openaiUpstream.url}/v1`,
+        PROXY_ANTHROPIC_BASE_URL: anthropicUpstream.url,
+        PROXY_MEMORY: 'off',
+        ...env,
+      },
+    });
+
+  /** A streamed completion through `on`, raw, for the session given. */
+  const streamedCall = (on: TestServer, session: string, content: string) =>
+    fetch(on.url.replace(/\/graphql$/, '/v1/chat/completions'), {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${SERVICE_KEY}`,
+        'content-type': 'application/json',
+        'x-engram-session': session,
+      },
+      body: JSON.stringify({
+        model: 'm',
+        stream: true,
+        user: 'proxy-alice',
+        messages: [{ role: 'user', content }],
+      }),
+    });
+
+  /** A response body read to its end, or until the connection is cut (`cut` is then the error). */
+  const readBody = async (response: Response) => {
+    if (!response.body) throw new Error('no body');
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return { text, cut: null };
+        text += decoder.decode(value, { stream: true });
+      }
+    } catch (error) {
+      return { text, cut: error };
+    }
+  };
+
+  /** The text of the complete OpenAI chunk events in a stream's bytes. */
+  const deltaText = (sse: string) =>
+    sse
+      .split('\n\n')
+      .slice(0, -1)
+      .filter((event) => event.startsWith('data: {'))
+      .map((event) => JSON.parse(event.slice('data: '.length)).choices[0].delta.content ?? '')
+      .join('');
+
+  it('cuts a stream whose upstream falls silent mid-way (idle timeout) and records what arrived as incomplete', async () => {
+    const other = await serverWith({ PROXY_FIRST_BYTE_TIMEOUT_MS: '300' });
+    try {
+      const chunks = openaiChunks('chatcmpl-idle', [{ content: 'Once upon ' }, { content: 'a time' }], false);
+      openaiUpstream.answer = { kind: 'sse', chunks, hang: true };
+      const session = randomUUID();
+      const response = await streamedCall(other, session, 'Tell me a story');
+      expect(response.status).toBe(200);
+      const { text, cut } = await readBody(response);
+      // The status was sent with the first bytes: the client learns of the cut from the connection.
+      expect(cut).toBeInstanceOf(TypeError);
+      expect(text).toBe(chunks.join(''));
+      // The upstream call is given up, not left open.
+      await openaiUpstream.lastClosed;
+      expect((await sessionMessages(session, other)).messages).toEqual([
+        { role: 'USER', content: 'Tell me a story', type: 'text' },
+        { role: 'ASSISTANT', content: 'Once upon a time', type: 'incomplete' },
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('cuts a stream still flowing at the total timeout and records what arrived as incomplete', async () => {
+    // Never idle for long (a chunk every 20 ms), but the whole answer takes over 6 s.
+    const other = await serverWith({ PROXY_TOTAL_TIMEOUT_MS: '1000' });
+    try {
+      const chunks = openaiChunks(
+        'chatcmpl-long',
+        Array.from({ length: 300 }, () => ({ content: 'tick ' })),
+      );
+      openaiUpstream.answer = { kind: 'sse', chunks, gapMs: 20 };
+      const session = randomUUID();
+      const response = await streamedCall(other, session, 'Count for a long time');
+      expect(response.status).toBe(200);
+      const { text, cut } = await readBody(response);
+      expect(cut).toBeInstanceOf(TypeError);
+      const whole = chunks.join('');
+      expect(text.length).toBeLessThan(whole.length);
+      expect(whole.startsWith(text)).toBe(true);
+      await openaiUpstream.lastClosed;
+      const arrived = deltaText(text);
+      expect(arrived).toMatch(/^(tick )+$/);
+      expect((await sessionMessages(session, other)).messages).toEqual([
+        { role: 'USER', content: 'Count for a long time', type: 'text' },
+        // (Stored trimmed, as every message is.)
+        { role: 'ASSISTANT', content: arrived.trim(), type: 'incomplete' },
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  describe('with PROXY_MEMORY=facts_and_triples, a top-k of 3 and a budget of 150 tokens', () => {
+    let memory: TestServer;
+    const TOP_K = 3;
+    const MAX_TOKENS = 150;
+    beforeAll(async () => {
+      memory = await startTestServer({
+        embedder: wordHashEmbedder(),
+        env: {
+          API_KEYS: KEY,
+          PROXY_OPENAI_BASE_URL: `${openaiUpstream.url}/v1`,
+          PROXY_MEMORY: 'facts_and_triples',
+          PROXY_MEMORY_TOP_K: String(TOP_K),
+          PROXY_MEMORY_MAX_TOKENS: String(MAX_TOKENS),
+        },
+      });
+    });
+    afterAll(async () => {
+      await memory?.close();
+    });
+
+    /** Calls the proxy for `entity` and returns the memory block the upstream received, split up. */
+    const injected = async (entity: string, question: string) => {
+      openaiUpstream.answer = {
+        kind: 'json',
+        body: {
+          id: 'x',
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' } }],
+        },
+      };
+      await new OpenAI({
+        baseURL: memory.url.replace(/\/graphql$/, '/v1'),
+        apiKey: SERVICE_KEY,
+        maxRetries: 0,
+      }).chat.completions.create({
+        model: 'm',
+        user: entity,
+        messages: [{ role: 'user', content: question }],
+      });
+      const messages = openaiUpstream.received.at(-1)?.body.messages as { role: string; content: string }[];
+      expect(messages).toHaveLength(2);
+      expect(messages[0]?.role).toBe('system');
+      const block = messages[0]?.content ?? '';
+      const lines = block.split('\n');
+      expect(lines[0]).toBe('<engram-memory>');
+      expect(lines.at(-1)).toBe('</engram-memory>');
+      const relations = lines.indexOf('Relations:');
+      const items = (from: number, to: number) =>
+        lines.slice(from, to).flatMap((line) => (line.startsWith('- ') ? [line.slice(2)] : []));
+      return {
+        block,
+        facts: items(1, relations === -1 ? -1 : relations),
+        triples: relations === -1 ? [] : items(relations + 1, -1),
+      };
+    };
+
+    it('injects the triples learnt from the recalled facts’ messages', async () => {
+      const deps = memory.engram.services;
+      const { messages } = await recordConversation(deps, ADMIN, {
+        entity: 'proxy-carol',
+        process: 'seed',
+        messages: [{ role: 'USER', content: 'My sister Dana plays the cello' }],
+      });
+      const sourceMessageId = messages[0]?.id ?? null;
+      await rememberFact(deps, ADMIN, {
+        entity: 'proxy-carol',
+        content: 'Has a sister who plays the cello',
+        sourceMessageId,
+      });
+      await addTriples(deps, ADMIN, {
+        entity: 'proxy-carol',
+        sourceMessageId,
+        triples: [{ subject: 'Dana', predicate: 'plays', object: 'cello' }],
+      });
+      // Learnt from no recalled message: not this question's topic.
+      await addTriples(deps, ADMIN, {
+        entity: 'proxy-carol',
+        triples: [{ subject: 'Carol', predicate: 'likes', object: 'jazz' }],
+      });
+      const { facts, triples } = await injected('proxy-carol', 'Who plays the cello?');
+      expect(facts).toEqual(['Has a sister who plays the cello']);
+      expect(triples).toHaveLength(1);
+      expect(triples[0]).toMatch(/^dana plays cello$/i);
+    });
+
+    it('injects at most top-k facts', async () => {
+      const deps = memory.engram.services;
+      const seeded = ['hiking', 'chess', 'jazz', 'cooking', 'sailing', 'painting'].map(
+        (hobby) => `proxy-erin likes ${hobby}`,
+      );
+      for (const content of seeded) await rememberFact(deps, ADMIN, { entity: 'proxy-erin', content });
+      const question = 'What does proxy-erin like?';
+      const recalled = await memoryContext(
+        deps,
+        ADMIN.principal,
+        { entity: 'proxy-erin', query: question, first: 100, withTriples: false },
+        100,
+      );
+      expect(recalled.facts).toHaveLength(seeded.length);
+      const { facts, triples } = await injected('proxy-erin', question);
+      // All six are recalled without a limit and would fit the budget: the top-k keeps three, whole.
+      expect(facts).toHaveLength(TOP_K);
+      for (const fact of facts) expect(seeded).toContain(fact);
+      expect(triples).toEqual([]);
+    });
+
+    it('keeps the block within the token budget, dropping whole facts', async () => {
+      const deps = memory.engram.services;
+      const seeded = [
+        'proxy-fred wrote in the diary about the long walk along the river, the grey herons standing in the shallows, the willows bending over the water, the old stone bridge near the mill and the rain that caught him on the way home',
+        'proxy-fred wrote in the diary about the Saturday market in the square, the cheese stall run by two brothers, the baker who sells rye bread only before nine, the flower seller shouting prices and the busker playing the accordion',
+        'proxy-fred wrote in the diary about the night train to Vienna, the narrow couchette shared with a retired teacher, the customs officers at the border at three in the morning and the coffee served cold at breakfast',
+      ];
+      for (const content of seeded) await rememberFact(deps, ADMIN, { entity: 'proxy-fred', content });
+      // All three are recalled for the question: only the budget can leave some out.
+      const question = 'What did proxy-fred write in the diary?';
+      const recalled = await memoryContext(
+        deps,
+        ADMIN.principal,
+        { entity: 'proxy-fred', query: question, first: TOP_K, withTriples: false },
+        100,
+      );
+      expect(recalled.facts).toHaveLength(3);
+      const { block, facts } = await injected('proxy-fred', question);
+      // Tokens are counted as characters / 4.
+      expect(block.length).toBeLessThanOrEqual(MAX_TOKENS * 4);
+      // The budget, not the top-k, is what held the block back: fewer facts than k, each whole.
+      expect(facts.length).toBeGreaterThan(0);
+      expect(facts.length).toBeLessThan(TOP_K);
+      for (const fact of facts) expect(seeded).toContain(fact);
+    });
   });
 
   it('recalls, with facts_and_triples, the current triples of the recalled facts’ messages', async () => {
