@@ -95,6 +95,24 @@ describe('EngramClient', () => {
     expect(after.map((hit) => hit.fact?.id)).not.toContain(tea.id);
   });
 
+  it('recalls messages when asked for them with sources', async () => {
+    await service.recordConversation({
+      entity: 'cl-2m',
+      process: 'client-test',
+      messages: [
+        { role: 'USER', content: 'How did you come to have Susie?' },
+        { role: 'ASSISTANT', content: 'I adopted her two years ago from a shelter.' },
+      ],
+    });
+    const messages = await service.recall({ entity: 'cl-2m', query: 'adopted Susie', sources: ['MESSAGE'] });
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages.every((hit) => hit.fact === null && hit.message !== null)).toBe(true);
+    expect(messages[0]?.message?.content).toBe('I adopted her two years ago from a shelter.');
+    expect(messages[0]?.message?.role).toBe('ASSISTANT');
+    // The default is facts only: this entity has none.
+    expect(await service.recall({ entity: 'cl-2m', query: 'adopted Susie' })).toEqual([]);
+  });
+
   it('adds triples, walks the neighborhood and forgets a triple', async () => {
     const triples = await service.addTriples({
       entity: 'cl-3',

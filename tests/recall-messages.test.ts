@@ -39,8 +39,18 @@ interface RrfHit {
   breakdown: { semantic: number | null; lexical: number; mentions: number; recency: number };
 }
 const RRF = doc<{ recall: RrfHit[] }>(`query($e: String!, $q: String!) {
-  recall(entity: $e, query: $q, first: 100, sources: [FACT, MESSAGE], fusion: RRF) {
+  recall(entity: $e, query: $q, first: 100, sources: [FACT, MESSAGE], fusion: RRF, weights: { neighbours: 0 }) {
     score breakdown { semantic lexical mentions recency } } }`);
+interface NeighbourHit {
+  score: number;
+  fact: { content: string } | null;
+  message: { id: string; content: string } | null;
+  breakdown: { lexical: number; neighbours: number | null };
+}
+const NEIGHBOURS = doc<{ recall: NeighbourHit[] }>(`query($e: String!, $q: String!, $first: Int,
+  $w: RecallWeightsInput) {
+  recall(entity: $e, query: $q, first: $first, sources: [FACT, MESSAGE], weights: $w) {
+    score fact { content } message { id content } breakdown { lexical neighbours } } }`);
 const STATUS = doc<{ semanticStatus: { index: { messages: number; facts: number } } }>(
   `{ semanticStatus { index { messages facts } } }`,
 );
@@ -179,6 +189,56 @@ describe('recall over messages', () => {
     for (const hit of hits) expect(hit.score).toBeCloseTo(((expected.get(hit) ?? 0) * 61) / total, 9);
     const scores = hits.map((hit) => hit.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+
+  it('reads a message with the turns next to it in its conversation: (blend + β·neighbours) / (1 + β)', async () => {
+    const e = 'rm-neighbours';
+    const horse = 'Maple is my horse.';
+    const syrup = 'Maple syrup on pancakes, maple butter and more maple.';
+    const ride = 'You ride every weekend.';
+    const first = await record({ entity: e, messages: [{ role: 'USER', content: horse }] });
+    // Another conversation's turn is recorded between the two turns of the first: its id lies
+    // between theirs, but it is not their neighbour.
+    await record({ entity: e, messages: [{ role: 'USER', content: syrup }] });
+    await record({
+      entity: e,
+      conversation: first.recordConversation.conversation.id,
+      messages: [{ role: 'ASSISTANT', content: ride }],
+    });
+    await server.gql(REMEMBER, { input: { entity: e, content: 'Owns a horse called Maple' } });
+    // Words only, and the neighbours as much as the rest: β = 1.
+    const w = { semantic: 0, lexical: 1, mentions: 0, recency: 0, neighbours: 1 };
+    const hits = (await server.gql(NEIGHBOURS, { e, q: 'Maple horse', first: 10, w })).recall;
+    const hit = (content: string) => {
+      const found = hits.find((h) => (h.message?.content ?? h.fact?.content) === content);
+      expect(found, content).toBeDefined();
+      return found as NeighbourHit;
+    };
+    // "You ride every weekend." is found by the turn before it (its index text holds it).
+    expect(hit(ride).breakdown.lexical).toBeGreaterThan(0);
+    expect(hit(syrup).breakdown.lexical).not.toBeCloseTo(hit(horse).breakdown.lexical, 3);
+    expect(hit(ride).breakdown.neighbours).toBeCloseTo(hit(horse).breakdown.lexical, 9);
+    expect(hit(horse).breakdown.neighbours).toBeCloseTo(hit(ride).breakdown.lexical, 9);
+    expect(hit(syrup).breakdown.neighbours).toBe(0);
+    for (const content of [horse, ride, syrup]) {
+      const { score, breakdown } = hit(content);
+      expect(score).toBeCloseTo((breakdown.lexical + (breakdown.neighbours ?? 0)) / 2, 9);
+    }
+    // A fact has no neighbours: its score is its blend.
+    const fact = hit('Owns a horse called Maple');
+    expect(fact.breakdown.neighbours).toBeNull();
+    expect(fact.score).toBeCloseTo(fact.breakdown.lexical, 9);
+    const scores = hits.map((h) => h.score);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+    // The page does not change the ranking: a page of 2 is the start of the page of 10.
+    const two = (await server.gql(NEIGHBOURS, { e, q: 'Maple horse', first: 2, w })).recall;
+    expect(two).toEqual(hits.slice(0, 2));
+    // Weight 0: reported, but the score is the blend alone.
+    const off = (await server.gql(NEIGHBOURS, { e, q: 'Maple horse', first: 10, w: { ...w, neighbours: 0 } }))
+      .recall;
+    const rideOff = off.find((h) => h.message?.content === ride) as NeighbourHit;
+    expect(rideOff.breakdown.neighbours).toBeCloseTo(hit(horse).breakdown.lexical, 9);
+    expect(rideOff.score).toBeCloseTo(rideOff.breakdown.lexical, 9);
   });
 
   it('refuses an empty sources list with a code', async () => {

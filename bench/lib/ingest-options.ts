@@ -25,6 +25,11 @@ const USAGE = `Usage: npm run bench:ingest -- [flags]
   --poll-ms <n>               AUGMENTATION_POLL_MS of the server (default: Engram's, 250)
   --cpu-prof <dir>            write a V8 CPU profile of the server to <dir> (it costs CPU itself)
   --show-sql                  print the SQL statements of one call
+  --message-index <mode>      MESSAGE_INDEX of the server: off, message or context (default:
+                              Engram's, context): what indexing each message costs
+  --embedding <none|use-lite> EMBEDDING_PROVIDER of the server (default none); use-lite embeds
+                              every message (and, with --message-index context, blends in the
+                              previous turn's vector)
   --mirror                    also mirror the knowledge graph into a Bolt test server (the
                               tests' Neo4j stand-in) and report the mirror's lag in the lag phase
   -h, --help                  print the flags
@@ -49,6 +54,9 @@ export interface IngestOptions {
   showSql: boolean;
   /** Also mirror the graph into the Bolt test server and report the mirror's lag. */
   mirror: boolean;
+  /** MESSAGE_INDEX of the server; null keeps Engram's default. */
+  messageIndex: 'off' | 'message' | 'context' | null;
+  embedding: 'none' | 'use-lite';
 }
 
 /** Parses the flags; prints the usage and exits on -h or on a bad flag. */
@@ -74,6 +82,8 @@ export function parseIngestOptions(argv: string[]): IngestOptions {
       'cpu-prof': { type: 'string' },
       'show-sql': { type: 'boolean', default: false },
       mirror: { type: 'boolean', default: false },
+      'message-index': { type: 'string' },
+      embedding: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -84,6 +94,12 @@ export function parseIngestOptions(argv: string[]): IngestOptions {
   if (values['database-url'] !== undefined && db !== 'postgresql')
     fail('--database-url needs --db postgresql');
   if (!/^postgres(ql)?:\/\//.test(databaseUrl)) fail('--database-url must be a postgresql:// URL');
+  const messageIndex = values['message-index'] ?? null;
+  if (messageIndex !== null && !['off', 'message', 'context'].includes(messageIndex))
+    fail(`--message-index must be off, message or context, got ${messageIndex}`);
+  const embedding = values.embedding ?? 'none';
+  if (embedding !== 'none' && embedding !== 'use-lite')
+    fail(`--embedding must be none or use-lite, got ${embedding}`);
   const optional = (name: keyof typeof values, min: number) =>
     values[name] === undefined ? null : int(name, 0, min);
   return {
@@ -104,5 +120,7 @@ export function parseIngestOptions(argv: string[]): IngestOptions {
     cpuProf: values['cpu-prof'] ?? null,
     showSql: values['show-sql'] === true,
     mirror: values.mirror === true,
+    messageIndex: messageIndex as IngestOptions['messageIndex'],
+    embedding: embedding as IngestOptions['embedding'],
   };
 }

@@ -122,6 +122,8 @@ export function printIngestReport(report: IngestReport): void {
       bench: 'ingest',
       db: options.db,
       extractor: 'local',
+      message_index: options.messageIndex ?? 'context',
+      embedding: options.embedding,
       messages_per_call: options.messagesPerCall,
       concurrency: options.concurrency,
       seconds: options.seconds,

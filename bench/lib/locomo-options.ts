@@ -22,8 +22,8 @@ const USAGE = `Usage: npm run bench:locomo -- [flags]
   --sources <facts|messages|both>
                          what recall searches: facts = the facts above (messages not indexed,
                          MESSAGE_INDEX=off); messages = the recorded turns as the index holds them
-                         (MESSAGE_INDEX=context), no facts remembered; both = facts and messages
-                         ranked together (default both)
+                         (MESSAGE_INDEX=context), no facts remembered (default); both = facts
+                         and messages ranked together
   --sweep                after the run, ask every question again under each fusion and weight
                          variant of bench/lib/locomo-sweep.ts and print recall@10 per category
   --conversations <n>    only the first n conversations (default all)
@@ -83,7 +83,7 @@ export function parseLocomoOptions(argv: string[]): LocomoOptions {
   if (model !== 'use' && model !== 'none') fail(`--model must be use or none, got ${model}`);
   const facts = values.facts ?? 'turns';
   if (facts !== 'turns' && facts !== 'extracted') fail(`--facts must be turns or extracted, got ${facts}`);
-  const sources = values.sources ?? 'both';
+  const sources = values.sources ?? 'messages';
   if (sources !== 'facts' && sources !== 'messages' && sources !== 'both')
     fail(`--sources must be facts, messages or both, got ${sources}`);
   return {

@@ -23,6 +23,10 @@ export const SWEEP: readonly { name: string; tuning: Record<string, unknown> }[]
   },
   { name: 'weighted, time 0.25', tuning: { weights: { time: 0.25 } } },
   { name: 'weighted, time 1', tuning: { weights: { time: 1 } } },
+  { name: 'weighted, neighbours 0 (off)', tuning: { weights: { neighbours: 0 } } },
+  { name: 'weighted, neighbours 0.25', tuning: { weights: { neighbours: 0.25 } } },
+  { name: 'weighted, neighbours 1', tuning: { weights: { neighbours: 1 } } },
+  { name: 'rrf, neighbours 0 (off)', tuning: { fusion: 'RRF', weights: { neighbours: 0 } } },
 ];
 
 /** Asks every question under each variant; prints one line per variant (stdout) and returns them. */
@@ -43,7 +47,7 @@ export async function sweep(
       row[CATEGORY_NAMES[category] ?? String(category)] = means(tally).recall_at_10 ?? null;
     out[variant.name] = row;
     lines.push(
-      `${variant.name.padEnd(36)} ${Object.entries(row)
+      `${variant.name.padEnd(36)} @5 ${means(results.overall).recall_at_5?.toFixed(3)}  ${Object.entries(row)
         .map(([k, v]) => `${k} ${v?.toFixed(3)}`)
         .join('  ')}`,
     );

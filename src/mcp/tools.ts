@@ -340,6 +340,16 @@ export function createMcpServer(deps: McpToolDeps, actor: Actor): McpServer {
             lexical: z.number().min(0).optional().describe('Words (BM25). @default 0.25'),
             mentions: z.number().min(0).optional().describe('How often it was mentioned. @default 0.1'),
             recency: z.number().min(0).optional().describe('How recently it was mentioned. @default 0.05'),
+            time: z
+              .number()
+              .min(0)
+              .optional()
+              .describe('Said during the periods the question names (only when it names one). @default 0.5'),
+            neighbours: z
+              .number()
+              .min(0)
+              .optional()
+              .describe('For messages: how much the turns next to it count. @default 0.5'),
           })
           .optional()
           .describe('Relative weights of the signals (normalized to sum to 1).'),

@@ -44,6 +44,11 @@ const RecallBreakdownRef = builder.objectRef<RecallBreakdown>('RecallBreakdown')
       nullable: true,
       description: 'What the time part matched: the question’s words ~ the fact’s date or words (the day).',
     }),
+    neighbours: t.exposeFloat('neighbours', {
+      nullable: true,
+      description:
+        'For a message hit: the best score (before this part) of the turn just before or just after it in its conversation, when that turn was a candidate too; 0 when neither was. The message’s score is (blend + β·neighbours) / (1 + β), β = the neighbours weight over the sum of the others. Null for a fact.',
+    }),
   }),
 });
 
@@ -120,6 +125,11 @@ const RecallWeightsInput = builder.inputType('RecallWeightsInput', {
     time: t.float({
       required: false,
       description: 'Said during the periods the question names (only when it names one). @default 0.5',
+    }),
+    neighbours: t.float({
+      required: false,
+      description:
+        'For messages: how much the turns just before and after it count (an answer is read with its question). @default 0.5',
     }),
   }),
 });

@@ -218,7 +218,7 @@ export async function recordConversation(
           conversation: { session: { entity: { externalId: input.entity } } },
         },
         orderBy: { id: 'desc' },
-        select: { content: true },
+        select: { id: true, content: true },
       })
     : null;
   const entries = await prepareMessageEntries(deps, input.messages, previous);
@@ -318,7 +318,7 @@ export async function recordConversation(
         lastMessageId: last.id,
       });
     }
-    await storeMessageEntries(tx, entity.id, messages, entries);
+    await storeMessageEntries(tx, entity.id, messages, entries, previous?.id ?? null);
     if (deps.augmentation && first && last) {
       await enqueueAugmentation(tx, {
         conversationId: conversation.id,

@@ -113,13 +113,15 @@ export async function indexMissingMessages(options: {
     });
     if (messages.length === 0) break;
     const texts: string[] = [];
+    const previousIds: (number | null)[] = [];
     for (const message of messages) {
       const previous = await db.conversationMessage.findFirst({
         where: { conversationId: message.conversationId, id: { lt: message.id } },
         orderBy: { id: 'desc' },
-        select: { content: true },
+        select: { id: true, content: true },
       });
       texts.push(messageIndexText(message, previous, mode));
+      previousIds.push(previous?.id ?? null);
     }
     const { vectors, model } = await embed(messages);
     await db.$transaction(async (tx) => {
@@ -134,6 +136,7 @@ export async function indexMissingMessages(options: {
             embedding: vectorToBytes(vector),
             embeddingModel: model,
             embeddingDim: dimension,
+            previousId: previousIds[i] ?? null,
           },
         });
         await tx.vectorChange.create({ data: { entityId, factId: null, messageId: message.id } });

@@ -196,7 +196,13 @@ export async function importEntity(
           created.messages.push(row);
           counts.messages++;
         }
-        await storeMessageEntries(tx, entity.id, created.messages, entries.get(conversation.ref) ?? null);
+        await storeMessageEntries(
+          tx,
+          entity.id,
+          created.messages,
+          entries.get(conversation.ref) ?? null,
+          null,
+        );
         for (const job of conversation.jobs) {
           const { firstMessage, lastMessage, ...fields } = job;
           await tx.augmentationJob.create({

@@ -118,13 +118,16 @@ export async function prepareMessageEntries(
 
 /**
  * Writes the messages' index entries and announces them to the search index (vector_change), in
- * the transaction that stored the messages: an entry exists exactly when its message does.
+ * the transaction that stored the messages: an entry exists exactly when its message does. Each
+ * entry names the turn before it (`previousId`: the conversation's last message before these, for
+ * the first), so recall can read a message with its neighbours.
  */
 export async function storeMessageEntries(
   tx: Tx,
   entityId: number,
   messages: readonly Pick<ConversationMessage, 'id'>[],
   entries: readonly PreparedMessageEntry[] | null,
+  previousId: number | null,
 ): Promise<void> {
   if (!entries || messages.length === 0) return;
   if (entries.length !== messages.length) throw new Error('one index entry per message expected');
@@ -138,6 +141,7 @@ export async function storeMessageEntries(
         embedding: entry.vector ? vectorToBytes(entry.vector) : null,
         embeddingModel: entry.model,
         embeddingDim: entry.vector ? entry.vector.length : null,
+        previousId: i === 0 ? previousId : (messages[i - 1] as Pick<ConversationMessage, 'id'>).id,
       };
     }),
   });

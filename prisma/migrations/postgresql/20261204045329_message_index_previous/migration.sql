@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "message_index" ADD COLUMN     "previous_id" INTEGER;
