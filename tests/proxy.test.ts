@@ -734,6 +734,28 @@ describe('LLM proxy', () => {
     }
   });
 
+  it('passes a stream longer than MAX_CONTENT_LENGTH back whole and records it cut to the limit, as incomplete', async () => {
+    const other = await serverWith({ MAX_CONTENT_LENGTH: '60' });
+    try {
+      const pieces = Array.from({ length: 200 }, (_, i) => ({ content: `word${i} ` }));
+      const chunks = openaiChunks('chatcmpl-longer', pieces);
+      openaiUpstream.answer = { kind: 'sse', chunks, gapMs: 0 };
+      const session = randomUUID();
+      const response = await streamedCall(other, session, 'Say many words');
+      expect(response.status).toBe(200);
+      const { text, cut } = await readBody(response);
+      expect(cut).toBeNull();
+      expect(text).toBe(chunks.join(''));
+      const said = pieces.map((piece) => piece.content).join('');
+      expect((await sessionMessages(session, other)).messages).toEqual([
+        { role: 'USER', content: 'Say many words', type: 'text' },
+        { role: 'ASSISTANT', content: said.slice(0, 60).trim(), type: 'incomplete' },
+      ]);
+    } finally {
+      await other.close();
+    }
+  });
+
   describe('with PROXY_MEMORY=facts_and_triples, a top-k of 3 and a budget of 150 tokens', () => {
     let memory: TestServer;
     const TOP_K = 3;

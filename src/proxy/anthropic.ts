@@ -1,5 +1,5 @@
 import type { Body, Provider, Reply, StreamReader } from './types.ts';
-import { contentText, copyHeaders, header } from './types.ts';
+import { characterBudget, contentText, copyHeaders, header } from './types.ts';
 
 interface Block {
   type?: string;
@@ -8,6 +8,11 @@ interface Block {
   name?: string;
   input?: unknown;
 }
+
+/** A streamed block as far as it arrived; a tool call's arguments come as JSON text in pieces. */
+type StreamedBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id?: string; name?: string; input?: unknown; json?: string };
 
 function replyOfBlocks(blocks: Block[]): Reply {
   return {
@@ -69,8 +74,12 @@ export const anthropicProvider: Provider = {
     const content = (json as { content?: unknown })?.content;
     return replyOfBlocks(Array.isArray(content) ? (content as Block[]) : []);
   },
-  streamReader(): StreamReader {
-    const blocks: (Block & { json?: string })[] = [];
+  streamReader(limit): StreamReader {
+    // By index: only text and tool_use blocks are recorded, so only they are kept.
+    const blocks = new Map<number, StreamedBlock>();
+    const textBudget = characterBudget(limit);
+    // A tool_use block counts one character more, so their number is bounded too.
+    const toolBudget = characterBudget(limit);
     let done = false;
     return {
       event(_name, data) {
@@ -80,32 +89,54 @@ export const anthropicProvider: Provider = {
         } catch {
           return;
         }
+        if (!event || typeof event !== 'object') return;
         if (event.type === 'message_stop') done = true;
-        const index = event.index ?? 0;
-        if (event.type === 'content_block_start' && event.content_block) {
-          blocks[index] = { ...event.content_block };
-        } else if (event.type === 'content_block_delta' && event.delta) {
-          const block = blocks[index] ?? { type: 'text', text: '' };
-          blocks[index] = block;
-          if (event.delta.type === 'text_delta')
-            block.text = (block.text ?? '') + String(event.delta.text ?? '');
-          if (event.delta.type === 'input_json_delta')
-            block.json = (block.json ?? '') + String(event.delta.partial_json ?? '');
+        const index = typeof event.index === 'number' ? event.index : 0;
+        const start = event.content_block;
+        if (event.type === 'content_block_start' && start && typeof start === 'object') {
+          blocks.delete(index);
+          if (start.type === 'text') {
+            const text = typeof start.text === 'string' ? textBudget.take(start.text) : '';
+            if (text) blocks.set(index, { type: 'text', text });
+          } else if (start.type === 'tool_use' && toolBudget.spend(1)) {
+            const input = start.input === undefined ? undefined : JSON.stringify(start.input);
+            blocks.set(index, {
+              type: 'tool_use',
+              id: typeof start.id === 'string' ? toolBudget.take(start.id) : undefined,
+              name: typeof start.name === 'string' ? toolBudget.take(start.name) : undefined,
+              input: input !== undefined && toolBudget.spend(input.length) ? start.input : undefined,
+            });
+          }
+        } else if (event.type === 'content_block_delta' && event.delta && typeof event.delta === 'object') {
+          const block = blocks.get(index);
+          if (event.delta.type === 'text_delta' && (!block || block.type === 'text')) {
+            const text = textBudget.take(String(event.delta.text ?? ''));
+            if (block) block.text += text;
+            else if (text) blocks.set(index, { type: 'text', text });
+          }
+          if (event.delta.type === 'input_json_delta' && block?.type === 'tool_use')
+            block.json = (block.json ?? '') + toolBudget.take(String(event.delta.partial_json ?? ''));
         }
       },
       ended: () => done,
       reply() {
-        const whole = blocks.filter(Boolean).map((block) => {
-          if (block.type !== 'tool_use' || block.json === undefined) return block;
-          let input: unknown = block.json;
-          try {
-            input = JSON.parse(block.json);
-          } catch {
-            // An aborted stream ends mid-arguments: they are kept as the text that arrived.
-          }
-          return { ...block, input };
-        });
-        return replyOfBlocks(whole);
+        const whole = [...blocks.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([, block]): Block => {
+            if (block.type !== 'tool_use' || block.json === undefined) return block;
+            let input: unknown = block.json;
+            try {
+              input = JSON.parse(block.json);
+            } catch {
+              // An aborted or cut stream ends mid-arguments: they are kept as the text that arrived.
+            }
+            return { ...block, input };
+          });
+        return {
+          ...replyOfBlocks(whole),
+          ...(textBudget.cut ? { textTruncated: true } : {}),
+          ...(toolBudget.cut ? { toolCallsTruncated: true } : {}),
+        };
       },
     };
   },

@@ -15,7 +15,7 @@ import { memoryBlock } from './inject.ts';
 import { openaiProvider } from './openai.ts';
 import { recordTurn } from './record.ts';
 import { sseParser } from './sse.ts';
-import type { Body, Provider, ProxyError, Reply } from './types.ts';
+import { type Body, MAX_KEPT, type Provider, type ProxyError, type Reply } from './types.ts';
 
 export interface ProxyOptions {
   config: ProxyConfig;
@@ -35,9 +35,6 @@ const REFUSAL_TYPES: Record<number, string> = {
   413: 'request_too_large',
   429: 'rate_limit_error',
 };
-
-/** Most bytes of a whole (non-streamed) answer kept to read the reply from; the client gets all of it. */
-const MAX_KEPT_BYTES = 8 * 1024 * 1024;
 
 /**
  * The LLM proxy: `POST /v1/chat/completions` (OpenAI) and `POST /v1/messages` (Anthropic), each
@@ -106,16 +103,33 @@ export function createProxy(options: ProxyOptions) {
     const ok = upstream.status >= 200 && upstream.status < 300;
     const contentType = String(upstream.headers['content-type'] ?? '');
     const streamed = contentType.includes('text/event-stream');
-    const reader = provider.streamReader();
+    // What recording can store (MAX_CONTENT_LENGTH), whatever the stream's length.
+    const reader = provider.streamReader(services.limits.maxContentLength);
     const parser = sseParser((name, data) => reader.event(name, data));
     const kept: Buffer[] = [];
     let keptBytes = 0;
+    /** Part of the answer could not be read (beyond what is kept, or unreadable): the record is incomplete. */
+    let unread = false;
+    const read = (chunk: Buffer) => {
+      if (streamed) parser.push(chunk);
+      else if (keptBytes + chunk.length <= MAX_KEPT) {
+        kept.push(chunk);
+        keptBytes += chunk.length;
+      } else {
+        unread = true;
+        kept.length = 0;
+      }
+    };
     const observe = new Transform({
       transform(chunk: Buffer, _encoding, done) {
-        if (ok && streamed) parser.push(chunk);
-        else if (ok && keptBytes + chunk.length <= MAX_KEPT_BYTES) {
-          kept.push(chunk);
-          keptBytes += chunk.length;
+        // An error body is passed back, not read; reading stops once part of the answer was missed,
+        // and never changes or stops what the client gets.
+        if (ok && !unread) {
+          try {
+            read(chunk);
+          } catch {
+            unread = true;
+          }
         }
         done(null, chunk);
       },
@@ -129,17 +143,25 @@ export function createProxy(options: ProxyOptions) {
     }
     if (!ok) return;
     if (streamed) {
-      parser.end();
-      record(reader.reply(), complete || reader.ended());
+      if (!unread) {
+        try {
+          parser.end();
+        } catch {
+          unread = true;
+        }
+      }
+      // An event beyond the parser's bound was left out: the reply recorded misses it.
+      const whole = (complete || reader.ended()) && !unread && parser.dropped() === 0;
+      record(reader.reply(), whole);
       return;
     }
     let json: unknown = null;
     try {
-      json = JSON.parse(Buffer.concat(kept).toString('utf8'));
+      json = unread ? null : JSON.parse(Buffer.concat(kept).toString('utf8'));
     } catch {
       complete = false;
     }
-    record(provider.replyOf(json), complete);
+    record(provider.replyOf(json), complete && !unread);
   };
 
   const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

@@ -1,5 +1,5 @@
 import type { Body, Provider, Reply, StreamReader } from './types.ts';
-import { contentText, copyHeaders, header } from './types.ts';
+import { type CharacterBudget, characterBudget, contentText, copyHeaders, header } from './types.ts';
 
 interface ToolCallDelta {
   index?: number;
@@ -8,19 +8,30 @@ interface ToolCallDelta {
   function?: { name?: string; arguments?: string };
 }
 
-/** Assembles streamed tool calls: the first delta of an index names it, later ones add arguments. */
+/**
+ * Assembles streamed tool calls: the first delta of an index names it, later ones add arguments.
+ * Ids, names and arguments share `budget`; a call is counted one character more, so their number
+ * is bounded too.
+ */
 function mergeToolCalls(
   calls: Map<number, { id?: string; name: string; arguments: string }>,
   deltas: unknown,
+  budget: CharacterBudget,
 ) {
   if (!Array.isArray(deltas)) return;
-  for (const delta of deltas as ToolCallDelta[]) {
+  for (const delta of deltas as (ToolCallDelta | null)[]) {
+    if (!delta || typeof delta !== 'object') continue;
     const index = delta.index ?? calls.size;
-    const call = calls.get(index) ?? { name: '', arguments: '' };
-    if (delta.id) call.id = delta.id;
-    if (delta.function?.name) call.name += delta.function.name;
-    if (delta.function?.arguments) call.arguments += delta.function.arguments;
-    calls.set(index, call);
+    let call = calls.get(index);
+    if (!call) {
+      if (!budget.spend(1)) continue;
+      call = { name: '', arguments: '' };
+      calls.set(index, call);
+    }
+    if (typeof delta.id === 'string' && delta.id) call.id = budget.take(delta.id);
+    const { name, arguments: args } = delta.function ?? {};
+    if (typeof name === 'string') call.name += budget.take(name);
+    if (typeof args === 'string') call.arguments += budget.take(args);
   }
 }
 
@@ -66,9 +77,11 @@ export const openaiProvider: Provider = {
     const toolCalls = Array.isArray(message?.tool_calls) ? message.tool_calls : [];
     return { text: contentText(message?.content), toolCalls };
   },
-  streamReader(): StreamReader {
+  streamReader(limit): StreamReader {
     let text = '';
     let done = false;
+    const textBudget = characterBudget(limit);
+    const toolBudget = characterBudget(limit);
     const calls = new Map<number, { id?: string; name: string; arguments: string }>();
     return {
       event(_name, data) {
@@ -82,10 +95,11 @@ export const openaiProvider: Provider = {
         } catch {
           return;
         }
+        if (!Array.isArray(chunk?.choices)) return;
         // The first choice is the reply (n > 1 asks for alternatives; only one is recorded).
-        const choice = chunk.choices?.find((candidate) => (candidate.index ?? 0) === 0);
-        if (typeof choice?.delta?.content === 'string') text += choice.delta.content;
-        mergeToolCalls(calls, choice?.delta?.tool_calls);
+        const choice = chunk.choices.find((candidate) => (candidate?.index ?? 0) === 0);
+        if (typeof choice?.delta?.content === 'string') text += textBudget.take(choice.delta.content);
+        mergeToolCalls(calls, choice?.delta?.tool_calls, toolBudget);
       },
       ended: () => done,
       reply: () => ({
@@ -95,6 +109,8 @@ export const openaiProvider: Provider = {
           type: 'function',
           function: { name: call.name, arguments: call.arguments },
         })),
+        ...(textBudget.cut ? { textTruncated: true } : {}),
+        ...(toolBudget.cut ? { toolCallsTruncated: true } : {}),
       }),
     };
   },

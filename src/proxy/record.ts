@@ -9,9 +9,13 @@ import type { Reply } from './types.ts';
 export const MESSAGE_TYPES = {
   /** The tool calls of a reply, as a JSON array of the provider's call objects. */
   toolCalls: 'tool_calls',
-  /** A reply cut short (the client went away, the upstream failed or timed out): what arrived. */
+  /**
+   * A reply not stored whole: cut short (the client went away, the upstream failed or timed out),
+   * or longer than a message can hold (MAX_CONTENT_LENGTH, or a part beyond the proxy's 8 MiB
+   * reading bound): what arrived, as much as fits.
+   */
   incomplete: 'incomplete',
-  /** The tool calls of a reply cut short. */
+  /** The tool calls of a reply not stored whole. */
   incompleteToolCalls: 'incomplete_tool_calls',
 } as const;
 
@@ -22,7 +26,9 @@ function clip(text: string, limit: number): string {
 
 /**
  * The messages one proxied call adds to memory: the user's latest text, then the reply's text and
- * its tool calls (a JSON note); a reply cut short is typed `incomplete`. Empty parts are left out.
+ * its tool calls (a JSON note); a part cut short or cut to `limit` (here or by the stream reader) is
+ * typed `incomplete`, so memory never passes a fragment off as the whole reply. Empty parts are left
+ * out.
  */
 export function turnMessages(
   userText: string | null,
@@ -33,17 +39,20 @@ export function turnMessages(
   const messages: { role: MessageRole; content: string; type: string }[] = [];
   if (userText?.trim()) messages.push({ role: 'USER', content: clip(userText, limit), type: 'text' });
   if (reply.text.trim()) {
+    const whole = complete && !reply.textTruncated && reply.text.length <= limit;
     messages.push({
       role: 'ASSISTANT',
       content: clip(reply.text, limit),
-      type: complete ? 'text' : MESSAGE_TYPES.incomplete,
+      type: whole ? 'text' : MESSAGE_TYPES.incomplete,
     });
   }
   if (reply.toolCalls.length > 0) {
+    const calls = JSON.stringify(reply.toolCalls);
+    const whole = complete && !reply.toolCallsTruncated && calls.length <= limit;
     messages.push({
       role: 'ASSISTANT',
-      content: clip(JSON.stringify(reply.toolCalls), limit),
-      type: complete ? MESSAGE_TYPES.toolCalls : MESSAGE_TYPES.incompleteToolCalls,
+      content: clip(calls, limit),
+      type: whole ? MESSAGE_TYPES.toolCalls : MESSAGE_TYPES.incompleteToolCalls,
     });
   }
   return messages;

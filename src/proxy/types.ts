@@ -4,11 +4,21 @@ import type { ProxyUpstream } from '../config/config.ts';
 /** A request body as the client sent it (JSON object). */
 export type Body = Record<string, unknown>;
 
+/**
+ * Most of an upstream answer kept at once to read the reply from: a whole (non-streamed) answer in
+ * bytes, one server-sent event or line in characters. The client gets all of it regardless.
+ */
+export const MAX_KEPT = 8 * 1024 * 1024;
+
 /** What the model answered, as far as it arrived. */
 export interface Reply {
   text: string;
   /** Tool calls as the provider shaped them (name and arguments), in order. */
   toolCalls: unknown[];
+  /** The text went on beyond what was kept (a stream keeps what a message can store). */
+  textTruncated?: boolean;
+  /** The tool calls went on beyond what was kept. */
+  toolCallsTruncated?: boolean;
 }
 
 /** A refusal in the provider's own error shape. */
@@ -19,7 +29,10 @@ export interface ProxyError {
   message: string;
 }
 
-/** Collects a streamed reply from the upstream's server-sent events. */
+/**
+ * Collects a streamed reply from the upstream's server-sent events, keeping at most what recording
+ * can store: the stream itself may be any length.
+ */
 export interface StreamReader {
   event(name: string | null, data: string): void;
   reply(): Reply;
@@ -52,8 +65,45 @@ export interface Provider {
   ): Record<string, string>;
   /** The reply of a whole (non-streamed) JSON answer. */
   replyOf(json: unknown): Reply;
-  streamReader(): StreamReader;
+  /**
+   * A reader that keeps at most `limit` characters of the reply's text and as many of its tool
+   * calls (ids, names and arguments): recording stores no more of either (MAX_CONTENT_LENGTH).
+   */
+  streamReader(limit: number): StreamReader;
 }
+
+/** Hands out at most `limit` characters in all; `cut` tells whether anything was refused. */
+export function characterBudget(limit: number) {
+  let left = limit;
+  let cut = false;
+  return {
+    /** `text` if it fits, else its start that does (possibly empty). */
+    take(text: string): string {
+      if (text.length <= left) {
+        left -= text.length;
+        return text;
+      }
+      cut = true;
+      const kept = text.slice(0, left);
+      left = 0;
+      return kept;
+    },
+    /** Spends `count` characters if they are left; false (and cut) if not. */
+    spend(count: number): boolean {
+      if (count > left) {
+        cut = true;
+        return false;
+      }
+      left -= count;
+      return true;
+    },
+    get cut() {
+      return cut;
+    },
+  };
+}
+
+export type CharacterBudget = ReturnType<typeof characterBudget>;
 
 /** Text of a content that is a string or a list of typed parts (only `text` parts count). */
 export function contentText(content: unknown): string {
