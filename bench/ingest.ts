@@ -97,8 +97,7 @@ async function main(): Promise<void> {
     if (options.batchSize !== null) serverEnv.AUGMENTATION_BATCH_SIZE = String(options.batchSize);
     if (options.pollMs !== null) serverEnv.AUGMENTATION_POLL_MS = String(options.pollMs);
     if (options.messageIndex !== null) serverEnv.MESSAGE_INDEX = options.messageIndex;
-    serverEnv.EMBEDDING_PROVIDER = options.embedding;
-    progress(`message index ${options.messageIndex ?? 'context (default)'}, embedding ${options.embedding}`);
+    progress(`message index ${options.messageIndex ?? 'context (default)'}`);
     const nodeFlags: string[] = [];
     if (options.cpuProf) {
       const dir = resolvePath(options.cpuProf);

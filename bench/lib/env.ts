@@ -58,16 +58,14 @@ export const AUGMENTATION_SETTINGS = [
   'NEO4J_URL',
   'NEO4J_PASSWORD',
   'NEO4J_MIRROR_POLL_MS',
-  // bench:ingest --message-index and --embedding: what indexing a message costs.
+  // bench:ingest --message-index: what indexing a message costs.
   'MESSAGE_INDEX',
-  'EMBEDDING_PROVIDER',
 ] as const;
 
 /**
  * The configuration of a server that also augments (bench/ingest.ts, BENCH_AUGMENTATION=on):
  * {@link benchEnv} plus the local extractor with in-process workers, warnings logged (a failing
- * job says why), no embedding model (unless `settings` names one) and an in-memory vector index,
- * as the ingest benchmark runs.
+ * job says why), no embedding model and an in-memory vector index, as the ingest benchmark runs.
  * `settings` carries the AUGMENTATION_* values of {@link AUGMENTATION_SETTINGS} to use.
  */
 export function benchAugmentationEnv(

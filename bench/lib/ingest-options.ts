@@ -26,10 +26,8 @@ const USAGE = `Usage: npm run bench:ingest -- [flags]
   --cpu-prof <dir>            write a V8 CPU profile of the server to <dir> (it costs CPU itself)
   --show-sql                  print the SQL statements of one call
   --message-index <mode>      MESSAGE_INDEX of the server: off, message or context (default:
-                              Engram's, context): what indexing each message costs
-  --embedding <none|use-lite> EMBEDDING_PROVIDER of the server (default none); use-lite embeds
-                              every message (and, with --message-index context, blends in the
-                              previous turn's vector)
+                              Engram's, context): what indexing each message costs, without a
+                              model (bench:locomo measures it with one)
   --mirror                    also mirror the knowledge graph into a Bolt test server (the
                               tests' Neo4j stand-in) and report the mirror's lag in the lag phase
   -h, --help                  print the flags
@@ -56,7 +54,6 @@ export interface IngestOptions {
   mirror: boolean;
   /** MESSAGE_INDEX of the server; null keeps Engram's default. */
   messageIndex: 'off' | 'message' | 'context' | null;
-  embedding: 'none' | 'use-lite';
 }
 
 /** Parses the flags; prints the usage and exits on -h or on a bad flag. */
@@ -83,7 +80,6 @@ export function parseIngestOptions(argv: string[]): IngestOptions {
       'show-sql': { type: 'boolean', default: false },
       mirror: { type: 'boolean', default: false },
       'message-index': { type: 'string' },
-      embedding: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -97,9 +93,6 @@ export function parseIngestOptions(argv: string[]): IngestOptions {
   const messageIndex = values['message-index'] ?? null;
   if (messageIndex !== null && !['off', 'message', 'context'].includes(messageIndex))
     fail(`--message-index must be off, message or context, got ${messageIndex}`);
-  const embedding = values.embedding ?? 'none';
-  if (embedding !== 'none' && embedding !== 'use-lite')
-    fail(`--embedding must be none or use-lite, got ${embedding}`);
   const optional = (name: keyof typeof values, min: number) =>
     values[name] === undefined ? null : int(name, 0, min);
   return {
@@ -121,6 +114,5 @@ export function parseIngestOptions(argv: string[]): IngestOptions {
     showSql: values['show-sql'] === true,
     mirror: values.mirror === true,
     messageIndex: messageIndex as IngestOptions['messageIndex'],
-    embedding: embedding as IngestOptions['embedding'],
   };
 }

@@ -123,7 +123,6 @@ export function printIngestReport(report: IngestReport): void {
       db: options.db,
       extractor: 'local',
       message_index: options.messageIndex ?? 'context',
-      embedding: options.embedding,
       messages_per_call: options.messagesPerCall,
       concurrency: options.concurrency,
       seconds: options.seconds,

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { assertEntityAccess, type Principal } from '../auth/principal.ts';
 import type { ConversationMessage, EntityFact } from '../db/generated/client.ts';
+import type { LexicalHit } from '../search/lexical.ts';
+import type { VectorHit } from '../search/partition.ts';
 import type { SearchIndex } from '../search/search-index.ts';
 import type { ServiceDeps } from './deps.ts';
 import {
@@ -205,52 +207,82 @@ async function fillSimilarities(
   });
 }
 
-async function factPool(
-  deps: ServiceDeps,
-  index: SearchIndex,
-  entity: number,
-  query: string,
-  vector: Float32Array | null,
-  asked: readonly TimeSpan[],
-  pool: number,
-): Promise<Pool> {
-  const [semanticHits, lexicalHits] = await Promise.all([
-    vector ? index.search(entity, vector, pool, -1) : Promise.resolve([]),
-    index.lexicalSearch(entity, query, pool),
-  ]);
-  const similarity = new Map(semanticHits.map((hit) => [hit.factId, hit.similarity]));
-  const bm25 = new Map(lexicalHits.map((hit) => [hit.factId, hit.score]));
+/** How one source (facts or messages) is searched and its candidates read. */
+interface PoolSource {
+  kind: Candidate['kind'];
+  byVector(index: SearchIndex, entity: number, vector: Float32Array, k: number): Promise<VectorHit[]>;
+  byWords(index: SearchIndex, entity: number, query: string, k: number): Promise<LexicalHit[]>;
+  /** Ids said during the periods the question names. */
+  saidDuring(deps: ServiceDeps, entity: number, asked: readonly TimeSpan[], k: number): Promise<number[]>;
+  similarities(
+    index: SearchIndex,
+    entity: number,
+    vector: Float32Array,
+    ids: number[],
+  ): Promise<(number | null)[]>;
+  /** The candidates' own signals (mentions, when, dates, the turn before). */
+  read(
+    deps: ServiceDeps,
+    ids: number[],
+    asked: readonly TimeSpan[],
+  ): Promise<Omit<Candidate, 'kind' | 'similarity' | 'bm25'>[]>;
+}
+
+const FACTS: PoolSource = {
+  kind: 'fact',
+  byVector: (index, entity, vector, k) => index.search(entity, vector, k, -1),
+  byWords: (index, entity, query, k) => index.lexicalSearch(entity, query, k),
   // Periods in the question are read against now ("last week"); facts said during them are
   // candidates too, found by their dates rather than their words.
-  const saidThen = asked.length > 0 ? await factsSaidDuring(deps, entity, asked, pool) : [];
-  const ids = [...new Set([...similarity.keys(), ...bm25.keys(), ...saidThen])];
-  if (ids.length === 0) return EMPTY_POOL;
-  // A fact found by its words or its date only still has a meaning: its real similarity, not 0.
-  if (vector)
-    await fillSimilarities(similarity, ids, (unscored) => index.similarities(entity, vector, unscored));
-  const times = await timeScores(deps, asked, ids);
-  // Scoring needs only these columns; whole rows (content, embedding) are read for the page only.
-  const rows = await deps.reader.entityFact.findMany({
-    where: { id: { in: ids } },
-    select: { id: true, mentionCount: true, lastMentionedAt: true },
-  });
-  return {
-    searchedByVector: semanticHits.length > 0,
-    bestBm25: Math.max(0, ...bm25.values()),
-    candidates: rows.map((row) => ({
-      kind: 'fact',
+  saidDuring: factsSaidDuring,
+  similarities: (index, entity, vector, ids) => index.similarities(entity, vector, ids),
+  async read(deps, ids, asked) {
+    const times = await timeScores(deps, asked, ids);
+    // Scoring needs only these columns; whole rows (content, embedding) are read for the page only.
+    const rows = await deps.reader.entityFact.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, mentionCount: true, lastMentionedAt: true },
+    });
+    return rows.map((row) => ({
       id: row.id,
-      similarity: similarity.get(row.id),
-      bm25: bm25.get(row.id) ?? 0,
       mentions: row.mentionCount,
       lastAt: row.lastMentionedAt,
       time: times.get(row.id),
       previous: null,
-    })),
-  };
-}
+    }));
+  },
+};
 
-async function messagePool(
+const MESSAGES: PoolSource = {
+  kind: 'message',
+  byVector: (index, entity, vector, k) => index.searchMessages(entity, vector, k),
+  byWords: (index, entity, query, k) => index.lexicalSearchMessages(entity, query, k),
+  saidDuring: messagesSaidDuring,
+  similarities: (index, entity, vector, ids) => index.messageSimilarities(entity, vector, ids),
+  async read(deps, ids, asked) {
+    const rows = await deps.reader.conversationMessage.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, content: true, createdAt: true, indexed: { select: { previousId: true } } },
+    });
+    const times = messageTimeScores(asked, rows);
+    // A message counts as one mention, said when it was said.
+    return rows.map((row) => ({
+      id: row.id,
+      mentions: 1,
+      lastAt: row.createdAt,
+      time: times.get(row.id),
+      previous: row.indexed?.previousId ?? null,
+    }));
+  },
+};
+
+/**
+ * One source's candidates: its top `pool` by vector and by BM25, plus those said during the
+ * periods the question names, each with its exact similarity (a memory found by its words or its
+ * date only still has a meaning: its real similarity, not 0).
+ */
+async function gather(
+  source: PoolSource,
   deps: ServiceDeps,
   index: SearchIndex,
   entity: number,
@@ -259,36 +291,28 @@ async function messagePool(
   asked: readonly TimeSpan[],
   pool: number,
 ): Promise<Pool> {
-  const [semanticHits, lexicalHits] = await Promise.all([
-    vector ? index.searchMessages(entity, vector, pool) : Promise.resolve([]),
-    index.lexicalSearchMessages(entity, query, pool),
+  const [semanticHits, lexicalHits, saidThen] = await Promise.all([
+    vector ? source.byVector(index, entity, vector, pool) : Promise.resolve([]),
+    source.byWords(index, entity, query, pool),
+    asked.length > 0 ? source.saidDuring(deps, entity, asked, pool) : Promise.resolve([]),
   ]);
   const similarity = new Map(semanticHits.map((hit) => [hit.factId, hit.similarity]));
   const bm25 = new Map(lexicalHits.map((hit) => [hit.factId, hit.score]));
-  const saidThen = asked.length > 0 ? await messagesSaidDuring(deps, entity, asked, pool) : [];
   const ids = [...new Set([...similarity.keys(), ...bm25.keys(), ...saidThen])];
   if (ids.length === 0) return EMPTY_POOL;
   if (vector)
     await fillSimilarities(similarity, ids, (unscored) =>
-      index.messageSimilarities(entity, vector, unscored),
+      source.similarities(index, entity, vector, unscored),
     );
-  const rows = await deps.reader.conversationMessage.findMany({
-    where: { id: { in: ids } },
-    select: { id: true, content: true, createdAt: true, indexed: { select: { previousId: true } } },
-  });
-  const times = messageTimeScores(asked, rows);
+  const rows = await source.read(deps, ids, asked);
   return {
     searchedByVector: semanticHits.length > 0,
     bestBm25: Math.max(0, ...bm25.values()),
     candidates: rows.map((row) => ({
-      kind: 'message',
-      id: row.id,
+      ...row,
+      kind: source.kind,
       similarity: similarity.get(row.id),
       bm25: bm25.get(row.id) ?? 0,
-      mentions: 1,
-      lastAt: row.createdAt,
-      time: times.get(row.id),
-      previous: row.indexed?.previousId ?? null,
     })),
   };
 }
@@ -307,10 +331,10 @@ async function rankForRecall(
   const asked = timeSpansIn(input.query, new Date());
   const [facts, messages] = await Promise.all([
     input.sources.has('FACT')
-      ? factPool(deps, index, id, input.query, vector, asked, pool)
+      ? gather(FACTS, deps, index, id, input.query, vector, asked, pool)
       : Promise.resolve(EMPTY_POOL),
     input.sources.has('MESSAGE')
-      ? messagePool(deps, index, id, input.query, vector, asked, pool)
+      ? gather(MESSAGES, deps, index, id, input.query, vector, asked, pool)
       : Promise.resolve(EMPTY_POOL),
   ]);
   if (facts.candidates.length + messages.candidates.length === 0) return [];
