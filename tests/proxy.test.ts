@@ -29,6 +29,33 @@ const ADMIN = { principal: { kind: 'key', role: 'admin', name: 'test' } as const
  * received). Memory is recalled into the request, the answer comes back unchanged, and the turn is
  * recorded in the session the call named.
  */
+/**
+ * Carol's memory: a fact and a triple learnt from one message ("My sister Dana plays the cello"),
+ * and a triple learnt from no message (not a cello question's topic).
+ */
+async function seedCarol(deps: Parameters<typeof recordConversation>[0]): Promise<void> {
+  const { messages } = await recordConversation(deps, ADMIN, {
+    entity: 'proxy-carol',
+    process: 'seed',
+    messages: [{ role: 'USER', content: 'My sister Dana plays the cello' }],
+  });
+  const sourceMessageId = messages[0]?.id ?? null;
+  await rememberFact(deps, ADMIN, {
+    entity: 'proxy-carol',
+    content: 'Has a sister who plays the cello',
+    sourceMessageId,
+  });
+  await addTriples(deps, ADMIN, {
+    entity: 'proxy-carol',
+    sourceMessageId,
+    triples: [{ subject: 'Dana', predicate: 'plays', object: 'cello' }],
+  });
+  await addTriples(deps, ADMIN, {
+    entity: 'proxy-carol',
+    triples: [{ subject: 'Carol', predicate: 'likes', object: 'jazz' }],
+  });
+}
+
 describe('LLM proxy', () => {
   let server: TestServer;
   let openaiUpstream: FakeUpstream;
@@ -813,28 +840,7 @@ describe('LLM proxy', () => {
     };
 
     it('injects the triples learnt from the recalled facts’ messages', async () => {
-      const deps = memory.engram.services;
-      const { messages } = await recordConversation(deps, ADMIN, {
-        entity: 'proxy-carol',
-        process: 'seed',
-        messages: [{ role: 'USER', content: 'My sister Dana plays the cello' }],
-      });
-      const sourceMessageId = messages[0]?.id ?? null;
-      await rememberFact(deps, ADMIN, {
-        entity: 'proxy-carol',
-        content: 'Has a sister who plays the cello',
-        sourceMessageId,
-      });
-      await addTriples(deps, ADMIN, {
-        entity: 'proxy-carol',
-        sourceMessageId,
-        triples: [{ subject: 'Dana', predicate: 'plays', object: 'cello' }],
-      });
-      // Learnt from no recalled message: not this question's topic.
-      await addTriples(deps, ADMIN, {
-        entity: 'proxy-carol',
-        triples: [{ subject: 'Carol', predicate: 'likes', object: 'jazz' }],
-      });
+      await seedCarol(memory.engram.services);
       const { facts, triples } = await injected('proxy-carol', 'Who plays the cello?');
       expect(facts).toEqual(['Has a sister who plays the cello']);
       expect(triples).toHaveLength(1);
@@ -891,26 +897,7 @@ describe('LLM proxy', () => {
 
   it('recalls, with facts_and_triples, the current triples of the recalled facts’ messages', async () => {
     const deps = server.engram.services;
-    const { messages } = await recordConversation(deps, ADMIN, {
-      entity: 'proxy-carol',
-      process: 'seed',
-      messages: [{ role: 'USER', content: 'My sister Dana plays the cello' }],
-    });
-    const sourceMessageId = messages[0]?.id ?? null;
-    await rememberFact(deps, ADMIN, {
-      entity: 'proxy-carol',
-      content: 'Has a sister who plays the cello',
-      sourceMessageId,
-    });
-    await addTriples(deps, ADMIN, {
-      entity: 'proxy-carol',
-      sourceMessageId,
-      triples: [{ subject: 'Dana', predicate: 'plays', object: 'cello' }],
-    });
-    await addTriples(deps, ADMIN, {
-      entity: 'proxy-carol',
-      triples: [{ subject: 'Carol', predicate: 'likes', object: 'jazz' }],
-    });
+    await seedCarol(deps);
     const input = { entity: 'proxy-carol', query: 'who plays the cello?', first: 5 };
     const context = await memoryContext(deps, ADMIN.principal, { ...input, withTriples: true }, 100);
     // (Augmentation of the seeding turn may add the test extractor's fact beside it.)
