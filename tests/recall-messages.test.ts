@@ -9,6 +9,7 @@ import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { indexMissingMessages } from '../src/services/embed-missing.ts';
+import { rawQuery, TEST_DATABASE } from './helpers/database.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { wordHashEmbedder } from './helpers/vectors.ts';
 
@@ -61,6 +62,8 @@ const TURNS = [
   'That is lovely. Does she like the park?',
   'She runs around the lake every morning.',
 ];
+
+const TEST_PROVIDER = TEST_DATABASE === 'mariadb' ? 'mysql' : TEST_DATABASE;
 
 const text = (hit: Hit) => hit.message?.content ?? hit.fact?.content;
 
@@ -167,6 +170,55 @@ describe('recall over messages', () => {
     expect(entry?.text).toBe('Where is the key?\nUnder the flowerpot.');
     const [hit] = await recall('where is the key', { s: ['MESSAGE'], first: 2 }, server, 'rm-append');
     expect(hit).toBeDefined();
+  });
+
+  it('stores a long conversation’s entries whole (written in chunks), each naming the turn before', async () => {
+    const count = 250;
+    const started = Date.now();
+    await record({
+      entity: 'rm-long',
+      messages: Array.from({ length: count }, (_, i) => ({
+        role: i % 2 ? 'ASSISTANT' : 'USER',
+        content: `Turn ${i} about topic${i}.`,
+      })),
+    });
+    const { id: entityId } = await server.db.entity.findUniqueOrThrow({ where: { externalId: 'rm-long' } });
+    const entries = await server.db.messageIndex.findMany({
+      where: { entityId },
+      orderBy: { messageId: 'asc' },
+    });
+    const messages = await server.db.conversationMessage.findMany({
+      where: { id: { in: entries.map((e) => e.messageId) } },
+      orderBy: { id: 'asc' },
+      select: { id: true, content: true },
+    });
+    expect(messages).toHaveLength(count);
+    expect(entries.map((e) => e.previousId)).toEqual([null, ...messages.slice(0, -1).map((m) => m.id)]);
+    expect(entries[200]?.text).toBe(`${messages[199]?.content}\n${messages[200]?.content}`);
+    for (const entry of entries)
+      expect(entry.embeddingDim).toBe(entry.embedding ? entry.embedding.length / 4 : -1);
+    // Each entry announced to the index, stamped with a time Prisma reads back as it writes one (a
+    // fact's change is written by Prisma itself): pruning by age compares like with like.
+    const changes = await server.db.vectorChange.findMany({
+      where: { messageId: { in: messages.map((m) => m.id) } },
+    });
+    expect(changes).toHaveLength(count);
+    for (const change of changes) {
+      expect(change.createdAt.getTime()).toBeGreaterThanOrEqual(started - 1000);
+      expect(change.createdAt.getTime()).toBeLessThanOrEqual(Date.now() + 1000);
+    }
+    // Read with the database's own driver: Prisma would convert either form on the way out.
+    const stamps = await rawQuery<{ stamp: unknown }>(
+      { url: server.databaseUrl, provider: TEST_PROVIDER, drop: async () => {} },
+      `SELECT created_at AS stamp
+       FROM vector_change WHERE id IN (SELECT MAX(id) FROM vector_change WHERE fact_id IS NOT NULL
+         UNION ALL SELECT MAX(id) FROM vector_change WHERE message_id IS NOT NULL)`,
+    );
+    expect(stamps).toHaveLength(2);
+    expect(typeof stamps[0]?.stamp).toBe(typeof stamps[1]?.stamp);
+    const shape = (stamp: unknown) =>
+      String(stamp instanceof Date ? stamp.toISOString() : stamp).replace(/\d/g, '0');
+    expect(shape(stamps[1]?.stamp)).toBe(shape(stamps[0]?.stamp));
   });
 
   it('fuses by reciprocal rank when asked: Σ w/(60 + rank) over the signals, from the breakdowns', async () => {

@@ -17,6 +17,7 @@ export interface StatementCount {
  * This lives outside the measured server on purpose: Prisma's query events cost CPU of their own.
  * `authorization` gives each body's header (default the bench API key).
  * With `augmentation`, recorded turns are enqueued as in the measured server (never run here).
+ * `env` overrides the app's settings (the search index is off unless it names one).
  */
 export async function countStatements(
   databaseUrl: string,
@@ -25,7 +26,12 @@ export async function countStatements(
   {
     augmentation = false,
     authorization = () => BENCH_AUTHORIZATION,
-  }: { augmentation?: boolean; authorization?: ((body: string) => string) | undefined } = {},
+    env: overrides = {},
+  }: {
+    augmentation?: boolean;
+    authorization?: ((body: string) => string) | undefined;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<StatementCount> {
   let statements: string[] = [];
   const env = augmentation ? benchAugmentationEnv(databaseUrl) : benchEnv(databaseUrl);
@@ -36,6 +42,7 @@ export async function countStatements(
     VECTOR_INDEX: 'off',
     EMBEDDING_PROVIDER: 'none',
     AUGMENTATION: augmentation ? 'on' : 'off',
+    ...overrides,
   });
   const engram = await createEngram(config, { role: 'tool', onQuery: (sql) => statements.push(sql) });
   const app = buildApp(engram);

@@ -1,4 +1,5 @@
-import type { ConversationMessage } from '../db/generated/client.ts';
+import { type ConversationMessage, Prisma } from '../db/generated/client.ts';
+import { tableSql } from '../db/tables.ts';
 import { vectorToBytes } from '../search/codec.ts';
 import type { ServiceDeps } from './deps.ts';
 import type { Tx } from './transactions.ts';
@@ -116,6 +117,9 @@ export async function prepareMessageEntries(
   });
 }
 
+/** Rows per INSERT: 7 bound parameters each, under SQLite's oldest limit of 999. */
+const INSERT_CHUNK = 100;
+
 /**
  * Writes the messages' index entries and announces them to the search index (vector_change), in
  * the transaction that stored the messages: an entry exists exactly when its message does. Each
@@ -131,21 +135,26 @@ export async function storeMessageEntries(
 ): Promise<void> {
   if (!entries || messages.length === 0) return;
   if (entries.length !== messages.length) throw new Error('one index entry per message expected');
-  await tx.messageIndex.createMany({
-    data: messages.map((message, i) => {
+  // Multi-row INSERTs written out: Prisma's createMany plans its statement again on every call,
+  // which cost about 0.4 ms of CPU per stored message (bench:ingest). In chunks, so an imported
+  // conversation of any length stays under every database's limit on bound parameters.
+  // created_at is given as Prisma writes it, so pruning compares like with like everywhere.
+  const now = new Date();
+  for (let start = 0; start < messages.length; start += INSERT_CHUNK) {
+    const chunk = messages.slice(start, start + INSERT_CHUNK);
+    const indexRows = chunk.map((message, k) => {
+      const i = start + k;
       const entry = entries[i] as PreparedMessageEntry;
-      return {
-        messageId: message.id,
-        entityId,
-        text: entry.text,
-        embedding: entry.vector ? vectorToBytes(entry.vector) : null,
-        embeddingModel: entry.model,
-        embeddingDim: entry.vector ? entry.vector.length : null,
-        previousId: i === 0 ? previousId : (messages[i - 1] as Pick<ConversationMessage, 'id'>).id,
-      };
-    }),
-  });
-  await tx.vectorChange.createMany({
-    data: messages.map((message) => ({ entityId, factId: null, messageId: message.id })),
-  });
+      const before = i === 0 ? previousId : (messages[i - 1] as Pick<ConversationMessage, 'id'>).id;
+      return Prisma.sql`(${message.id}, ${entityId}, ${entry.text}, ${
+        entry.vector ? vectorToBytes(entry.vector) : null
+      }, ${entry.model}, ${entry.vector ? entry.vector.length : null}, ${before})`;
+    });
+    await tx.$executeRaw`INSERT INTO ${tableSql('MessageIndex')}
+      (message_id, entity_id, text, embedding, embedding_model, embedding_dim, previous_id)
+      VALUES ${Prisma.join(indexRows)}`;
+    const changeRows = chunk.map((message) => Prisma.sql`(${entityId}, ${message.id}, ${now})`);
+    await tx.$executeRaw`INSERT INTO ${tableSql('VectorChange')} (entity_id, message_id, created_at)
+      VALUES ${Prisma.join(changeRows)}`;
+  }
 }
