@@ -482,7 +482,10 @@ describe('LLM extractors against fake provider APIs', () => {
       const arrivals = api.requests.map((request) => request.at);
       const gaps = arrivals.slice(1).map((at, i) => at - (arrivals[i] as number));
       expect(gaps).toHaveLength(3);
-      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(90);
+      // Arrival times carry the event loop's jitter (one late arrival shortens the next gap), so
+      // the rate is checked over the whole span and each gap only has to show the spacing.
+      expect((arrivals[3] as number) - (arrivals[0] as number)).toBeGreaterThanOrEqual(270);
+      for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(50);
       expect(elapsed).toBeGreaterThanOrEqual(290);
       expect(elapsed).toBeLessThan(2_000);
     });
