@@ -22,10 +22,8 @@
  *
  * Progress goes to stderr; stdout gets the tables and, last, one JSON line.
  */
-
-import { execFileSync } from 'node:child_process';
 import { Agent } from 'node:http';
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { BENCH_AUTHORIZATION } from './lib/env.ts';
@@ -59,29 +57,6 @@ const mb = (bytes: number | null) => (bytes === null ? null : Number((bytes / 10
 const thousands = (n: number) => n.toLocaleString('en-US');
 
 class LiveBenchError extends Error {}
-
-/**
- * --pin: the server(s) on the first CPU, the subscriber processes and this one on the others, every
- * thread of each (taskset -a), so the subscribers take no CPU time from the server, as if they ran
- * on other machines. Linux only; it needs taskset (util-linux) and at least 2 CPUs.
- */
-function pin(serverPids: number[], clientPids: number[]): void {
-  const cpus = availableParallelism();
-  if (cpus < 2) throw new LiveBenchError(`--pin needs at least 2 CPUs, this machine has ${cpus}`);
-  const others = cpus === 2 ? '1' : `1-${cpus - 1}`;
-  const set = (list: string, pid: number) => {
-    try {
-      execFileSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' });
-    } catch (error) {
-      throw new LiveBenchError(
-        `--pin: taskset could not pin process ${pid} to CPU ${list}: ${String(error)}`,
-      );
-    }
-  };
-  for (const pid of serverPids) set('0', pid);
-  for (const pid of [...clientPids, process.pid]) set(others, pid);
-  progress(`pinned: server(s) on CPU 0, subscriber processes and this one on CPU ${others}`);
-}
 
 interface Servers {
   list: { server: ServerProcess; port: number }[];
@@ -280,12 +255,6 @@ async function main(): Promise<void> {
       concurrency: options.connectConcurrency,
     });
     const pool = clients;
-    if (options.pin) {
-      pin(
-        active.list.flatMap(({ server }) => (server.pid === undefined ? [] : [server.pid])),
-        pool.pids,
-      );
-    }
 
     // Memory with 0, 1k, 5k, 10k subscribers, the sockets opened in steps.
     await sleep(1000);
@@ -508,7 +477,6 @@ function report(
       db: options.db,
       processes: options.processes,
       client_processes: options.clientProcesses,
-      pinned: options.pin,
       subscribers: options.subscribers,
       connected: run.connected,
       failed: run.failed,

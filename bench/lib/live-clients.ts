@@ -48,10 +48,6 @@ export class LiveClients {
     return clients;
   }
 
-  get pids(): number[] {
-    return this.children.flatMap((child) => (child.pid === undefined ? [] : [child.pid]));
-  }
-
   get size(): number {
     return this.children.length;
   }

@@ -19,8 +19,6 @@ const USAGE = `Usage: npm run bench:live -- [flags]
   --gap-ms <n>                pause after each event or burst has been delivered (default 250)
   --timeout-ms <n>            longest wait for one event's deliveries (default 30000)
   --only <one-to-all|bursts>  run one scenario only (default both)
-  --pin                       pin the server(s) to the first CPU and the subscriber processes to the
-                              others (taskset), as if the subscribers ran on other machines
   --cpu-prof <dir>            write V8 CPU profiles of the server(s) to <dir> (profiling costs CPU
                               itself: do not report figures from such a run)
   -h, --help                  print the flags
@@ -43,7 +41,6 @@ export interface LiveOptions {
   timeoutMs: number;
   scenarios: LiveScenario[];
   cpuProf: string | null;
-  pin: boolean;
 }
 
 export function parseLiveOptions(argv: string[]): LiveOptions {
@@ -65,7 +62,6 @@ export function parseLiveOptions(argv: string[]): LiveOptions {
       'timeout-ms': { type: 'string' },
       only: { type: 'string' },
       'cpu-prof': { type: 'string' },
-      pin: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -97,6 +93,5 @@ export function parseLiveOptions(argv: string[]): LiveOptions {
     timeoutMs: int('timeout-ms', 30_000, 100),
     scenarios: only ? [only as LiveScenario] : ['one-to-all', 'bursts'],
     cpuProf: (values['cpu-prof'] as string | undefined) ?? null,
-    pin: values.pin === true,
   };
 }
