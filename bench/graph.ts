@@ -19,7 +19,7 @@ import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { type Db, openDatabase } from '../src/db/client.ts';
 import { exploreNeighborhood } from '../src/graph/neighborhood.ts';
-import { countNodes, listNodes } from '../src/graph/nodes.ts';
+import { countNodes, listNodes, nodeInfo } from '../src/graph/nodes.ts';
 import { shortestPath } from '../src/graph/path.ts';
 import {
   DEFAULT_GRAPH_SIZES,
@@ -156,6 +156,22 @@ let fanOut = 10_000;
 type Json = Record<string, unknown>;
 const graphOf = (data: unknown) => ((data as Json).entity as Json | null)?.graph as Json;
 
+/**
+ * The floor of a graph request over GraphQL: one node's name and degree (one indexed read of the
+ * stored degrees). What the other scenarios take beyond it is their traversal and their answer.
+ */
+function node(graph: 'one' | 'many'): Scenario {
+  return {
+    name: `${graph}:node`,
+    graph,
+    document: `query($e: String!, $a: String!) { entity(externalId: $e) { graph {
+      node(name: $a) { name degree } } } }`,
+    read: (data) => ({ size: graphOf(data).node ? 1 : null, truncated: false }),
+    direct: (db, input) => nodeInfo(db, { entityId: input.entityId, asOf: null }, [input.a]),
+    naive: null,
+  };
+}
+
 function neighborhood(depth: number, graph: 'one' | 'many'): Scenario {
   return {
     name: `${graph}:neighborhood-${depth}`,
@@ -226,6 +242,7 @@ function hubs(graph: 'one' | 'many'): Scenario {
 }
 
 const SCENARIOS: Scenario[] = [
+  node('one'),
   neighborhood(1, 'one'),
   neighborhood(2, 'one'),
   neighborhood(3, 'one'),
