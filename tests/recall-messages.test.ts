@@ -8,8 +8,9 @@
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { providerFromUrl } from '../src/db/client.ts';
 import { indexMissingMessages } from '../src/services/embed-missing.ts';
-import { rawQuery, TEST_DATABASE } from './helpers/database.ts';
+import { rawQuery } from './helpers/database.ts';
 import { startTestServer, type TestServer } from './helpers/server.ts';
 import { wordHashEmbedder } from './helpers/vectors.ts';
 
@@ -62,8 +63,6 @@ const TURNS = [
   'That is lovely. Does she like the park?',
   'She runs around the lake every morning.',
 ];
-
-const TEST_PROVIDER = TEST_DATABASE === 'mariadb' ? 'mysql' : TEST_DATABASE;
 
 const text = (hit: Hit) => hit.message?.content ?? hit.fact?.content;
 
@@ -209,7 +208,7 @@ describe('recall over messages', () => {
     }
     // Read with the database's own driver: Prisma would convert either form on the way out.
     const stamps = await rawQuery<{ stamp: unknown }>(
-      { url: server.databaseUrl, provider: TEST_PROVIDER, drop: async () => {} },
+      { url: server.databaseUrl, provider: providerFromUrl(server.databaseUrl) ?? 'sqlite' },
       `SELECT created_at AS stamp
        FROM vector_change WHERE id IN (SELECT MAX(id) FROM vector_change WHERE fact_id IS NOT NULL
          UNION ALL SELECT MAX(id) FROM vector_change WHERE message_id IS NOT NULL)`,

@@ -136,7 +136,7 @@ export async function storeMessageEntries(
   if (!entries || messages.length === 0) return;
   if (entries.length !== messages.length) throw new Error('one index entry per message expected');
   // Multi-row INSERTs written out: Prisma's createMany plans its statement again on every call,
-  // which cost about 0.4 ms of CPU per stored message (bench:ingest). In chunks, so an imported
+  // which cost about 0.35 ms of CPU per stored message (bench:ingest). In chunks, so an imported
   // conversation of any length stays under every database's limit on bound parameters.
   // created_at is given as Prisma writes it, so pruning compares like with like everywhere.
   const now = new Date();

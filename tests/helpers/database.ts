@@ -72,7 +72,7 @@ export async function createTestDatabase(kind: TestDatabaseKind = TEST_DATABASE)
 
 /** Runs one SQL query on a test database with the provider's own driver (not through Prisma). */
 export async function rawQuery<Row = Record<string, unknown>>(
-  database: TestDatabase,
+  database: Pick<TestDatabase, 'url' | 'provider'>,
   sql: string,
 ): Promise<Row[]> {
   if (database.provider === 'postgresql') {
