@@ -205,9 +205,7 @@ async function main() {
   if (o.graphqlQueries > 0) {
     const work = mkdtempSync(path.join(os.tmpdir(), 'engram-bench-vector-'));
     try {
-      progress('graphql: saving the index snapshot');
       const indexDir = path.join(work, 'index');
-      store.save(indexDir, { watermark: 0, model: 'bench', savedAt: new Date().toISOString() });
       const factIdsByEntity = Array.from({ length: o.entities }, (_, e) =>
         Int32Array.from(groups.members.subarray(groups.offsets[e], groups.offsets[e + 1]), (i) => i + 1),
       );
@@ -215,6 +213,10 @@ async function main() {
       graphql = await graphqlPhase({
         dbFile: path.join(work, 'engram.db'),
         indexDir,
+        saveIndex: (database) => {
+          progress('graphql: saving the index snapshot');
+          store.save(indexDir, { watermark: 0, model: 'bench', database, savedAt: new Date().toISOString() });
+        },
         dims,
         factIdsByEntity,
         k,

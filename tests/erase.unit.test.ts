@@ -58,7 +58,7 @@ describe('erasing from the search index', () => {
     return { parent, dir: path.join(parent, 'index') };
   }
 
-  const meta = { watermark: 5, model: 'test', savedAt: new Date().toISOString() };
+  const meta = { watermark: 5, model: 'test', database: 'test-database', savedAt: new Date().toISOString() };
 
   it('resetting an entity says which texts it dropped', () => {
     const set = twoEntities();

@@ -102,7 +102,7 @@ describe('the server process', () => {
     await closed;
     expect(response).toMatch(/^HTTP\/1.1 200/);
     expect(response).toContain('{"data":{"entity":null},"extensions":{"cost":{"nodes":2,');
-    expect(await server.exited).toBe(0);
+    expect(await server.exited, server.ending()).toBe(0);
     expect(server.output().stdout).toContain('stopped cleanly');
   });
 });

@@ -106,10 +106,20 @@ describe('vector partitions', () => {
     const query = vectors[3] as Float32Array;
     const before = store.search(1, query, 10);
     const snapshot = path.join(dir, 'index');
-    store.save(snapshot, { watermark: 77, model: 'test', savedAt: new Date().toISOString() });
+    store.save(snapshot, {
+      watermark: 77,
+      model: 'test',
+      database: 'db-1',
+      savedAt: new Date().toISOString(),
+    });
 
     const loaded = new PartitionSet(options({ hnswThreshold: 1000 }));
-    expect(loaded.load(snapshot)).toMatchObject({ watermark: 77, model: 'test', facts: 1501 });
+    expect(loaded.load(snapshot)).toMatchObject({
+      watermark: 77,
+      model: 'test',
+      database: 'db-1',
+      facts: 1501,
+    });
     expect(loaded.stats()).toEqual({ entities: 3, facts: 1501, messages: 0, vectors: 1500, graphs: 1 });
     expect(loaded.search(1, query, 10)).toEqual(before);
     // The graph is served from a memory map until the first write, which loads it for real.

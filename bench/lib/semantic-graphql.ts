@@ -14,6 +14,8 @@ import { percentile } from './load.ts';
 export interface GraphqlPhaseInput {
   dbFile: string;
   indexDir: string;
+  /** Writes the index snapshot to indexDir, named for the seeded database (a server loads no other). */
+  saveIndex(database: string | null): void;
   dims: number;
   /** Entity i has external id `e-<i>` and database id i + 1; fact ids as in the index. */
   factIdsByEntity: Int32Array[];
@@ -37,7 +39,8 @@ const QUERY = `query($entity: String!, $v: [Float!], $k: Int) {
   semanticFacts(entity: $entity, vector: $v, first: $k, threshold: -1) { similarity fact { id } }
 }`;
 
-function seed(input: GraphqlPhaseInput): void {
+/** Seeds the rows and returns the database's name (src/db/identity.ts). */
+function seed(input: GraphqlPhaseInput): string | null {
   const db = new Database(input.dbFile);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
@@ -52,14 +55,18 @@ function seed(input: GraphqlPhaseInput): void {
       for (const id of ids) fact.run(id, i + 1, `fact ${id}`, `h${id}`, now, now);
     });
   })();
+  const name = db.prepare("SELECT value FROM engram_meta WHERE key = 'database_id'").get() as
+    | { value: string }
+    | undefined;
   db.close();
+  return name?.value ?? null;
 }
 
 export async function graphqlPhase(input: GraphqlPhaseInput): Promise<GraphqlPhaseResult> {
   const url = `file:${input.dbFile}`;
   await migrateDatabase(url);
   input.log('graphql: seeding the fact rows');
-  seed(input);
+  input.saveIndex(seed(input));
   input.log('graphql: starting Engram on the snapshot');
   const child = fork(new URL('./semantic-server.ts', import.meta.url), {
     execArgv: ['--import', 'tsx'],

@@ -30,6 +30,7 @@ export const TABLES = {
   GraphChange: 'graph_change',
   GraphMirrorState: 'graph_mirror',
   GraphDegree: 'graph_degree',
+  EngramMeta: 'engram_meta',
 } as const satisfies Record<Prisma.ModelName, string>;
 
 /** A model's table as a fragment of a Prisma tagged template (`$queryRaw`): a constant, never input. */

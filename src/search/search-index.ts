@@ -1,4 +1,5 @@
 import type { Db } from '../db/client.ts';
+import { databaseId } from '../db/identity.ts';
 import { EngramError } from '../errors.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ThreadClient } from '../runtime/thread-client.ts';
@@ -69,6 +70,8 @@ export class SearchIndex {
   private ready: Promise<void> | null = null;
   /** Erased entities still to be taken out of the snapshots on disk. */
   private readonly toPurge = new Set<number>();
+  /** The name of the database followed, read once (src/db/identity.ts). */
+  private database: Promise<string | null> | null = null;
 
   constructor(
     private readonly db: Db,
@@ -287,6 +290,15 @@ export class SearchIndex {
     await this.save();
   }
 
+  /** The name of the database this index follows, recorded in and checked against snapshots. */
+  private databaseId(): Promise<string | null> {
+    this.database ??= databaseId(this.db).catch((error: unknown) => {
+      this.database = null;
+      throw error;
+    });
+    return this.database;
+  }
+
   /** Saves the snapshot now (when there is a folder). */
   async save(): Promise<void> {
     if (!this.options.dir) return;
@@ -294,6 +306,7 @@ export class SearchIndex {
     await this.call('save', this.options.dir, {
       watermark: this.follower.watermark,
       model: this.options.model,
+      database: await this.databaseId(),
       savedAt: new Date().toISOString(),
     });
   }
@@ -328,8 +341,18 @@ export class SearchIndex {
     const { dir, logger, retentionMs } = this.options;
     const started = Date.now();
     const loaded = dir && !fromScratch ? await this.call('load', dir) : null;
-    const tooOld = loaded && outlivedRetention(loaded.savedAt, Date.now(), retentionMs);
-    if (loaded && !tooOld) {
+    // A snapshot is replayed only onto the database it was taken of, and only while the change
+    // log still holds everything after it.
+    const unusable = !loaded
+      ? null
+      : loaded.database !== (await this.databaseId())
+        ? loaded.database
+          ? 'snapshot of another database'
+          : 'snapshot without the name of its database (written by an older version)'
+        : outlivedRetention(loaded.savedAt, Date.now(), retentionMs)
+          ? 'snapshot older than the change retention'
+          : null;
+    if (loaded && !unusable) {
       this.follower.restartFrom(loaded.watermark);
       await this.catchUpThenOpen();
       const stats = await this.call('stats');
@@ -345,15 +368,9 @@ export class SearchIndex {
       );
       return;
     }
-    if (tooOld) await this.call('clear');
+    if (unusable) await this.call('clear');
     logger.info(
-      {
-        reason: dir
-          ? tooOld
-            ? 'snapshot older than the change retention'
-            : 'no usable snapshot'
-          : 'in-memory index',
-      },
+      { reason: dir ? (unusable ?? 'no usable snapshot') : 'in-memory index' },
       'building the vector index from the database',
     );
     await this.buildFromDatabase(onProgress);

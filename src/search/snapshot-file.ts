@@ -29,6 +29,12 @@ export interface SnapshotMeta {
   watermark: number;
   /** Embedding model of the vectors, for the logs and for detecting a model change. */
   model: string | null;
+  /**
+   * The database the snapshot was taken of (src/db/identity.ts); null in snapshots written before
+   * databases had a name. A snapshot of another database is never loaded: its fact ids and
+   * watermark mean other things there.
+   */
+  database: string | null;
   savedAt: string;
 }
 
@@ -139,6 +145,7 @@ export function readSnapshot(set: PartitionSet, dir: string): LoadedSnapshot | n
   return {
     watermark: manifest.watermark,
     model: manifest.model,
+    database: manifest.database ?? null,
     savedAt: manifest.savedAt,
     facts: manifest.facts,
   };

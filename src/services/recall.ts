@@ -220,9 +220,13 @@ interface PoolSource {
     vector: Float32Array,
     ids: number[],
   ): Promise<(number | null)[]>;
-  /** The candidates' own signals (mentions, when, dates, the turn before). */
+  /**
+   * The candidates' own signals (mentions, when, dates, the turn before), for those of `entity`
+   * only: a candidate the index names but the entity does not own is dropped here.
+   */
   read(
     deps: ServiceDeps,
+    entity: number,
     ids: number[],
     asked: readonly TimeSpan[],
   ): Promise<Omit<Candidate, 'kind' | 'similarity' | 'bm25'>[]>;
@@ -236,11 +240,11 @@ const FACTS: PoolSource = {
   // candidates too, found by their dates rather than their words.
   saidDuring: factsSaidDuring,
   similarities: (index, entity, vector, ids) => index.similarities(entity, vector, ids),
-  async read(deps, ids, asked) {
+  async read(deps, entity, ids, asked) {
     const times = await timeScores(deps, asked, ids);
     // Scoring needs only these columns; whole rows (content, embedding) are read for the page only.
     const rows = await deps.reader.entityFact.findMany({
-      where: { id: { in: ids } },
+      where: { id: { in: ids }, entityId: entity },
       select: { id: true, mentionCount: true, lastMentionedAt: true },
     });
     return rows.map((row) => ({
@@ -259,9 +263,9 @@ const MESSAGES: PoolSource = {
   byWords: (index, entity, query, k) => index.lexicalSearchMessages(entity, query, k),
   saidDuring: messagesSaidDuring,
   similarities: (index, entity, vector, ids) => index.messageSimilarities(entity, vector, ids),
-  async read(deps, ids, asked) {
+  async read(deps, entity, ids, asked) {
     const rows = await deps.reader.conversationMessage.findMany({
-      where: { id: { in: ids } },
+      where: { id: { in: ids }, indexed: { is: { entityId: entity } } },
       select: { id: true, content: true, createdAt: true, indexed: { select: { previousId: true } } },
     });
     const times = messageTimeScores(asked, rows);
@@ -304,7 +308,7 @@ async function gather(
     await fillSimilarities(similarity, ids, (unscored) =>
       source.similarities(index, entity, vector, unscored),
     );
-  const rows = await source.read(deps, ids, asked);
+  const rows = await source.read(deps, entity, ids, asked);
   return {
     searchedByVector: semanticHits.length > 0,
     bestBm25: Math.max(0, ...bm25.values()),
@@ -382,7 +386,7 @@ async function rankForRecall(
   scored.sort(byRank);
   const ranked =
     facts.candidates.length && messages.candidates.length ? await withoutRepeats(deps, scored) : scored;
-  return loadPage(deps, ranked.slice(0, input.first), maxFirst);
+  return loadPage(deps, id, ranked.slice(0, input.first), maxFirst);
 }
 
 /**
@@ -507,15 +511,18 @@ function fuseByRank(
  */
 async function loadPage(
   deps: ServiceDeps,
+  entity: number,
   page: readonly { score: number; kind: 'fact' | 'message'; id: number; breakdown: RecallBreakdown }[],
   maxFirst: number,
 ): Promise<RecallHit[]> {
   const factIds = page.filter((hit) => hit.kind === 'fact').map((hit) => hit.id);
   const messageIds = page.filter((hit) => hit.kind === 'message').map((hit) => hit.id);
   const [facts, messages, mentions] = await Promise.all([
-    factIds.length ? factsById(deps, factIds) : Promise.resolve(new Map<number, EntityFact>()),
+    factIds.length ? factsById(deps, entity, factIds) : Promise.resolve(new Map<number, EntityFact>()),
     messageIds.length
-      ? deps.reader.conversationMessage.findMany({ where: { id: { in: messageIds } } })
+      ? deps.reader.conversationMessage.findMany({
+          where: { id: { in: messageIds }, indexed: { is: { entityId: entity } } },
+        })
       : Promise.resolve([]),
     factIds.length
       ? deps.reader.factMention.findMany({

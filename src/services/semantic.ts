@@ -81,9 +81,16 @@ export async function entityId(deps: ServiceDeps, externalId: string): Promise<n
   return entity?.id ?? null;
 }
 
-/** The facts with these ids, by id (ids deleted meanwhile are absent). */
-export async function factsById(deps: ServiceDeps, ids: number[]): Promise<Map<number, EntityFact>> {
-  const facts = await deps.reader.entityFact.findMany({ where: { id: { in: ids } } });
+/**
+ * The entity's facts with these ids, by id (ids deleted meanwhile are absent). The entity is part of the read, not only of the search: an
+ * index that somehow holds another entity's id (a damaged or foreign snapshot) cannot show it.
+ */
+export async function factsById(
+  deps: ServiceDeps,
+  entityId: number,
+  ids: number[],
+): Promise<Map<number, EntityFact>> {
+  const facts = await deps.reader.entityFact.findMany({ where: { id: { in: ids }, entityId } });
   return new Map(facts.map((fact) => [fact.id, fact]));
 }
 
@@ -108,6 +115,7 @@ export async function semanticFacts(
   const hits = await index.search(id, vector, input.first, input.threshold);
   const facts = await factsById(
     deps,
+    id,
     hits.map((hit) => hit.factId),
   );
   return hits.flatMap((hit) => {

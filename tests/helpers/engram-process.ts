@@ -33,10 +33,12 @@ export function spawnEngram(args: string[], env: Record<string, string>) {
     stderr += chunk;
   });
   let closed = false;
+  let signal: NodeJS.Signals | null = null;
   // 'close', not 'exit': 'exit' can come before the last output is read, and tests read it next.
   const exited = new Promise<number | null>((resolve) =>
-    child.on('close', (code) => {
+    child.on('close', (code, killedBy) => {
       closed = true;
+      signal = killedBy;
       resolve(code);
     }),
   );
@@ -46,6 +48,9 @@ export function spawnEngram(args: string[], env: Record<string, string>) {
     child,
     exited,
     output: () => ({ stdout, stderr }),
+    /** How the process ended, for a failure message: its exit code, or the signal that killed it. */
+    ending: () =>
+      `exit code ${child.exitCode}, signal ${signal}; stderr: ${stderr.slice(-4000) || '(empty)'}`,
     /**
      * The port the server logged it listens on (it is started with PORT=0). Rejects with stderr
      * when the process dies first, so a server that cannot start fails the test with its reason.
