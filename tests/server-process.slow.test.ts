@@ -42,7 +42,7 @@ describe('the server process', () => {
       DATABASE_URL: database.url,
       API_KEYS: 'secret-one, secret-two',
     });
-    await waitFor(() => server.output().stdout.includes('Engram is serving'), 'the server to start', 20_000);
+    await waitFor(() => server.output().stdout.includes('Engram is serving'), 'the server to start', 50_000);
     const port = server.output().stdout.match(/"port":(\d+)/)?.[1];
     url = `http://127.0.0.1:${port}/graphql`;
   });
