@@ -5,7 +5,7 @@
  * prove the mirror's outbox, transactions, retries and catch-up against the real neo4j-driver, and
  * the model's reading of graph/*.cypher, not Neo4j's own execution of that Cypher.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GraphMirrorStatusDocument } from '../client-codegen/generated/graphql.ts';
 import { resyncMirror, verifyMirror } from '../src/mirror/verify.ts';
 import { globalId } from '../src/services/global-id.ts';
@@ -124,6 +124,9 @@ describe(`the Neo4j mirror (${TEST_DATABASE}; against the Bolt test server)`, ()
     expect(model.names(entity).sort()).toEqual(['Acme', 'Ana', 'Lisbon', 'Maria', 'Porto']);
     const last = await server.db.graphChange.aggregate({ _max: { id: true } });
     expect(model.position()).toBe(last._max.id);
+    // The position node names the Engram database it mirrors.
+    const name = await server.db.engramMeta.findUniqueOrThrow({ where: { key: 'database_id' } });
+    expect(model.database()).toBe(name.value);
     // Every triple was applied once per change that named it, never twice for one change.
     for (const versions of model.applied.values()) expect(new Set(versions).size).toBe(versions.length);
   });
@@ -286,6 +289,40 @@ describe(`the Neo4j mirror (${TEST_DATABASE}; against the Bolt test server)`, ()
     // The mirror goes on from there: a new triple still arrives.
     await addTriples(server, entity, [['Maria', 'knows', 'Bea']]);
     await converged(server, model, entity);
+  });
+
+  it('writes nothing into a Neo4j that mirrors another Engram database, until resync takes it over', async () => {
+    const target = server.engram.mirror?.target;
+    if (!target) throw new Error('the mirror is configured in this suite');
+    // Another Engram database (staging, or one recreated by import) mirrors into this Neo4j database.
+    model.claimFor('another-engram-database');
+    const entity = uniqueId('foreign');
+    await addTriples(server, entity, [['Ana', 'sister_of', 'Maria']]);
+    const status = async () => {
+      const mirror = server.engram.mirror;
+      if (!mirror) throw new Error('no mirror');
+      return mirror.status();
+    };
+    await vi.waitFor(
+      async () => {
+        const now = await status();
+        expect(now.state).toBe('failing');
+        expect(now.lastError).toMatch(/another Engram database \(another-engram-database; this one is \w+\)/);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    // Several retries later, still nothing of this database in that graph.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(model.names(entity)).toEqual([]);
+    expect(model.database()).toBe('another-engram-database');
+
+    await resyncMirror(server.db, target, { batchSize: 100 });
+    const name = await server.db.engramMeta.findUniqueOrThrow({ where: { key: 'database_id' } });
+    expect(model.database()).toBe(name.value);
+    await converged(server, model, entity);
+    await addTriples(server, entity, [['Maria', 'knows', 'Bea']]);
+    await converged(server, model, entity);
+    expect((await status()).state).toBe('following');
   });
 });
 

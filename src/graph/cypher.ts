@@ -26,6 +26,7 @@ export const MIRROR_STATEMENTS = {
   eraseEntity: 'write/erase-entity',
   readPosition: 'write/read-position',
   advancePosition: 'write/advance-position',
+  claimPosition: 'write/claim-position',
   listTriples: 'read/list-triples',
   countEntity: 'read/count-entity',
   listEntities: 'read/list-entities',

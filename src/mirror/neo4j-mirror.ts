@@ -20,6 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import neo4j, { type Driver, type ManagedTransaction } from 'neo4j-driver';
 import type { Db } from '../db/client.ts';
+import { databaseId } from '../db/identity.ts';
 import { loadCypher, MIRROR_STATEMENTS, SCHEMA_STATEMENTS } from '../graph/cypher.ts';
 import type { Logger } from '../observability/logger.ts';
 import { ChangeWatermark } from '../search/change-watermark.ts';
@@ -61,6 +62,21 @@ export interface MirrorStatus {
 
 /** The id of the position node and of the graph_mirror row. */
 export const MIRROR_ID = 'default';
+
+/**
+ * The Neo4j database holds the mirror of another Engram database: nothing is written to it (names
+ * and relationships are keyed by entity external id, so two databases' graphs would mix).
+ */
+export class ForeignMirrorError extends Error {
+  constructor(theirs: string, ours: string | null) {
+    super(
+      `Neo4j holds the mirror of another Engram database (${theirs}; this one is ${ours ?? 'unnamed'}): ` +
+        'nothing is written to it. Set NEO4J_DATABASE to a database of its own, or run `engram graph resync` ' +
+        'to replace its graph with this database’s',
+    );
+    this.name = 'ForeignMirrorError';
+  }
+}
 /** Names an erase deletes per Neo4j transaction. */
 const ERASE_BATCH = 1000;
 /** Holes looked up again per pass. */
@@ -143,6 +159,8 @@ export class GraphMirror {
   /** The position Neo4j holds, as far as this replica knows (null: unknown). */
   private storedPosition: number | null = null;
   private rowReady = false;
+  /** This Engram database's name (src/db/identity.ts), read once. */
+  private database: string | null | undefined;
   private running = false;
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
@@ -249,12 +267,19 @@ export class GraphMirror {
     });
   }
 
-  /** Moves Neo4j's position node, in the caller's transaction. */
+  /**
+   * Moves Neo4j's position node, in the caller's transaction, and checks in that same transaction
+   * that the mirror is this database's: if another database claimed it meanwhile, the throw rolls
+   * the whole batch back.
+   */
   private async advance(tx: ManagedTransaction, position: number): Promise<void> {
-    await tx.run(loadCypher(MIRROR_STATEMENTS.advancePosition), {
+    const result = await tx.run(loadCypher(MIRROR_STATEMENTS.advancePosition), {
       mirror: MIRROR_ID,
       position: int(position),
+      database: this.database ?? null,
     });
+    const theirs = result.records[0]?.get('database') as string | null | undefined;
+    if (theirs && theirs !== this.database) throw new ForeignMirrorError(theirs, this.database ?? null);
     this.storedPosition = Math.max(this.storedPosition ?? 0, position);
   }
 
@@ -343,12 +368,15 @@ export class GraphMirror {
       }
       this.schemaReady = true;
     }
+    if (this.database === undefined) this.database = await databaseId(this.db);
     if (!this.positionKnown) {
       const session = this.session();
       try {
         const result = await session.executeRead((tx) =>
           tx.run(loadCypher(MIRROR_STATEMENTS.readPosition), { mirror: MIRROR_ID }),
         );
+        const theirs = result.records[0]?.get('database') as string | null | undefined;
+        if (theirs && theirs !== this.database) throw new ForeignMirrorError(theirs, this.database);
         const value = result.records[0]?.get('position');
         const position = value === null || value === undefined ? 0 : toInt(neo4j.integer.toNumber(value));
         this.watermark.reset(position);

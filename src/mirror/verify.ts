@@ -9,6 +9,7 @@
  */
 import neo4j, { type Driver } from 'neo4j-driver';
 import type { Db } from '../db/client.ts';
+import { databaseId } from '../db/identity.ts';
 import { loadCypher, MIRROR_STATEMENTS, SCHEMA_STATEMENTS } from '../graph/cypher.ts';
 import { MIRROR_ID, upsertRow } from './neo4j-mirror.ts';
 
@@ -192,7 +193,8 @@ export async function verifyMirror(db: Db, target: Target, progress?: Progress):
 
 /**
  * Rebuilds the mirror from the database: removes every entity Neo4j holds, writes every triple,
- * and moves the position to the newest outbox change at the start. Returns the triples written.
+ * and sets the position to the newest outbox change at the start, naming this database as the
+ * one mirrored (a mirror of another database is taken over). Returns the triples written.
  */
 export async function resyncMirror(
   db: Db,
@@ -243,10 +245,13 @@ export async function resyncMirror(
         }
       }
     }
+    // The graph is now this database's whole: the position node says so, whatever it held before.
+    const database = await databaseId(db);
     await s.executeWrite((tx) =>
-      tx.run(loadCypher(MIRROR_STATEMENTS.advancePosition), {
+      tx.run(loadCypher(MIRROR_STATEMENTS.claimPosition), {
         mirror: MIRROR_ID,
         position: neo4j.int(version),
+        database,
       }),
     );
   } finally {

@@ -36,6 +36,8 @@ interface Graph {
   nodes: Map<string, { entity: string; name: string; type: string | null }>;
   relationships: Map<number, ModelRelationship>;
   positions: Map<string, number>;
+  /** Per position node: the Engram database it names (absent: none named yet). */
+  databases: Map<string, string>;
 }
 
 const key = (entity: string, name: string) => `${entity}\u0000${name}`;
@@ -45,6 +47,7 @@ function clone(graph: Graph): Graph {
     nodes: new Map([...graph.nodes].map(([k, v]) => [k, { ...v }])),
     relationships: new Map([...graph.relationships].map(([k, v]) => [k, { ...v }])),
     positions: new Map(graph.positions),
+    databases: new Map(graph.databases),
   };
 }
 
@@ -58,7 +61,12 @@ const date = (value: unknown): Date | null => {
 };
 
 export class Neo4jModel {
-  private committed: Graph = { nodes: new Map(), relationships: new Map(), positions: new Map() };
+  private committed: Graph = {
+    nodes: new Map(),
+    relationships: new Map(),
+    positions: new Map(),
+    databases: new Map(),
+  };
   private readonly working = new Map<number, Graph>();
   /** Per relationship id: every version that was applied (committed). */
   readonly applied = new Map<number, number[]>();
@@ -79,6 +87,7 @@ export class Neo4jModel {
       ...SCHEMA_STATEMENTS.map((name) => [loadCypher(name), none] as const),
       [loadCypher(MIRROR_STATEMENTS.readPosition), (g, p) => this.readPosition(g, p)],
       [loadCypher(MIRROR_STATEMENTS.advancePosition), (g, p) => this.advancePosition(g, p)],
+      [loadCypher(MIRROR_STATEMENTS.claimPosition), (g, p) => this.claimPosition(g, p)],
       [loadCypher(MIRROR_STATEMENTS.upsertTriples), (g, p, tx) => this.upsert(g, p, tx)],
       [loadCypher(MIRROR_STATEMENTS.deleteTriples), (g, p) => this.delete(g, p)],
       [loadCypher(MIRROR_STATEMENTS.eraseEntity), (g, p) => this.erase(g, p)],
@@ -144,8 +153,17 @@ export class Neo4jModel {
     this.pendingApplied.delete(tx.id);
   }
 
+  /** The Engram database a position node names (null: none yet). */
+  database(mirror = 'default'): string | null {
+    return this.committed.databases.get(mirror) ?? null;
+  }
+
   private readPosition(graph: Graph, params: Record<string, unknown>): RunResult {
-    return { fields: ['position'], records: [[graph.positions.get(str(params.mirror)) ?? null]] };
+    const mirror = str(params.mirror);
+    return {
+      fields: ['position', 'database'],
+      records: [[graph.positions.get(mirror) ?? null, graph.databases.get(mirror) ?? null]],
+    };
   }
 
   private advancePosition(graph: Graph, params: Record<string, unknown>): RunResult {
@@ -153,7 +171,20 @@ export class Neo4jModel {
     const position = num(params.position);
     const current = graph.positions.get(mirror) ?? position;
     graph.positions.set(mirror, current < position ? position : current);
-    return { fields: ['position'], records: [[graph.positions.get(mirror)]] };
+    if (!graph.databases.has(mirror) && params.database != null)
+      graph.databases.set(mirror, str(params.database));
+    return {
+      fields: ['position', 'database'],
+      records: [[graph.positions.get(mirror), graph.databases.get(mirror) ?? null]],
+    };
+  }
+
+  private claimPosition(graph: Graph, params: Record<string, unknown>): RunResult {
+    const mirror = str(params.mirror);
+    graph.positions.set(mirror, num(params.position));
+    if (params.database == null) graph.databases.delete(mirror);
+    else graph.databases.set(mirror, str(params.database));
+    return { fields: ['position', 'database'], records: [[num(params.position), params.database ?? null]] };
   }
 
   private upsert(graph: Graph, params: Record<string, unknown>, tx: number): RunResult {
@@ -240,6 +271,11 @@ export class Neo4jModel {
   }
 
   /** Test damage: what an operator's stray Cypher or a lost write would leave. */
+  /** Names the Engram database a position node belongs to, as another Engram's mirror would. */
+  claimFor(database: string, mirror = 'default'): void {
+    this.committed.databases.set(mirror, database);
+  }
+
   tamper(change: (relationships: Map<number, ModelRelationship>) => void): void {
     change(this.committed.relationships);
   }
