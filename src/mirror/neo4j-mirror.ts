@@ -77,6 +77,7 @@ export class ForeignMirrorError extends Error {
     this.name = 'ForeignMirrorError';
   }
 }
+
 /** Names an erase deletes per Neo4j transaction. */
 const ERASE_BATCH = 1000;
 /** Holes looked up again per pass. */

@@ -48,9 +48,13 @@ export function spawnEngram(args: string[], env: Record<string, string>) {
     child,
     exited,
     output: () => ({ stdout, stderr }),
-    /** How the process ended, for a failure message: its exit code, or the signal that killed it. */
+    /**
+     * How the process ended, for a failure message: its exit code or the signal that killed it,
+     * and the end of what it printed.
+     */
     ending: () =>
-      `exit code ${child.exitCode}, signal ${signal}; stderr: ${stderr.slice(-4000) || '(empty)'}`,
+      `exit code ${child.exitCode}, signal ${signal}; stderr: ${stderr.slice(-3000) || '(empty)'}; ` +
+      `stdout ends: ${stdout.slice(-2000) || '(empty)'}`,
     /**
      * The port the server logged it listens on (it is started with PORT=0). Rejects with stderr
      * when the process dies first, so a server that cannot start fails the test with its reason.
